@@ -1,0 +1,324 @@
+"""The ``matchmaker`` command.
+
+Exit codes: 0 success, 1 the input has problems (or another user error), 2 wrong usage.
+User errors are printed as messages, never as tracebacks.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import os
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from matchmaker._version import __version__
+from matchmaker.errors import InvalidInputError, MatchmakerError, Problem
+
+__all__ = ["main"]
+
+DB_HELP = (
+    "database URL (sqlite:///file.db, postgresql+psycopg://user@host/db) or a SQLite file path; "
+    "default: $MATCHMAKER_DB or sqlite:///matchmaker.db"
+)
+
+
+def _db(value: str | None) -> str | None:
+    return value or os.environ.get("MATCHMAKER_DB") or None
+
+
+def _read_vocabulary(path: str | None) -> dict[str, str]:
+    """An own S3 vocabulary: a CSV with columns code and label."""
+    if not path:
+        return {}
+    from matchmaker.io.tabular import read_csv
+
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise MatchmakerError(f"vocabulary file '{path}' cannot be read ({exc.strerror})") from None
+    table = read_csv(data)
+    header = [h.casefold() for h in table.header]
+    if "code" not in header or "label" not in header:
+        raise MatchmakerError(
+            f"vocabulary file '{path}' needs the columns 'code' and 'label'; it has: "
+            + ", ".join(table.header)
+        )
+    ci, li = header.index("code"), header.index("label")
+    return {row[ci]: row[li] for row in table.rows if len(row) > max(ci, li) and row[ci]}
+
+
+def _print_problems(problems: Sequence[Problem], out: TextIO, limit: int = 200) -> None:
+    for p in problems[:limit]:
+        out.write(f"  {p}\n")
+    if len(problems) > limit:
+        out.write(f"  ... and {len(problems) - limit} more (use --json for all of them)\n")
+
+
+def _is_event_file(path: Path) -> bool:
+    if path.suffix.casefold() != ".json":
+        return False
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(4096).decode("utf-8", "ignore")
+    except OSError:
+        return False
+    return '"participants"' in head or '"event"' in head or '"rooms"' in head
+
+
+# --- commands -----------------------------------------------------------------------------
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from matchmaker.io import validate_organisations
+
+    report = validate_organisations(
+        args.file, vocabulary=_read_vocabulary(args.vocabulary), sheet=args.sheet
+    )
+    if args.json:
+        json.dump([p.as_dict() for p in report.problems], sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+        return 0 if report.ok else 1
+    if report.ok:
+        print(f"{args.file}: valid, {len(report.organisations)} organisations")
+    else:
+        print(f"{args.file}: {len(report.problems)} problems; {report.summary()}")
+        _print_problems(report.problems, sys.stdout)
+    for w in report.warnings:
+        print(f"  warning: {w}")
+    return 0 if report.ok else 1
+
+
+def _write_report(path: str, problems: Sequence[Problem]) -> None:
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(["row", "column", "value", "message"])
+    from matchmaker.io import neutralise
+
+    for p in problems:
+        writer.writerow(
+            [p.row or "", neutralise(p.column or ""), neutralise(p.value or ""), p.message]
+        )
+    Path(path).write_text(buffer.getvalue(), encoding="utf-8-sig", newline="")
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from matchmaker.io import read_event, read_organisations
+    from matchmaker.store import Store
+
+    path = Path(args.file)
+    started = time.perf_counter()
+    if _is_event_file(path):
+        ev = read_event(path)
+        with Store(_db(args.db)) as store:
+            if ev.organisations:
+                store.import_organisations(ev.organisations, replace=True)
+            version = store.save_event(ev, replace=args.replace)
+            print(
+                f"imported event '{ev.id}' ({len(ev.participants)} participants, "
+                f"{len(ev.organisations)} organisations, version {version}) into {store.url}"
+            )
+        return 0
+    report = read_organisations(
+        path,
+        vocabulary=_read_vocabulary(args.vocabulary),
+        sheet=args.sheet,
+        partial=args.partial,
+    )
+    with Store(_db(args.db)) as store:
+        summary = store.import_organisations(report.organisations, replace=args.replace)
+        elapsed = time.perf_counter() - started
+        print(
+            f"imported {summary.total} organisations ({summary.created} new, "
+            f"{summary.replaced} replaced) from {path.name} into {store.url} in {elapsed:.1f} s"
+        )
+    if report.problems:
+        print(f"skipped {len(report.rejected_rows)} rows with {len(report.problems)} problems:")
+        _print_problems(report.problems, sys.stdout, limit=20)
+        if args.report:
+            _write_report(args.report, report.problems)
+            print(f"the problems are listed in {args.report}")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from matchmaker.io import write_organisations
+    from matchmaker.store import Store
+
+    with Store(_db(args.db)) as store:
+        orgs = store.organisations()
+    target = write_organisations(orgs, args.out, public=args.public)
+    print(f"wrote {len(orgs)} organisations to {target}")
+    return 0
+
+
+def _summary(store_url: str | None, out: TextIO) -> None:
+    from matchmaker import taxonomy
+    from matchmaker.store import Store
+
+    with Store(store_url) as store:
+        total = store.count_organisations()
+        out.write(f"Database: {store.url}\n")
+        out.write(f"Organisations: {total}\n")
+        if total:
+            out.write("  by type:    ")
+            out.write(", ".join(f"{t} {n}" for t, n in store.counts_by("type")) + "\n")
+            countries = store.counts_by("country")
+            nuts = taxonomy.nuts()
+            shown = ", ".join(f"{nuts.country_name(c)} {n}" for c, n in countries[:8])
+            more = f" and {len(countries) - 8} more" if len(countries) > 8 else ""
+            out.write(f"  by country: {shown}{more} ({len(countries)} countries)\n")
+        for event_id in store.event_ids():
+            ev = store.get_event(event_id)
+            if ev is None:
+                continue
+            out.write(
+                f"Event '{ev.id}': {ev.name}; {len(ev.participants)} participants, "
+                f"{len(ev.rooms)} rooms, {len(ev.rounds)} rounds, {len(ev.slots)} slots, "
+                f"{ev.tables} tables\n"
+            )
+
+
+def cmd_summary(args: argparse.Namespace) -> int:
+    _summary(_db(args.db), sys.stdout)
+    return 0
+
+
+def _fixtures_dir(value: str | None) -> Path:
+    candidates = [Path(value)] if value else [Path.cwd() / "fixtures"]
+    if not value:
+        candidates.append(Path(__file__).resolve().parents[2] / "fixtures")
+    for c in candidates:
+        if (c / "leuven-2018").is_dir():
+            return c
+    raise MatchmakerError(
+        "the demo data was not found; run from the project folder or give --fixtures DIR "
+        f"(looked in: {', '.join(str(c) for c in candidates)})"
+    )
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from matchmaker.io import read_event, validate_organisations
+    from matchmaker.store import Store
+
+    fixtures = _fixtures_dir(args.fixtures)
+    db = args.db or "var/demo.db"
+    db_path = Path(db)
+    if "://" not in db and db_path.exists():
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(db_path) + suffix).unlink(missing_ok=True)
+    files = [
+        fixtures / "leuven-2018" / "organisations.csv",
+        *sorted((fixtures / "generated").glob("*.csv")),
+    ]
+    files = [f for f in files if f.name != "links.csv" and not f.name.endswith("links.csv")]
+    print(f"Validating and importing the demo data from {fixtures}")
+    with Store(db) as store:
+        for f in files:
+            report = validate_organisations(f)
+            status = "valid" if report.ok else f"{len(report.problems)} problems"
+            print(f"  {f.relative_to(fixtures)}: {report.rows} rows, {status}")
+            if not report.ok:
+                _print_problems(report.problems, sys.stdout, limit=10)
+                return 1
+            store.import_organisations(report.organisations, replace=True)
+        for event_file in sorted(fixtures.glob("*/event.json")):
+            ev = read_event(event_file)
+            store.import_organisations(ev.organisations, replace=True)
+            store.save_event(ev, replace=True)
+            print(f"  {event_file.relative_to(fixtures)}: event '{ev.id}' valid")
+    print()
+    _summary(db, sys.stdout)
+    return 0
+
+
+# --- parser -------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="matchmaker",
+        description="Matchmaking for interregional partner finding: profiles, scores, "
+        "partner suggestions, 1:1 schedules and breakout rooms.",
+    )
+    parser.add_argument("--version", action="version", version=f"matchmaker {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser(
+        "validate",
+        help="check an organisation file (CSV, XLSX, JSON); exit 0 when valid, 1 when not",
+        description="Check every row of an organisation file and list every problem "
+        "(row, column, value, rule). Nothing is stored.",
+    )
+    p.add_argument("file", help="CSV, XLSX or JSON file of organisation profiles")
+    p.add_argument("--json", action="store_true", help="print the problems as a JSON list")
+    p.add_argument("--vocabulary", metavar="CSV", help="own S3 vocabulary: columns code,label")
+    p.add_argument("--sheet", help="XLSX sheet to read (default: the first)")
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser(
+        "import",
+        help="validate and store organisations (or an event JSON) in the database",
+        description="Validate a file and store it in one transaction: all or nothing, unless "
+        "--partial.",
+    )
+    p.add_argument("file", help="CSV, XLSX or JSON organisations, or an event JSON file")
+    p.add_argument("--db", help=DB_HELP)
+    p.add_argument(
+        "--partial", action="store_true", help="import the valid rows and report the others"
+    )
+    p.add_argument("--report", metavar="CSV", help="with --partial: write the problems here")
+    p.add_argument("--replace", action="store_true", help="overwrite ids already stored")
+    p.add_argument("--vocabulary", metavar="CSV", help="own S3 vocabulary: columns code,label")
+    p.add_argument("--sheet", help="XLSX sheet to read (default: the first)")
+    p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("export", help="write the stored organisations to CSV, XLSX or JSON")
+    p.add_argument("--db", help=DB_HELP)
+    p.add_argument("--out", required=True, help="output file; the suffix picks the format")
+    p.add_argument("--public", action="store_true", help="leave out private contact fields")
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("summary", help="what the database holds")
+    p.add_argument("--db", help=DB_HELP)
+    p.set_defaults(func=cmd_summary)
+
+    p = sub.add_parser(
+        "demo", help="validate and import the demo data into a SQLite file and summarise it"
+    )
+    p.add_argument("--db", help="database (default: var/demo.db, created afresh)")
+    p.add_argument("--fixtures", help="folder of the demo data (default: ./fixtures)")
+    p.set_defaults(func=cmd_demo)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        code: int = args.func(args)
+    except InvalidInputError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        _print_problems(exc.problems, sys.stderr)
+        return 1
+    except MatchmakerError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+    return code
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

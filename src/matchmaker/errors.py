@@ -1,0 +1,103 @@
+"""Exceptions of the project, in one place.
+
+Every error a user can cause is a :class:`MatchmakerError`; front ends (the CLI, the API) turn
+them into messages or problem details, never into tracebacks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+__all__ = [
+    "InfeasibleError",
+    "InvalidInputError",
+    "MatchmakerError",
+    "NotFittedError",
+    "Problem",
+    "UnknownCodeError",
+]
+
+
+class MatchmakerError(Exception):
+    """Base class of every error the project raises on purpose."""
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One problem found in the input.
+
+    Attributes
+    ----------
+    row:
+        The row as a spreadsheet shows it (the header is row 1, the first record row 2), the
+        1-based position of a record in a JSON list, or ``None`` for a file-level problem.
+    column:
+        The column (or field path) as the user wrote it, or ``None``.
+    value:
+        The offending value, as text.
+    message:
+        A sentence that states the rule and, where one exists, the fix.
+    """
+
+    row: int | None
+    column: str | None
+    value: str | None
+    message: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def __str__(self) -> str:
+        where = []
+        if self.row is not None:
+            where.append(f"row {self.row}")
+        if self.column is not None:
+            where.append(f"column '{self.column}'")
+        prefix = ", ".join(where)
+        return f"{prefix}: {self.message}" if prefix else self.message
+
+
+class InvalidInputError(MatchmakerError, ValueError):
+    """The input breaks a rule; ``problems`` lists every problem found, not just the first."""
+
+    def __init__(self, message: str, problems: list[Problem] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.problems: list[Problem] = list(problems or [])
+
+    def __str__(self) -> str:
+        if not self.problems:
+            return self.message
+        lines = [self.message, *(f"  - {p}" for p in self.problems[:50])]
+        if len(self.problems) > 50:
+            lines.append(f"  ... and {len(self.problems) - 50} more")
+        return "\n".join(lines)
+
+
+class UnknownCodeError(InvalidInputError, KeyError):
+    """A taxonomy code (NUTS, NACE, S3, language) that does not exist.
+
+    ``suggestions`` holds the closest valid codes, best first.
+    """
+
+    def __init__(self, message: str, code: str, suggestions: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.suggestions: list[str] = list(suggestions or [])
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return self.message
+
+
+class InfeasibleError(MatchmakerError):
+    """Hard rules that cannot all be met; the message names the rule and why."""
+
+    def __init__(self, message: str, rule: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.rule = rule
+
+
+class NotFittedError(MatchmakerError, AttributeError):
+    """A learned object was used before ``fit``."""

@@ -1,0 +1,314 @@
+"""Reading tables from CSV and XLSX bytes: encodings, delimiters, formulas, size limits.
+
+Everything here returns a :class:`Table` of strings, or raises :class:`InvalidInputError` with
+file-level problems. What the columns mean is the business of the callers.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import zipfile
+from dataclasses import dataclass, field
+from typing import Literal
+
+from matchmaker.errors import InvalidInputError, Problem
+
+__all__ = [
+    "FORMULA_PREFIXES",
+    "MAX_CELL_CHARS",
+    "MAX_FILE_BYTES",
+    "Table",
+    "decode_text",
+    "detect_format",
+    "neutralise",
+    "read_csv",
+    "read_xlsx",
+    "unneutralise",
+]
+
+Format = Literal["csv", "xlsx", "json"]
+
+MAX_FILE_BYTES = 256 * 1024 * 1024
+MAX_CELL_CHARS = 131_072
+# An XLSX is a zip; refuse one that inflates past this or by more than this ratio (zip bombs).
+MAX_XLSX_INFLATED_BYTES = 512 * 1024 * 1024
+MAX_XLSX_RATIO = 200
+
+# Cells starting with these run as formulas in spreadsheets (OWASP "CSV injection").
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+_INVISIBLE = str.maketrans({"\u00a0": " ", "\u200b": None, "\ufeff": None, "\u2007": " "})
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    """A header and rows of stripped strings.
+
+    ``row_numbers[i]`` is the number a spreadsheet shows for ``rows[i]`` (the header is row 1).
+    ``formula_cells`` holds ``(row_number, column_index)`` of cells that held a formula.
+    """
+
+    header: list[str]
+    rows: list[list[str]]
+    row_numbers: list[int]
+    encoding: str | None = None
+    delimiter: str | None = None
+    formula_cells: set[tuple[int, int]] = field(default_factory=set)
+
+
+def detect_format(data: bytes, name: str | None = None) -> Format:
+    """Tell CSV, XLSX and JSON apart by the name's suffix, then by the content."""
+    suffix = (name or "").rsplit(".", 1)[-1].casefold() if name and "." in name else ""
+    if suffix in {"xlsx", "xlsm"}:
+        return "xlsx"
+    if suffix == "json":
+        return "json"
+    if suffix in {"csv", "tsv", "txt"}:
+        return "csv"
+    if data[:4] == b"PK\x03\x04":
+        return "xlsx"
+    head = data[:64].lstrip(b"\xef\xbb\xbf \t\r\n")
+    if head[:1] in {b"{", b"["}:
+        return "json"
+    return "csv"
+
+
+def decode_text(data: bytes) -> tuple[str, str]:
+    """Decode bytes of a text file; returns ``(text, encoding)``.
+
+    UTF-8 (with or without BOM) and UTF-16 with BOM are read as such; anything else that is not
+    valid UTF-8 is read as Windows-1252, the encoding of spreadsheet exports on Western European
+    Windows machines.
+    """
+    if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        offset = data.index(b"\x00")
+        raise InvalidInputError(
+            "the file is not a text file",
+            [
+                Problem(
+                    None,
+                    None,
+                    None,
+                    f"the file holds binary data (a NUL byte at offset {offset}); save the "
+                    "spreadsheet as CSV (UTF-8) or upload the .xlsx file itself",
+                )
+            ],
+        )
+    if data.startswith(b"\xef\xbb\xbf"):
+        return _decode(data[3:], "utf-8"), "utf-8-sig"
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return _decode(data, "utf-16"), "utf-16"
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252"), "cp1252"
+    except UnicodeDecodeError:
+        # cp1252 leaves five bytes undefined; Latin-1 maps every byte.
+        return data.decode("latin-1"), "latin-1"
+
+
+def _decode(data: bytes, encoding: str) -> str:
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise InvalidInputError(
+            "the file cannot be decoded",
+            [
+                Problem(
+                    None,
+                    None,
+                    None,
+                    f"the file starts with a {encoding.upper()} byte order mark but byte "
+                    f"{exc.start} is not {encoding.upper()}; save it again as CSV (UTF-8)",
+                )
+            ],
+        ) from None
+
+
+def _clean(value: str) -> str:
+    return value.translate(_INVISIBLE).strip()
+
+
+def _sniff_delimiter(text: str) -> str:
+    # The header decides: cells may hold ';' (the multi-value separator) but headers do not.
+    first = text.split("\n", 1)[0]
+    counts: dict[str, int] = {}
+    for delim in (",", ";", "\t"):
+        try:
+            counts[delim] = len(next(csv.reader([first], delimiter=delim))) - 1
+        except (csv.Error, StopIteration):
+            counts[delim] = 0
+    best = max(counts, key=lambda d: (counts[d], d == ","))
+    return best if counts[best] > 0 else ","
+
+
+def _check_size(data: bytes, max_bytes: int) -> None:
+    if len(data) > max_bytes:
+        raise InvalidInputError(
+            "the file is too large",
+            [
+                Problem(
+                    None,
+                    None,
+                    None,
+                    f"the file has {len(data):,} bytes; the limit is {max_bytes:,}",
+                )
+            ],
+        )
+
+
+def _empty() -> InvalidInputError:
+    return InvalidInputError(
+        "the file is empty",
+        [Problem(None, None, None, "the file is empty; expected a header row and data rows")],
+    )
+
+
+def read_csv(data: bytes, *, max_bytes: int = MAX_FILE_BYTES) -> Table:
+    """Read CSV bytes: encoding and delimiter (``,`` ``;`` or tab) are detected."""
+    _check_size(data, max_bytes)
+    text, encoding = decode_text(data)
+    if not text.strip():
+        raise _empty()
+    delimiter = _sniff_delimiter(text)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False)
+    rows: list[list[str]] = []
+    numbers: list[int] = []
+    header: list[str] | None = None
+    index = 0
+    try:
+        for record in reader:
+            index += 1
+            if header is None:
+                header = [_clean(c) for c in record]
+                continue
+            if not any(c.strip() for c in record):
+                continue
+            rows.append([_clean(c) for c in record])
+            numbers.append(index)
+    except csv.Error as exc:
+        message = str(exc)
+        if "field larger than field limit" in message:
+            message = (
+                f"a cell is longer than {csv.field_size_limit():,} characters"
+                " (is a closing quote missing?)"
+            )
+        raise InvalidInputError(
+            "the file is not valid CSV", [Problem(index + 1, None, None, message)]
+        ) from None
+    if header is None or not any(header):
+        raise _empty()
+    return Table(header, rows, numbers, encoding=encoding, delimiter=delimiter)
+
+
+def _check_zip(data: bytes) -> None:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            inflated = sum(info.file_size for info in zf.infolist())
+    except zipfile.BadZipFile:
+        raise InvalidInputError(
+            "the file is not a valid XLSX workbook",
+            [Problem(None, None, None, "the file is not a valid XLSX workbook (a broken zip)")],
+        ) from None
+    if inflated > MAX_XLSX_INFLATED_BYTES or inflated > MAX_XLSX_RATIO * max(len(data), 1):
+        raise InvalidInputError(
+            "the workbook is too large",
+            [
+                Problem(
+                    None,
+                    None,
+                    None,
+                    f"the workbook inflates from {len(data):,} to {inflated:,} bytes, past the "
+                    "limits for a spreadsheet (a zip bomb?); it is not read",
+                )
+            ],
+        )
+
+
+def _cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep=" ") if value.time() != dt.time(0) else value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def read_xlsx(data: bytes, *, sheet: str | None = None, max_bytes: int = MAX_FILE_BYTES) -> Table:
+    """Read the first (or the named) sheet of an XLSX workbook.
+
+    Cells that hold formulas are reported in ``formula_cells``: their results are not trusted.
+    """
+    import openpyxl  # lazily: only XLSX users pay for it
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    _check_size(data, max_bytes)
+    _check_zip(data)
+    try:
+        wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+    except (InvalidFileException, KeyError, OSError, ValueError, zipfile.BadZipFile) as exc:
+        raise InvalidInputError(
+            "the file is not a valid XLSX workbook",
+            [Problem(None, None, None, f"the file is not a valid XLSX workbook ({exc})")],
+        ) from None
+    try:
+        if sheet is not None and sheet not in wb.sheetnames:
+            raise InvalidInputError(
+                f"no sheet '{sheet}'",
+                [Problem(None, None, sheet, f"the workbook has no sheet '{sheet}'; it has: "
+                         + ", ".join(wb.sheetnames))],
+            )
+        ws = wb[sheet] if sheet is not None else wb.worksheets[0]
+        header: list[str] | None = None
+        rows: list[list[str]] = []
+        numbers: list[int] = []
+        formulas: set[tuple[int, int]] = set()
+        for number, values in enumerate(ws.iter_rows(values_only=True), start=1):
+            cells = []
+            for j, value in enumerate(values):
+                if isinstance(value, str) and value.startswith("=") and len(value) > 1:
+                    formulas.add((number, j))
+                cells.append(_clean(_cell_text(value)))
+            if header is None:
+                if not any(cells):
+                    continue
+                header = cells
+                continue
+            if not any(cells):
+                continue
+            rows.append(cells)
+            numbers.append(number)
+    finally:
+        wb.close()
+    if header is None:
+        raise _empty()
+    return Table(header, rows, numbers, formula_cells=formulas)
+
+
+def _quoted_formula(value: str) -> bool:
+    return value.lstrip("'").startswith(FORMULA_PREFIXES)
+
+
+def neutralise(value: str) -> str:
+    """Make a cell safe to open in a spreadsheet: a leading ``= + - @`` is quoted with ``'``.
+
+    Values that already start with quotes before such a character get one more, so that
+    :func:`unneutralise` gives back exactly the original.
+    """
+    return "'" + value if _quoted_formula(value) else value
+
+
+def unneutralise(value: str) -> str:
+    """Undo :func:`neutralise`, so that an exported file imports to the same values."""
+    if value.startswith("'") and _quoted_formula(value):
+        return value[1:]
+    return value
