@@ -21,6 +21,7 @@ from enum import StrEnum
 from typing import Annotated, Any, Self
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -62,7 +63,23 @@ Id = Annotated[
 ]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
-Keyword = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+# ';' separates values in table cells, '|' starts an item's keywords, ',' separates keywords.
+Keyword = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=100),
+    AfterValidator(lambda v: _no_separators(v, ";|,\n")),
+]
+
+
+def _no_separators(value: str, forbidden: str) -> str:
+    bad = [c for c in forbidden if c in value]
+    if bad:
+        shown = ", ".join(repr(c) for c in bad)
+        raise ValueError(
+            f"'{value[:60]}' holds {shown}, which separates values in table cells; "
+            "rephrase it without"
+        )
+    return value
 
 
 class _Model(BaseModel):
@@ -234,7 +251,11 @@ def _dedupe(values: Iterable[str]) -> list[str]:
 class Item(_Model):
     """One offer or need: a short text and its keywords."""
 
-    text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+    text: Annotated[
+        str,
+        StringConstraints(strip_whitespace=True, min_length=1, max_length=2000),
+        AfterValidator(lambda v: _no_separators(v, ";|\n")),
+    ]
     keywords: list[Keyword] = Field(default_factory=list, max_length=50)
 
 
@@ -242,15 +263,24 @@ class Contact(_Model):
     """Private contact fields: shown to the organisation itself and to organisers only."""
 
     person: Name | None = None
-    email: Annotated[
-        str,
-        StringConstraints(
-            strip_whitespace=True, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
-        ),
-    ] | None = None
-    phone: Annotated[
-        str, StringConstraints(strip_whitespace=True, max_length=40, pattern=r"^\+?[0-9 ()./-]{4,}$")
-    ] | None = None
+    email: (
+        Annotated[
+            str,
+            StringConstraints(
+                strip_whitespace=True, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+            ),
+        ]
+        | None
+    ) = None
+    phone: (
+        Annotated[
+            str,
+            StringConstraints(
+                strip_whitespace=True, max_length=40, pattern=r"^\+?[0-9 ()./-]{4,}$"
+            ),
+        ]
+        | None
+    ) = None
 
 
 def _vocabulary(info: ValidationInfo) -> taxonomy.S3Vocabulary:
@@ -277,6 +307,40 @@ def _custom_vocabulary(entries: tuple[tuple[str, str], ...]) -> taxonomy.S3Vocab
     return vocab
 
 
+def _nuts_code(value: str) -> str:
+    return taxonomy.nuts().region(value).code
+
+
+def _nace_code(value: str) -> str:
+    return taxonomy.nace().normalise(value)
+
+
+def _language_code(value: str) -> str:
+    return taxonomy.languages().normalise(value)
+
+
+def _s3_code(value: str, info: ValidationInfo) -> str:
+    return _vocabulary(info).normalise(value)
+
+
+NutsCode = Annotated[
+    str,
+    AfterValidator(_nuts_code),
+    Field(description="NUTS code at any level (2021, 2024, EFTA/candidate regions, UK 2016)."),
+]
+NaceCode = Annotated[
+    str, AfterValidator(_nace_code), Field(description="NACE Rev. 2 code at any level.")
+]
+LanguageCode = Annotated[
+    str, AfterValidator(_language_code), Field(description="ISO 639-1 language code.")
+]
+S3Code = Annotated[
+    str,
+    AfterValidator(_s3_code),
+    Field(description="S3 priority: ecosystem, platform, NABS or NACE code, or an own code."),
+]
+
+
 class Organisation(_Model):
     """An organisation's profile in the registry.
 
@@ -286,12 +350,12 @@ class Organisation(_Model):
     id: Id
     name: Name
     type: OrgType
-    region: str = Field(description="NUTS code at any level (2021, 2024, EFTA/candidate, UK 2016).")
-    sectors: list[str] = Field(default_factory=list, description="NACE Rev. 2 codes, any level.")
-    s3_priorities: list[str] = Field(default_factory=list)
+    region: NutsCode
+    sectors: list[NaceCode] = Field(default_factory=list, max_length=100)
+    s3_priorities: list[S3Code] = Field(default_factory=list, max_length=100)
     offers: list[Item] = Field(default_factory=list, max_length=100)
     needs: list[Item] = Field(default_factory=list, max_length=100)
-    languages: list[str] = Field(default_factory=list, description="ISO 639-1 codes.")
+    languages: list[LanguageCode] = Field(default_factory=list, max_length=50)
     projects: list[Keyword] = Field(default_factory=list, max_length=200)
     size: SizeClass | None = None
     website: Annotated[str, StringConstraints(max_length=500)] | None = None
@@ -327,27 +391,10 @@ class Organisation(_Model):
     def _size(cls, value: object) -> object:
         return _parse_size(value)
 
-    @field_validator("region")
+    @field_validator("sectors", "s3_priorities", "languages")
     @classmethod
-    def _region(cls, value: str) -> str:
-        return taxonomy.nuts().region(value).code
-
-    @field_validator("sectors")
-    @classmethod
-    def _sectors(cls, values: list[str]) -> list[str]:
-        return _dedupe(taxonomy.nace().normalise(v) for v in values)
-
-    @field_validator("s3_priorities")
-    @classmethod
-    def _s3(cls, values: list[str], info: ValidationInfo) -> list[str]:
-        vocab = _vocabulary(info)
-        return _dedupe(vocab.normalise(v) for v in values)
-
-    @field_validator("languages")
-    @classmethod
-    def _languages(cls, values: list[str]) -> list[str]:
-        langs = taxonomy.languages()
-        return _dedupe(langs.normalise(v) for v in values)
+    def _unique(cls, values: list[str]) -> list[str]:
+        return _dedupe(values)
 
     @field_validator("projects")
     @classmethod
@@ -416,7 +463,9 @@ class Registry(_Model):
     def _unique_ids(self) -> Self:
         dups = _duplicates(o.id for o in self.organisations)
         if dups:
-            raise ValueError(f"organisation id {_quote(dups)} appears more than once; ids are unique")
+            raise ValueError(
+                f"organisation id {_quote(dups)} appears more than once; ids are unique"
+            )
         return self
 
     def by_id(self) -> dict[str, Organisation]:
@@ -562,7 +611,10 @@ class Rules(_Model):
             raise ValueError(
                 f"min_meetings {self.min_meetings} is above max_meetings {self.max_meetings}"
             )
-        for name, groups in (("keep_apart", self.keep_apart), ("keep_together", self.keep_together)):
+        for name, groups in (
+            ("keep_apart", self.keep_apart),
+            ("keep_together", self.keep_together),
+        ):
             for i, group in enumerate(groups):
                 if len(group) < 2:
                     raise ValueError(f"{name}[{i}] needs at least two participants, got {group}")

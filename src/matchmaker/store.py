@@ -172,9 +172,7 @@ class Store:
             for start in range(0, len(ids), _CHUNK):
                 chunk = ids[start : start + _CHUNK]
                 existing.update(
-                    session.scalars(
-                        select(OrganisationRow.id).where(OrganisationRow.id.in_(chunk))
-                    )
+                    session.scalars(select(OrganisationRow.id).where(OrganisationRow.id.in_(chunk)))
                 )
             if existing and not replace:
                 raise InvalidInputError(
@@ -265,4 +263,3 @@ class Store:
     def event_ids(self) -> list[str]:
         with Session(self.engine) as session:
             return list(session.scalars(select(EventRow.id).order_by(EventRow.id)))
-

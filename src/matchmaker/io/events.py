@@ -41,7 +41,14 @@ def read_event(source: str | Path | bytes, *, max_bytes: int = MAX_FILE_BYTES) -
     if len(data) > max_bytes:
         raise InvalidInputError(
             "the file is too large",
-            [Problem(None, None, None, f"the file has {len(data):,} bytes; the limit is {max_bytes:,}")],
+            [
+                Problem(
+                    None,
+                    None,
+                    None,
+                    f"the file has {len(data):,} bytes; the limit is {max_bytes:,}",
+                )
+            ],
         )
     text, _ = decode_text(data)
     try:
@@ -49,7 +56,14 @@ def read_event(source: str | Path | bytes, *, max_bytes: int = MAX_FILE_BYTES) -
     except json.JSONDecodeError as exc:
         raise InvalidInputError(
             "the event file is not valid JSON",
-            [Problem(exc.lineno, None, None, f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}")],
+            [
+                Problem(
+                    exc.lineno,
+                    None,
+                    None,
+                    f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}",
+                )
+            ],
         ) from None
     except RecursionError:
         raise InvalidInputError(

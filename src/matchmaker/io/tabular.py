@@ -264,8 +264,14 @@ def read_xlsx(data: bytes, *, sheet: str | None = None, max_bytes: int = MAX_FIL
         if sheet is not None and sheet not in wb.sheetnames:
             raise InvalidInputError(
                 f"no sheet '{sheet}'",
-                [Problem(None, None, sheet, f"the workbook has no sheet '{sheet}'; it has: "
-                         + ", ".join(wb.sheetnames))],
+                [
+                    Problem(
+                        None,
+                        None,
+                        sheet,
+                        f"the workbook has no sheet '{sheet}'; it has: " + ", ".join(wb.sheetnames),
+                    )
+                ],
             )
         ws = wb[sheet] if sheet is not None else wb.worksheets[0]
         header: list[str] | None = None

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import pycountry
 
 from matchmaker.errors import UnknownCodeError
-from matchmaker.taxonomy._closest import did_you_mean, rank, tied_best
+from matchmaker.taxonomy._closest import RankKey, did_you_mean, rank, tied_best
 from matchmaker.taxonomy._countries import countries, to_nuts_country
 from matchmaker.taxonomy._resources import read_rows
 
@@ -117,14 +117,14 @@ class Languages:
             raise self._unknown(value)
         return found
 
-    def _rank(self, value: str, n: int) -> list[tuple[tuple[int, int, int, int, str], str]]:
+    def _rank(self, value: str, n: int) -> list[tuple[RankKey, str]]:
         query = " ".join(value.split()).casefold()
         if len(query) <= 3:
             return rank(query, self._sorted, n)
         # A longer input is a misspelt name: rank the names, then report their codes.
         names = {name: code for name, code in self._lookup.items() if len(name) > 3}
         ranked = rank(query, names, 3 * n)
-        out: list[tuple[tuple[int, int, int, int, str], str]] = []
+        out: list[tuple[RankKey, str]] = []
         for key, name in ranked:
             if names[name] not in (code for _, code in out):
                 out.append((key, names[name]))

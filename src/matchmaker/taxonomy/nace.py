@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from matchmaker.errors import InvalidInputError, UnknownCodeError
-from matchmaker.taxonomy._closest import did_you_mean, rank, tied_best
+from matchmaker.taxonomy._closest import RankKey, did_you_mean, rank, tied_best
 from matchmaker.taxonomy._resources import read_rows
 
 __all__ = [
@@ -211,7 +211,7 @@ class Nace:
         )
         return UnknownCodeError(message, code, [c for _, c in ranked])
 
-    def _rank(self, code: str, n: int) -> list[tuple[tuple[int, int, int, int, str], str]]:
+    def _rank(self, code: str, n: int) -> list[tuple[RankKey, str]]:
         text = "".join(code.split()).upper()
         digits = "".join(ch for ch in text if ch.isdigit())
         if not digits:

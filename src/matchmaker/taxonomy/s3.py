@@ -67,11 +67,12 @@ def _canonical_nace(upper: str) -> str | None:
 class S3Vocabulary:
     """The codes an S3 priority may take, with their labels and families.
 
-    Codes are case-insensitive. A label is accepted in place of its code when it matches
-    exactly, apart from case and surrounding spaces; when a label belongs to several entries
-    the first family of :data:`FAMILIES` wins, so 'Agri-food' is the ecosystem IE02 and not the
-    platform TP-AGRIFOOD, and 'Energy' is TP-ENERGY and not the NABS chapter NABS05. NACE
-    items are matched by code only (their labels repeat across levels).
+    Codes are case-insensitive and are matched before labels. A label is accepted in place
+    of its code when it matches exactly, apart from case and surrounding spaces; when a label
+    belongs to several entries the first family of :data:`FAMILIES` wins, so 'Agri-food' is
+    the ecosystem IE02 and not the platform TP-AGRIFOOD, and 'Energy' is TP-ENERGY and not the
+    NABS chapter NABS05. NACE items are matched by code only (their labels repeat across
+    levels).
 
     Use :func:`matchmaker.taxonomy.s3` for the shared built-in vocabulary and
     :meth:`with_custom` for one that adds an event's own entries.

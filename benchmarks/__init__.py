@@ -1,0 +1,1 @@
+"""Speed and quality benchmarks of the project: ``python -m benchmarks --help``."""

@@ -1,0 +1,149 @@
+"""The command line, run as a user runs it: exit codes, messages, never a traceback."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from matchmaker import __version__
+from matchmaker.cli import main
+from matchmaker.store import Store
+
+GOOD = "id,name,type,region\nA,Alpha,cluster,FR10\nB,Beta,university,BE33\n"
+BAD = "id,name,type,region\nA,Alpha,cluster,FR99\nB,Beta,university,BE33\n"
+
+
+@pytest.fixture
+def good(tmp_path: Path) -> Path:
+    path = tmp_path / "good.csv"
+    path.write_text(GOOD)
+    return path
+
+
+@pytest.fixture
+def bad(tmp_path: Path) -> Path:
+    path = tmp_path / "bad.csv"
+    path.write_text(BAD)
+    return path
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["--version"])
+    assert info.value.code == 0
+    assert capsys.readouterr().out.strip() == f"matchmaker {__version__}"
+
+
+def test_validate_valid(good: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate", str(good)]) == 0
+    assert capsys.readouterr().out.startswith(f"{good}: valid, 2 organisations")
+
+
+def test_validate_invalid(bad: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate", str(bad)]) == 1
+    out = capsys.readouterr().out
+    assert (
+        "row 2, column 'region': region 'FR99' is not a NUTS 2021/2024 code; did you mean FR10?"
+        in out
+    )
+
+
+def test_validate_json(bad: Path, good: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate", str(bad), "--json"]) == 1
+    assert json.loads(capsys.readouterr().out) == [
+        {
+            "row": 2,
+            "column": "region",
+            "value": "FR99",
+            "message": "region 'FR99' is not a NUTS 2021/2024 code; did you mean FR10?",
+        }
+    ]
+    assert main(["validate", str(good), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == []
+
+
+def test_import_all_or_nothing(
+    bad: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "x.db"
+    assert main(["import", str(bad), "--db", str(db)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: 1 problem in 1 row; nothing was imported")
+    assert Store(str(db)).count_organisations() == 0
+
+
+def test_import_partial_with_report(
+    bad: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db, report = tmp_path / "x.db", tmp_path / "problems.csv"
+    assert main(["import", str(bad), "--db", str(db), "--partial", "--report", str(report)]) == 0
+    assert "imported 1 organisations (1 new, 0 replaced)" in capsys.readouterr().out
+    assert Store(str(db)).count_organisations() == 1
+    lines = report.read_text(encoding="utf-8-sig").splitlines()
+    assert lines[0] == "row,column,value,message"
+    assert lines[1].startswith("2,region,FR99,")
+
+
+def test_import_twice_is_refused_then_replaced(
+    good: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = str(tmp_path / "x.db")
+    assert main(["import", str(good), "--db", db]) == 0
+    assert main(["import", str(good), "--db", db]) == 1
+    assert "2 organisation ids are already in the database" in capsys.readouterr().err
+    assert main(["import", str(good), "--db", db, "--replace"]) == 0
+    assert "(0 new, 2 replaced)" in capsys.readouterr().out
+
+
+def test_import_into_postgresql(good: Path, db_url: str) -> None:
+    assert main(["import", str(good), "--db", db_url]) == 0
+    assert Store(db_url).count_organisations() == 2
+
+
+def test_export_round_trip(good: Path, tmp_path: Path) -> None:
+    db, out = str(tmp_path / "x.db"), tmp_path / "out.xlsx"
+    assert main(["import", str(good), "--db", db]) == 0
+    assert main(["export", "--db", db, "--out", str(out)]) == 0
+    assert main(["validate", str(out)]) == 0
+
+
+def test_missing_file_is_a_message(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate", str(tmp_path / "nope.csv")]) == 1
+    assert (
+        capsys.readouterr().err.strip() == f"error: file '{tmp_path / 'nope.csv'}' does not exist"
+    )
+
+
+def test_bad_database_url_is_a_message(good: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["import", str(good), "--db", "nosuchdb://x"]) == 1
+    assert "database URL 'nosuchdb://x' cannot be used" in capsys.readouterr().err
+
+
+def test_no_command_prints_help(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([]) == 2
+    assert "usage: matchmaker" in capsys.readouterr().out
+
+
+def test_console_script_runs_without_traceback(bad: Path) -> None:
+    exe = Path(sys.executable).with_name("matchmaker")
+    proc = subprocess.run(
+        [str(exe), "validate", str(bad)], capture_output=True, text=True, check=False
+    )
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stdout + proc.stderr
+
+
+def test_demo_imports_the_fixtures(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = Path(__file__).resolve().parents[1]
+    db = tmp_path / "demo.db"
+    assert main(["demo", "--db", str(db), "--fixtures", str(root / "fixtures")]) == 0
+    out = capsys.readouterr().out
+    assert "leuven-2018/organisations.csv" in out
+    assert "Event 'leuven-2018'" in out
+    with Store(str(db)) as store:
+        assert store.count_organisations() > 20
+        assert "leuven-2018" in store.event_ids()
