@@ -411,11 +411,11 @@ CASES = [
         b'[{"id": "A",}]',
         [
             (
-                1,
                 None,
                 None,
-                "not valid JSON: Expecting property name enclosed in double quotes at line 1, "
-                "column 13",
+                None,
+                "not valid JSON at line 1, column 13: expecting property name enclosed in "
+                "double quotes",
             )
         ],
         name="orgs.json",
@@ -423,7 +423,7 @@ CASES = [
     Case(
         "JSON truncated",
         b'[{"id": "A", "name": "Al',
-        [(1, None, None, "not valid JSON: Unterminated string starting at at line 1, column 22")],
+        [(None, None, None, "not valid JSON at line 1, column 22: unterminated string starting")],
         name="orgs.json",
     ),
     Case(

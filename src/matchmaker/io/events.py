@@ -9,7 +9,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from matchmaker.errors import InvalidInputError, MatchmakerError, Problem
-from matchmaker.io.tabular import MAX_FILE_BYTES, decode_text
+from matchmaker.io.tabular import MAX_FILE_BYTES, decode_text, json_error
 from matchmaker.models import Event, error_text
 
 __all__ = ["dump_event", "read_event", "write_event"]
@@ -58,10 +58,10 @@ def read_event(source: str | Path | bytes, *, max_bytes: int = MAX_FILE_BYTES) -
             "the event file is not valid JSON",
             [
                 Problem(
-                    exc.lineno,
                     None,
                     None,
-                    f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}",
+                    None,
+                    json_error(exc),
                 )
             ],
         ) from None

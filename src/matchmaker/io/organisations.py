@@ -29,6 +29,7 @@ from matchmaker.io.tabular import (
     Table,
     decode_text,
     detect_format,
+    json_error,
     neutralise,
     read_csv,
     read_xlsx,
@@ -647,10 +648,10 @@ def _from_json(data: bytes, vocabulary: Mapping[str, str] | None, max_bytes: int
     except json.JSONDecodeError as exc:
         return fail(
             Problem(
-                exc.lineno,
                 None,
                 None,
-                f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}",
+                None,
+                json_error(exc),
             )
         )
     except RecursionError:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import json
 import zipfile
 from dataclasses import dataclass, field
 from typing import Literal
@@ -22,6 +23,7 @@ __all__ = [
     "Table",
     "decode_text",
     "detect_format",
+    "json_error",
     "neutralise",
     "read_csv",
     "read_xlsx",
@@ -302,6 +304,12 @@ def read_xlsx(data: bytes, *, sheet: str | None = None, max_bytes: int = MAX_FIL
 
 def _quoted_formula(value: str) -> bool:
     return value.lstrip("'").startswith(FORMULA_PREFIXES)
+
+
+def json_error(exc: json.JSONDecodeError) -> str:
+    """A JSON syntax error in words: where, then what."""
+    what = exc.msg.removesuffix(" at")
+    return f"not valid JSON at line {exc.lineno}, column {exc.colno}: {what[:1].lower()}{what[1:]}"
 
 
 def neutralise(value: str) -> str:
