@@ -596,7 +596,9 @@ class Rules(_Model):
         default_factory=list, description="Sets of participants that must share a room."
     )
     apart_same_organisation: bool = Field(
-        default=True, description="Colleagues of one organisation go to different rooms."
+        default=True,
+        description="Spread colleagues of one organisation over the rooms: no room gets more "
+        "of them than an even spread needs (different rooms when there are enough).",
     )
     max_per_country: int | None = Field(default=None, ge=1)
     mix_types: bool = True
