@@ -13,9 +13,8 @@ IMPORT_SIZES = {"quick": {"n": 10_000}, "full": {"n": 100_000}}
 
 def _registry_csv(params: dict[str, Any], data_dir: Path) -> dict[str, Any]:
     """Generate a registry of ``n`` profiles (seed 1) as CSV, once; cached by size."""
-    from matchmaker.synth import generate_registry
-
     from matchmaker.io import write_organisations
+    from matchmaker.synth import generate_registry
 
     n = int(params["n"])
     path = data_dir / f"registry_{n}_seed1.csv"
