@@ -15,6 +15,7 @@ against it.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from enum import StrEnum
@@ -67,13 +68,17 @@ Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 Keyword = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=100),
-    AfterValidator(lambda v: _no_separators(v, ";|,\n")),
+    AfterValidator(lambda v: _no_separators(v, _KEYWORD_SEPARATORS)),
 ]
 
 
-def _no_separators(value: str, forbidden: str) -> str:
-    bad = [c for c in forbidden if c in value]
-    if bad:
+_KEYWORD_SEPARATORS = re.compile(r"[;|,\n]")
+_ITEM_SEPARATORS = re.compile(r"[;|\n]")
+
+
+def _no_separators(value: str, forbidden: re.Pattern[str]) -> str:
+    if forbidden.search(value):
+        bad = list(dict.fromkeys(forbidden.findall(value)))
         shown = ", ".join(repr(c) for c in bad)
         raise ValueError(
             f"'{value[:60]}' holds {shown}, which separates values in table cells; "
@@ -185,9 +190,11 @@ ORG_TYPE_ALIASES: dict[str, OrgType] = {
 }
 
 
+_NOT_ALNUM = re.compile(r"[\W_]+")
+
+
 def _fold(text: str) -> str:
-    out = "".join(ch if ch.isalnum() else " " for ch in text.casefold())
-    return " ".join(out.split())
+    return _NOT_ALNUM.sub(" ", text.casefold()).strip()
 
 
 def parse_org_type(value: object) -> OrgType:
@@ -254,7 +261,7 @@ class Item(_Model):
     text: Annotated[
         str,
         StringConstraints(strip_whitespace=True, min_length=1, max_length=2000),
-        AfterValidator(lambda v: _no_separators(v, ";|\n")),
+        AfterValidator(lambda v: _no_separators(v, _ITEM_SEPARATORS)),
     ]
     keywords: list[Keyword] = Field(default_factory=list, max_length=50)
 

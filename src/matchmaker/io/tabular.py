@@ -132,6 +132,8 @@ def _decode(data: bytes, encoding: str) -> str:
 
 
 def _clean(value: str) -> str:
+    if value.isascii():
+        return value.strip()
     return value.translate(_INVISIBLE).strip()
 
 
