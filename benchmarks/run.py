@@ -40,10 +40,11 @@ def _report(doc: dict[str, Any]) -> str:
         for t in c["targets"]:
             got = t["got"]
             verdict = "met" if t["met"] else ("not met" if t["met"] is False else "n/a")
-            if isinstance(got, float):
+            if isinstance(got, int | float) and t["met"] is not None:
                 margin = (t["value"] - got) if t["op"] == "<=" else (got - t["value"])
-                verdict += f" (by {abs(margin):.3g})"
-                got = f"{got:.3g}"
+                share = abs(margin) / t["value"] if t["value"] else 0.0
+                verdict += f" (by {abs(margin):,.4g}, {share:.0%})" if margin else ""
+                got = f"{got:,.4g}"
             lines.append(
                 f"| {c['name']} | {t['metric']} {t['op']} {t['value']:g} ({t['note']}) "
                 f"| {got} | {verdict} |"

@@ -95,18 +95,17 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import functools
-import gc
 import math
 import unicodedata
 from collections import Counter
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal, TypeVar
 
 import numpy as np
 
 from matchmaker import taxonomy
+from matchmaker._bulk import paused_gc
 from matchmaker.errors import InvalidInputError
 from matchmaker.models import (
     Contact,
@@ -1196,21 +1195,8 @@ def generate_registry(
             f"difficulty must be one of {', '.join(DIFFICULTIES)}; got {difficulty!r}"
         )
     codes, weights = _countries(countries)
-    with _no_gc():
+    with paused_gc():
         return _generate(n, seed, difficulty, codes, weights)
-
-
-@contextmanager
-def _no_gc() -> Iterator[None]:
-    # Generation makes millions of small objects and no reference cycles; the cyclic collector
-    # would walk them again and again (a third of the time for 100,000 profiles).
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _generate(

@@ -8,8 +8,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from matchmaker.errors import InvalidInputError, MatchmakerError, Problem
-from matchmaker.io.tabular import MAX_FILE_BYTES, decode_text, json_error
+from matchmaker.errors import InvalidInputError, Problem
+from matchmaker.io.tabular import MAX_FILE_BYTES, check_size, decode_text, json_error, read_source
 from matchmaker.models import Event, error_text
 
 __all__ = ["dump_event", "read_event", "write_event"]
@@ -31,25 +31,8 @@ def read_event(source: str | Path | bytes, *, max_bytes: int = MAX_FILE_BYTES) -
         With one :class:`~matchmaker.errors.Problem` per problem; ``column`` is the field path
         (``participants[3].seats``).
     """
-    if isinstance(source, bytes):
-        data = source
-    else:
-        try:
-            data = Path(source).read_bytes()
-        except OSError as exc:
-            raise MatchmakerError(f"file '{source}' cannot be read ({exc.strerror})") from None
-    if len(data) > max_bytes:
-        raise InvalidInputError(
-            "the file is too large",
-            [
-                Problem(
-                    None,
-                    None,
-                    None,
-                    f"the file has {len(data):,} bytes; the limit is {max_bytes:,}",
-                )
-            ],
-        )
+    data, _ = read_source(source)
+    check_size(data, max_bytes)
     text, _ = decode_text(data)
     try:
         doc = json.loads(text)

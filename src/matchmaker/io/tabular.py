@@ -12,20 +12,23 @@ import io
 import json
 import zipfile
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Literal
 
-from matchmaker.errors import InvalidInputError, Problem
+from matchmaker.errors import InvalidInputError, MatchmakerError, Problem
 
 __all__ = [
     "FORMULA_PREFIXES",
     "MAX_CELL_CHARS",
     "MAX_FILE_BYTES",
     "Table",
+    "check_size",
     "decode_text",
     "detect_format",
     "json_error",
     "neutralise",
     "read_csv",
+    "read_source",
     "read_xlsx",
     "unneutralise",
 ]
@@ -75,6 +78,21 @@ def detect_format(data: bytes, name: str | None = None) -> Format:
     if head[:1] in {b"{", b"["}:
         return "json"
     return "csv"
+
+
+def read_source(source: str | Path | bytes, name: str | None = None) -> tuple[bytes, str | None]:
+    """The bytes of a file (or the bytes given) and its name; a missing file is a message."""
+    if isinstance(source, bytes):
+        return source, name
+    path = Path(source)
+    try:
+        return path.read_bytes(), name or path.name
+    except FileNotFoundError:
+        raise MatchmakerError(f"file '{path}' does not exist") from None
+    except IsADirectoryError:
+        raise MatchmakerError(f"'{path}' is a folder, not a file") from None
+    except OSError as exc:
+        raise MatchmakerError(f"file '{path}' cannot be read ({exc.strerror})") from None
 
 
 def decode_text(data: bytes) -> tuple[str, str]:
@@ -150,7 +168,7 @@ def _sniff_delimiter(text: str) -> str:
     return best if counts[best] > 0 else ","
 
 
-def _check_size(data: bytes, max_bytes: int) -> None:
+def check_size(data: bytes, max_bytes: int) -> None:
     if len(data) > max_bytes:
         raise InvalidInputError(
             "the file is too large",
@@ -174,7 +192,7 @@ def _empty() -> InvalidInputError:
 
 def read_csv(data: bytes, *, max_bytes: int = MAX_FILE_BYTES) -> Table:
     """Read CSV bytes: encoding and delimiter (``,`` ``;`` or tab) are detected."""
-    _check_size(data, max_bytes)
+    check_size(data, max_bytes)
     text, encoding = decode_text(data)
     if not text.strip():
         raise _empty()
@@ -255,7 +273,7 @@ def read_xlsx(data: bytes, *, sheet: str | None = None, max_bytes: int = MAX_FIL
     import openpyxl  # lazily: only XLSX users pay for it
     from openpyxl.utils.exceptions import InvalidFileException
 
-    _check_size(data, max_bytes)
+    check_size(data, max_bytes)
     _check_zip(data)
     try:
         wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
