@@ -147,3 +147,18 @@ def test_demo_imports_the_fixtures(tmp_path: Path, capsys: pytest.CaptureFixture
     with Store(str(db)) as store:
         assert store.count_organisations() > 20
         assert "leuven-2018" in store.event_ids()
+
+
+def test_import_event_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    event = Path(__file__).resolve().parents[1] / "fixtures" / "leuven-2018" / "event.json"
+    db = str(tmp_path / "x.db")
+    assert main(["import", str(event), "--db", db]) == 0
+    assert "its 20 organisations: 20 new, 0 replaced" in capsys.readouterr().out
+    assert main(["import", str(event), "--db", db]) == 1
+    assert "event 'leuven-2018' is already in the database" in capsys.readouterr().err
+    assert main(["import", str(event), "--db", db, "--replace"]) == 0
+    with Store(db) as store:
+        assert store.count_organisations() == 20
+        ev = store.get_event("leuven-2018")
+        assert ev is not None
+        assert len(ev.participants) == 32

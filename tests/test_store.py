@@ -6,7 +6,7 @@ import pytest
 
 from matchmaker.errors import InvalidInputError
 from matchmaker.models import Event, Organisation
-from matchmaker.store import Store, database_url
+from matchmaker.store import ImportSummary, Store, database_url
 
 
 def test_import_and_read_back(db_url: str, sample_orgs: list[Organisation]) -> None:
@@ -50,10 +50,10 @@ def test_duplicate_ids_in_one_import(db_url: str, sample_orgs: list[Organisation
 def test_events(db_url: str, sample_orgs: list[Organisation]) -> None:
     ev = Event(id="ev", name="Workshop", organisations=sample_orgs)
     with Store(db_url) as store:
-        assert store.save_event(ev) == 1
+        assert store.save_event(ev) == (1, ImportSummary(created=2, replaced=0))
         with pytest.raises(InvalidInputError, match="event 'ev' is already in the database"):
             store.save_event(ev)
-        assert store.save_event(ev, replace=True) == 2
+        assert store.save_event(ev, replace=True) == (2, ImportSummary(created=0, replaced=2))
         assert store.get_event("ev") == ev
         assert store.event_ids() == ["ev"]
 
@@ -77,3 +77,22 @@ def test_sqlite_uses_wal(tmp_path: object) -> None:
 
     with Store(f"sqlite:///{tmp_path}/w.db") as store, store.engine.connect() as conn:
         assert conn.execute(text("pragma journal_mode")).scalar() == "wal"
+
+
+def test_event_keeps_stored_profiles_and_is_all_or_nothing(
+    db_url: str, sample_orgs: list[Organisation]
+) -> None:
+    renamed = sample_orgs[0].model_copy(update={"name": "Stored name"})
+    with Store(db_url) as store:
+        store.import_organisations([renamed])
+        ev = Event(id="ev", name="Workshop", organisations=sample_orgs)
+        assert store.save_event(ev)[1] == ImportSummary(created=1, replaced=0)
+        kept = store.get_organisation("nanomat")
+        assert kept is not None
+        assert kept.name == "Stored name"
+        # A refused event stores none of its new organisations either.
+        extra = sample_orgs[1].model_copy(update={"id": "newcomer"})
+        again = Event(id="ev", name="Workshop", organisations=[*sample_orgs, extra])
+        with pytest.raises(InvalidInputError):
+            store.save_event(again)
+        assert store.get_organisation("newcomer") is None

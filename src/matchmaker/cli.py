@@ -60,15 +60,18 @@ def _print_problems(problems: Sequence[Problem], out: TextIO, limit: int = 200) 
         out.write(f"  ... and {len(problems) - limit} more (use --json for all of them)\n")
 
 
+_EVENT_KEYS = {"event", "participants", "rooms", "rounds", "slots", "tables", "rules", "date"}
+
+
 def _is_event_file(path: Path) -> bool:
+    """An event JSON (an object with event keys) rather than organisations."""
     if path.suffix.casefold() != ".json":
         return False
     try:
-        with path.open("rb") as fh:
-            head = fh.read(4096).decode("utf-8", "ignore")
-    except OSError:
-        return False
-    return '"participants"' in head or '"event"' in head or '"rooms"' in head
+        doc = json.loads(path.read_bytes())
+    except (OSError, ValueError, RecursionError):
+        return False  # the organisation reader reports what is wrong with it
+    return isinstance(doc, dict) and bool(_EVENT_KEYS & set(doc))
 
 
 # --- commands -----------------------------------------------------------------------------
@@ -116,12 +119,11 @@ def cmd_import(args: argparse.Namespace) -> int:
     if _is_event_file(path):
         ev = read_event(path)
         with Store(_db(args.db)) as store:
-            if ev.organisations:
-                store.import_organisations(ev.organisations, replace=True)
-            version = store.save_event(ev, replace=args.replace)
+            version, summary = store.save_event(ev, replace=args.replace)
             print(
-                f"imported event '{ev.id}' ({len(ev.participants)} participants, "
-                f"{len(ev.organisations)} organisations, version {version}) into {store.url}"
+                f"imported event '{ev.id}' ({len(ev.participants)} participants, version "
+                f"{version}) into {store.url}; its {len(ev.organisations)} organisations: "
+                f"{summary.created} new, {summary.replaced} replaced"
             )
         return 0
     report = read_organisations(
@@ -229,7 +231,6 @@ def cmd_demo(args: argparse.Namespace) -> int:
             store.import_organisations(report.organisations, replace=True)
         for event_file in sorted(fixtures.glob("*/event.json")):
             ev = read_event(event_file)
-            store.import_organisations(ev.organisations, replace=True)
             store.save_event(ev, replace=True)
             print(f"  {event_file.relative_to(fixtures)}: event '{ev.id}' valid")
     print()

@@ -166,34 +166,47 @@ class Store:
                 "duplicate ids in the import; nothing was imported",
                 [Problem(None, "id", d, f"id '{d}' appears more than once") for d in dups],
             )
-        now = _now()
         with Session(self.engine) as session, session.begin():
-            existing: set[str] = set()
-            for start in range(0, len(ids), _CHUNK):
-                chunk = ids[start : start + _CHUNK]
-                existing.update(
-                    session.scalars(select(OrganisationRow.id).where(OrganisationRow.id.in_(chunk)))
-                )
-            if existing and not replace:
-                raise InvalidInputError(
-                    f"{len(existing)} organisation id{'s are' if len(existing) > 1 else ' is'} "
-                    "already in the database; nothing was imported (use replace to overwrite)",
-                    [
-                        Problem(None, "id", i, f"id '{i}' is already in the database")
-                        for i in sorted(existing)
-                    ],
-                )
-            new_rows = [_row(o, now) for o in organisations if o.id not in existing]
-            for start in range(0, len(new_rows), _CHUNK):
-                session.execute(insert(OrganisationRow), new_rows[start : start + _CHUNK])
-            for org in organisations:
-                if org.id in existing:
-                    row = session.get(OrganisationRow, org.id)
-                    assert row is not None
-                    data = _row(org, now)
-                    for key in ("name", "type", "region", "country", "profile", "updated_at"):
-                        setattr(row, key, data[key])
-                    row.version += 1
+            return self._import(session, organisations, replace=replace, now=_now())
+
+    @staticmethod
+    def _import(
+        session: Session,
+        organisations: Sequence[Organisation],
+        *,
+        replace: bool,
+        now: dt.datetime,
+        keep_existing: bool = False,
+    ) -> ImportSummary:
+        ids = [o.id for o in organisations]
+        existing: set[str] = set()
+        for start in range(0, len(ids), _CHUNK):
+            chunk = ids[start : start + _CHUNK]
+            existing.update(
+                session.scalars(select(OrganisationRow.id).where(OrganisationRow.id.in_(chunk)))
+            )
+        if existing and not replace and not keep_existing:
+            raise InvalidInputError(
+                f"{len(existing)} organisation id{'s are' if len(existing) > 1 else ' is'} "
+                "already in the database; nothing was imported (use replace to overwrite)",
+                [
+                    Problem(None, "id", i, f"id '{i}' is already in the database")
+                    for i in sorted(existing)
+                ],
+            )
+        new_rows = [_row(o, now) for o in organisations if o.id not in existing]
+        for start in range(0, len(new_rows), _CHUNK):
+            session.execute(insert(OrganisationRow), new_rows[start : start + _CHUNK])
+        if not replace:
+            return ImportSummary(created=len(new_rows), replaced=0)
+        for org in organisations:
+            if org.id in existing:
+                row = session.get(OrganisationRow, org.id)
+                assert row is not None
+                data = _row(org, now)
+                for key in ("name", "type", "region", "country", "profile", "updated_at"):
+                    setattr(row, key, data[key])
+                row.version += 1
         return ImportSummary(created=len(new_rows), replaced=len(existing))
 
     def get_organisation(self, org_id: str) -> Organisation | None:
@@ -231,29 +244,37 @@ class Store:
 
     # --- events ----------------------------------------------------------------------------
 
-    def save_event(self, ev: Event, *, replace: bool = False) -> int:
-        """Store an event (with its embedded organisations); returns its version."""
+    def save_event(self, ev: Event, *, replace: bool = False) -> tuple[int, ImportSummary]:
+        """Store an event and its embedded organisations in one transaction.
+
+        Organisations already in the registry keep their stored profile unless ``replace``,
+        which also overwrites an event of the same id. Returns the event's version and what
+        happened to the organisations.
+        """
         now = _now()
         document = ev.model_dump(mode="json", exclude_none=True)
         for org in document.get("organisations", []):
             org.pop("country", None)
         with Session(self.engine) as session, session.begin():
             row = session.get(EventRow, ev.id)
+            if row is not None and not replace:
+                raise InvalidInputError(
+                    f"event '{ev.id}' is already in the database; nothing was stored",
+                    [Problem(None, "id", ev.id, f"event id '{ev.id}' is already in the database")],
+                )
+            summary = self._import(
+                session, ev.organisations, replace=replace, now=now, keep_existing=True
+            )
             if row is None:
                 session.add(
                     EventRow(
                         id=ev.id, name=ev.name, document=document, created_at=now, updated_at=now
                     )
                 )
-                return 1
-            if not replace:
-                raise InvalidInputError(
-                    f"event '{ev.id}' is already in the database; nothing was stored",
-                    [Problem(None, "id", ev.id, f"event id '{ev.id}' is already in the database")],
-                )
+                return 1, summary
             row.name, row.document, row.updated_at = ev.name, document, now
             row.version += 1
-            return row.version
+            return row.version, summary
 
     def get_event(self, event_id: str) -> Event | None:
         with Session(self.engine) as session:
