@@ -162,3 +162,11 @@ def test_import_event_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
         ev = store.get_event("leuven-2018")
         assert ev is not None
         assert len(ev.participants) == 32
+
+
+def test_partial_import_writes_a_report_by_default(
+    bad: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert main(["import", str(bad), "--db", str(tmp_path / "x.db"), "--partial"]) == 0
+    assert (tmp_path / "bad.problems.csv").read_text(encoding="utf-8-sig").count("FR99") == 1

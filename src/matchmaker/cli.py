@@ -142,9 +142,9 @@ def cmd_import(args: argparse.Namespace) -> int:
     if report.problems:
         print(f"skipped {len(report.rejected_rows)} rows with {len(report.problems)} problems:")
         _print_problems(report.problems, sys.stdout, limit=20)
-        if args.report:
-            _write_report(args.report, report.problems)
-            print(f"the problems are listed in {args.report}")
+        target = args.report or f"{path.stem}.problems.csv"
+        _write_report(target, report.problems)
+        print(f"every problem is listed in {target}")
     return 0
 
 
@@ -273,7 +273,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--partial", action="store_true", help="import the valid rows and report the others"
     )
-    p.add_argument("--report", metavar="CSV", help="with --partial: write the problems here")
+    p.add_argument(
+        "--report",
+        metavar="CSV",
+        help="with --partial: where to list the problems (default: FILE.problems.csv here)",
+    )
     p.add_argument("--replace", action="store_true", help="overwrite ids already stored")
     p.add_argument("--vocabulary", metavar="CSV", help="own S3 vocabulary: columns code,label")
     p.add_argument("--sheet", help="XLSX sheet to read (default: the first)")
