@@ -44,7 +44,7 @@ def _report(doc: dict[str, Any]) -> str:
                 margin = (t["value"] - got) if t["op"] == "<=" else (got - t["value"])
                 share = abs(margin) / t["value"] if t["value"] else 0.0
                 verdict += f" (by {abs(margin):,.4g}, {share:.0%})" if margin else ""
-                got = f"{got:,.4g}"
+                got = f"{got:,}" if isinstance(got, int) else f"{got:,.4g}"
             lines.append(
                 f"| {c['name']} | {t['metric']} {t['op']} {t['value']:g} ({t['note']}) "
                 f"| {got} | {verdict} |"

@@ -169,4 +169,6 @@ def test_partial_import_writes_a_report_by_default(
 ) -> None:
     monkeypatch.chdir(tmp_path)
     assert main(["import", str(bad), "--db", str(tmp_path / "x.db"), "--partial"]) == 0
-    assert (tmp_path / "bad.problems.csv").read_text(encoding="utf-8-sig").count("FR99") == 1
+    lines = (tmp_path / "bad.problems.csv").read_text(encoding="utf-8-sig").splitlines()
+    assert len(lines) == 2
+    assert lines[1].startswith("2,region,FR99,region 'FR99' is not a NUTS 2021/2024 code")
