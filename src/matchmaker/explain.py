@@ -1,0 +1,226 @@
+"""Why two organisations fit: contributions that add up to the score, and reasons in words."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from matchmaker import taxonomy
+from matchmaker.models import Organisation
+from matchmaker.score import COMPONENTS, Scorer
+from matchmaker.vectorise import S3_THEMES, THEME_LABELS, ProfileMatrix, _nace_themes
+
+__all__ = ["contributions", "reasons"]
+
+# A component below this value gives no reason: there is nothing to say about it.
+REASON_FLOOR = {
+    "complementarity": 0.25,
+    "s3": 0.3,
+    "sector": 0.3,
+    "geography": 0.5,
+    "type": 0.6,
+    "language": 1.0,
+}
+_WORD = re.compile(r"(?u)\b\w\w+\b")
+
+
+def contributions(comps: Mapping[str, float], scorer: Scorer) -> dict[str, float]:
+    """Each component's share of the score: ``weight * value``; they add up to the score."""
+    return {c: float(scorer.weight(c) * comps[c]) for c in COMPONENTS}
+
+
+def _best_pair(p: ProfileMatrix, a: int, b: int) -> tuple[int, int, float] | None:
+    """The need of ``a`` and the offer of ``b`` that meet best: item offsets and cosine."""
+    needs = p.needs[p.need_ptr[a] : p.need_ptr[a + 1]]
+    offers = p.offers[p.offer_ptr[b] : p.offer_ptr[b + 1]]
+    if len(needs) == 0 or len(offers) == 0:
+        return None
+    sims = needs @ offers.T
+    k, m = np.unravel_index(int(np.argmax(sims)), sims.shape)
+    return int(k), int(m), float(sims[k, m])
+
+
+def _met(need: Any, offer: Any) -> list[str]:
+    """Keywords (or else words) that the need and the offer share."""
+    theirs = {k.casefold(): k for k in offer.keywords}
+    shared = [k for k in need.keywords if k.casefold() in theirs]
+    if shared:
+        return shared
+    stop = _stop()
+    words_offer = {w for w in _WORD.findall(offer.text.casefold())}
+    return [
+        w
+        for w in dict.fromkeys(_WORD.findall(need.text.casefold()))
+        if w in words_offer and w not in stop
+    ][:3]
+
+
+def _stop() -> frozenset[str]:
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    return frozenset(ENGLISH_STOP_WORDS)
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:] if text[:2] != text[:2].upper() else text
+
+
+def _complementarity_reasons(p: ProfileMatrix, a: int, b: int) -> list[tuple[float, str]]:
+    out: list[tuple[float, str]] = []
+    oa, ob = p.organisations[a], p.organisations[b]
+    for giver, taker, template in (
+        (b, a, "you need {n}, they offer {o}"),
+        (a, b, "they need {n}, you offer {o}"),
+    ):
+        best = _best_pair(p, taker, giver)
+        if best is None or best[2] < REASON_FLOOR["complementarity"]:
+            continue
+        k, m, sim = best
+        need = (oa if taker == a else ob).needs[k]
+        offer = (ob if giver == b else oa).offers[m]
+        text = template.format(n=_lower_first(need.text), o=_lower_first(offer.text))
+        met = _met(need, offer)
+        if met:
+            text += f" ({', '.join(met)})"
+        out.append((sim, text))
+    return out
+
+
+def _s3_reason(oa: Organisation, ob: Organisation, vocabulary: Any) -> str | None:
+    shared = [c for c in oa.s3_priorities if c in set(ob.s3_priorities)]
+    if shared:
+        labels = [vocabulary.label(c) if vocabulary.is_valid(c) else c for c in shared[:2]]
+        return "both prioritise " + " and ".join(labels)
+    themes_a = _themes(oa.s3_priorities)
+    themes_b = _themes(ob.s3_priorities)
+    common = [t for t in themes_a if t in themes_b]
+    if common:
+        t = common[0]
+        return (
+            f"both prioritise {THEME_LABELS[t]}: you with {_label(vocabulary, themes_a[t])}, "
+            f"they with {_label(vocabulary, themes_b[t])}"
+        )
+    return None
+
+
+def _label(vocabulary: Any, code: str) -> str:
+    return str(vocabulary.label(code)) if vocabulary.is_valid(code) else code
+
+
+def _themes(codes: list[str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    nace = taxonomy.nace()
+    for c in codes:
+        themes = _nace_themes(c) if nace.is_valid(c) else S3_THEMES.get(c, ())
+        for t in themes:
+            out.setdefault(t, c)
+    return out
+
+
+def _sector_reason(oa: Organisation, ob: Organisation) -> str | None:
+    nace = taxonomy.nace()
+    best: tuple[int, str] | None = None
+    for ca in oa.sectors:
+        line_a = [ca, *nace.parents(ca)]
+        for cb in ob.sectors:
+            line_b = {cb, *nace.parents(cb)}
+            for c in line_a:
+                if c in line_b:
+                    level = nace.level(c)
+                    if best is None or level > best[0]:
+                        best = (level, c)
+                    break
+    if best is None or best[0] < 2:
+        return None
+    code = best[1]
+    return f"both work in {_lower_first(nace.title(code))} (NACE {code})"
+
+
+def _region_name(code: str) -> str:
+    nuts = taxonomy.nuts()
+    return f"{nuts.label(code, latin=True)} ({nuts.country(code)})"
+
+
+def _geography_reason(oa: Organisation, ob: Organisation, relation: int) -> str | None:
+    nuts = taxonomy.nuts()
+    if relation == 3:
+        return (
+            f"cross-border: {_region_name(oa.region)} and {_region_name(ob.region)} are neighbours"
+        )
+    if relation == 4:
+        return (
+            f"neighbouring countries: {nuts.country_name(oa.country)} and "
+            f"{nuts.country_name(ob.country)}"
+        )
+    if relation == 5:
+        distance = nuts.distance_km(oa.region, ob.region)
+        far = f", {distance:,.0f} km apart" if distance is not None else ""
+        return f"interregional: {_region_name(oa.region)} and {_region_name(ob.region)}{far}"
+    if relation == 0:
+        return f"both in {nuts.label(oa.region, latin=True)}"
+    return f"both in {nuts.country_name(oa.country)}"
+
+
+def _article(text: str) -> str:
+    return ("an " if text[:1].lower() in "aeiou" or text.startswith("SME") else "a ") + text
+
+
+def _type_reason(oa: Organisation, ob: Organisation) -> str:
+    ra, rb = oa.type.helix.value, ob.type.helix.value
+    roles = ra if ra == rb else f"{ra} meets {rb}"
+    return f"you are {_article(oa.type.label)}, they are {_article(ob.type.label)}: {roles}"
+
+
+def _language_reason(oa: Organisation, ob: Organisation) -> str | None:
+    shared = [lang for lang in oa.languages if lang in set(ob.languages)]
+    if not shared:
+        return None
+    names = [taxonomy.languages().name(c) for c in shared[:3]]
+    return "you both work in " + ", ".join(names)
+
+
+def reasons(
+    p: ProfileMatrix,
+    a: int,
+    b: int,
+    comps: Mapping[str, float],
+    relation: int,
+    scorer: Scorer,
+    *,
+    limit: int = 3,
+    vocabulary: Any = None,
+) -> list[str]:
+    """Up to ``limit`` reasons, in the order of the contributions they stand for.
+
+    Written from ``a``'s side ("you need ..., they offer ...").
+    """
+    oa, ob = p.organisations[a], p.organisations[b]
+    vocab = vocabulary or taxonomy.s3()
+    found: list[tuple[float, str]] = []
+    contrib = contributions(comps, scorer)
+    for c in COMPONENTS:
+        if comps[c] < REASON_FLOOR[c] or contrib[c] <= 0:
+            continue
+        weight = contrib[c]
+        if c == "complementarity":
+            for sim, text in _complementarity_reasons(p, a, b):
+                found.append((weight * sim / max(comps[c], 1e-9) / 2, text))
+            continue
+        said: str | None
+        if c == "s3":
+            said = _s3_reason(oa, ob, vocab)
+        elif c == "sector":
+            said = _sector_reason(oa, ob)
+        elif c == "geography":
+            said = _geography_reason(oa, ob, relation)
+        elif c == "type":
+            said = _type_reason(oa, ob)
+        else:
+            said = _language_reason(oa, ob)
+        if said:
+            found.append((weight, said))
+    found.sort(key=lambda t: -t[0])
+    return [text for _, text in found[:limit]]
