@@ -172,3 +172,49 @@ def test_partial_import_writes_a_report_by_default(
     lines = (tmp_path / "bad.problems.csv").read_text(encoding="utf-8-sig").splitlines()
     assert len(lines) == 2
     assert lines[1].startswith("2,region,FR99,region 'FR99' is not a NUTS 2021/2024 code")
+
+
+LEUVEN = Path(__file__).resolve().parents[1] / "fixtures" / "leuven-2018" / "organisations.csv"
+ECOPLUS = "ecoplus-the-business-agency-of-lower-austria"
+
+
+def test_suggest_table(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["suggest", str(LEUVEN), "--org", ECOPLUS, "-k", "3", "--explain"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Partners for ecoplus. The Business Agency of Lower Austria")
+    assert out.count("\n   1  ") == 1
+    assert "            - " in out
+
+
+def test_suggest_json(capsys: pytest.CaptureFixture[str]) -> None:
+    args = ["suggest", str(LEUVEN), "--org", ECOPLUS, "-k", "4", "--json", "--preset", "research"]
+    assert main(args) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert [set(s) for s in payload["suggestions"]] == [
+        {"id", "score", "components", "reasons"}
+    ] * 4
+    scores = [s["score"] for s in payload["suggestions"]]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_suggest_unknown_org_is_a_message(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["suggest", str(LEUVEN), "--org", "nobody"]) == 1
+    assert "organisation 'nobody' is not in the registry" in capsys.readouterr().err
+
+
+def test_suggest_all_and_a_reused_space(tmp_path: Path) -> None:
+    out, space = tmp_path / "all.jsonl", tmp_path / "space.npz"
+    assert (
+        main(["suggest-all", str(LEUVEN), "-k", "5", "--out", str(out), "--space", str(space)]) == 0
+    )
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert len(rows) == 20
+    assert all(len(r["suggestions"]) == 5 for r in rows)
+    assert space.exists()
+    assert main(["suggest", str(LEUVEN), "--org", ECOPLUS, "--space", str(space)]) == 0
+
+
+def test_suggest_from_the_database(tmp_path: Path) -> None:
+    db = str(tmp_path / "x.db")
+    assert main(["import", str(LEUVEN), "--db", db]) == 0
+    assert main(["suggest", db, "--org", ECOPLUS, "-k", "2"]) == 0

@@ -15,10 +15,13 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from matchmaker._version import __version__
 from matchmaker.errors import InvalidInputError, MatchmakerError, Problem
+
+if TYPE_CHECKING:
+    from matchmaker.models import Organisation
 
 __all__ = ["main"]
 
@@ -238,6 +241,152 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _load_registry(source: str, vocabulary: str | None) -> list[Organisation]:
+    """Organisations from a file (CSV, XLSX, JSON) or from a database (URL or .db file)."""
+    from matchmaker.io import read_organisations
+    from matchmaker.store import Store
+
+    if "://" in source or source.endswith((".db", ".sqlite")):
+        with Store(source) as store:
+            orgs = store.organisations()
+        if not orgs:
+            raise MatchmakerError(f"the database '{source}' holds no organisations")
+        return orgs
+    return read_organisations(source, vocabulary=_read_vocabulary(vocabulary)).organisations
+
+
+def _profiles(args: argparse.Namespace) -> Any:
+    from matchmaker.vectorise import ProfileSpace
+
+    orgs = _load_registry(args.registry, args.vocabulary)
+    if args.space and Path(args.space).exists():
+        space = ProfileSpace.load(args.space)
+    else:
+        space = ProfileSpace().fit(orgs)
+        if args.space:
+            space.save(args.space)
+    return space.transform(orgs)
+
+
+def _filters(args: argparse.Namespace) -> Any:
+    from matchmaker.solvers import Filters
+
+    return Filters(
+        countries=args.country or (),
+        types=args.type or (),
+        sectors=args.sector or (),
+        exclude=args.exclude or (),
+        include_partners=args.include_partners,
+    )
+
+
+def cmd_suggest(args: argparse.Namespace) -> int:
+    from matchmaker.solvers import suggest
+
+    profiles = _profiles(args)
+    found = suggest(
+        profiles,
+        args.org,
+        k=args.k,
+        scorer=args.preset,
+        filters=_filters(args),
+        max_per_country=args.max_per_country or None,
+        explain=args.explain or args.json,
+    )
+    if args.json:
+        payload = {
+            "organisation": args.org,
+            "preset": args.preset,
+            "suggestions": [
+                {k: v for k, v in s.as_dict().items() if k != "contributions"} for s in found
+            ],
+        }
+        json.dump(payload, sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+        return 0
+    me = profiles.organisations[profiles.row(args.org)]
+    print(f"Partners for {me.name} ({me.id}, {me.type.label}, {me.region}); preset {args.preset}")
+    if not found:
+        print("  no organisation passes the filters")
+        return 0
+    by_id = {o.id: o for o in profiles.organisations}
+    width = max(len(by_id[s.id].name) for s in found)
+    width = min(max(width, 12), 48)
+    tw = max(len(by_id[s.id].type.label) for s in found)
+    print(f"  {'#':>2}  {'score':>5}  {'organisation':<{width}}  {'type':<{tw}}  region")
+    for n, s in enumerate(found, start=1):
+        o = by_id[s.id]
+        name = o.name if len(o.name) <= width else o.name[: width - 1] + "…"
+        print(f"  {n:>2}  {s.score:5.3f}  {name:<{width}}  {o.type.label:<{tw}}  {o.region}")
+        for reason in s.reasons:
+            print(f"{'':12}- {reason}")
+    return 0
+
+
+def cmd_suggest_all(args: argparse.Namespace) -> int:
+    from matchmaker.solvers import suggest_all
+
+    profiles = _profiles(args)
+    started = time.perf_counter()
+    target = Path(args.out)
+    tmp = target.with_name(target.name + ".part")
+    count = 0
+    with tmp.open("w", encoding="utf-8") as fh:
+        for org_id, found in suggest_all(
+            profiles,
+            k=args.k,
+            scorer=args.preset,
+            filters=_filters(args),
+            max_per_country=args.max_per_country or None,
+            explain=args.explain,
+        ):
+            row = {
+                "id": org_id,
+                "suggestions": [
+                    {k: v for k, v in s.as_dict().items() if args.explain or k != "reasons"}
+                    for s in found
+                ],
+            }
+            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+            count += 1
+    tmp.replace(target)
+    elapsed = time.perf_counter() - started
+    print(f"wrote top-{args.k} suggestions of {count} organisations to {target} in {elapsed:.1f} s")
+    return 0
+
+
+def _suggest_options(p: argparse.ArgumentParser) -> None:
+    from matchmaker.score import DEFAULT_PRESET, PRESETS
+
+    p.add_argument("registry", help="organisations: CSV, XLSX or JSON file, or a database URL")
+    p.add_argument("-k", type=int, default=10, help="how many partners (default: 10)")
+    p.add_argument(
+        "--preset", choices=list(PRESETS), default=DEFAULT_PRESET, help="weights of the score"
+    )
+    p.add_argument("--country", action="append", help="keep only this country (repeatable)")
+    p.add_argument("--type", action="append", help="keep only this organisation type")
+    p.add_argument("--sector", action="append", help="keep only this NACE code or below")
+    p.add_argument("--exclude", action="append", help="never suggest this id")
+    p.add_argument(
+        "--include-partners",
+        action="store_true",
+        help="also suggest organisations that already share a project",
+    )
+    p.add_argument(
+        "--max-per-country",
+        type=int,
+        default=3,
+        help="at most this many from one country among the first 10 (0: no limit)",
+    )
+    p.add_argument("--explain", action="store_true", help="give the reasons of each suggestion")
+    p.add_argument("--vocabulary", metavar="CSV", help="own S3 vocabulary: columns code,label")
+    p.add_argument(
+        "--space",
+        metavar="FILE",
+        help="a fitted profile space to reuse (created there when missing)",
+    )
+
+
 # --- parser -------------------------------------------------------------------------------
 
 
@@ -292,6 +441,22 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("summary", help="what the database holds")
     p.add_argument("--db", help=DB_HELP)
     p.set_defaults(func=cmd_summary)
+
+    p = sub.add_parser(
+        "suggest",
+        help="the best partners of an organisation, with reasons",
+        description="Score every organisation of the registry against one and list the best "
+        "partners (needs meeting offers both ways, S3, sectors, geography, types, languages).",
+    )
+    _suggest_options(p)
+    p.add_argument("--org", required=True, help="id of the organisation")
+    p.add_argument("--json", action="store_true", help="print JSON: {suggestions: [...]}")
+    p.set_defaults(func=cmd_suggest)
+
+    p = sub.add_parser("suggest-all", help="top-k partners of every organisation, as JSON lines")
+    _suggest_options(p)
+    p.add_argument("--out", required=True, help="output file (.jsonl)")
+    p.set_defaults(func=cmd_suggest_all)
 
     p = sub.add_parser(
         "demo", help="validate and import the demo data into a SQLite file and summarise it"

@@ -65,7 +65,11 @@ def _stop() -> frozenset[str]:
 
 
 def _lower_first(text: str) -> str:
-    return text[:1].lower() + text[1:] if text[:2] != text[:2].upper() else text
+    """Lower-case the first letter, unless the first word is an acronym ("SME", "5G", "IoT")."""
+    first = text.split(" ", 1)[0]
+    if len(first) > 1 and (first[1:].lower() != first[1:] or not first.isalpha()):
+        return text
+    return text[:1].lower() + text[1:]
 
 
 def _complementarity_reasons(p: ProfileMatrix, a: int, b: int) -> list[tuple[float, str]]:
@@ -141,7 +145,8 @@ def _sector_reason(oa: Organisation, ob: Organisation) -> str | None:
 
 def _region_name(code: str) -> str:
     nuts = taxonomy.nuts()
-    return f"{nuts.label(code, latin=True)} ({nuts.country(code)})"
+    label, country = nuts.label(code, latin=True), nuts.country(code)
+    return label if label.endswith(f"({country})") else f"{label} ({country})"
 
 
 def _geography_reason(oa: Organisation, ob: Organisation, relation: int) -> str | None:
@@ -170,6 +175,8 @@ def _article(text: str) -> str:
 
 def _type_reason(oa: Organisation, ob: Organisation) -> str:
     ra, rb = oa.type.helix.value, ob.type.helix.value
+    if oa.type is ob.type:
+        return f"peers: you are both {_article(oa.type.label)} ({ra})"
     roles = ra if ra == rb else f"{ra} meets {rb}"
     return f"you are {_article(oa.type.label)}, they are {_article(ob.type.label)}: {roles}"
 

@@ -704,10 +704,18 @@ def _stop_words() -> frozenset[str]:
     return frozenset(ENGLISH_STOP_WORDS)
 
 
+_JOINERS = re.compile(r"(?<=\w)[-\u2010\u2011'’](?=\w)")
+
+
+def _fold_text(text: str) -> str:
+    # "nano-materials" and "nanomaterials" are one word; so are "co-design" and "codesign".
+    return _JOINERS.sub("", text.lower())
+
+
 def _word_terms(text: str) -> list[str]:
     """Word unigrams and bigrams (English stop words removed), as scikit-learn's word analyzer."""
     stop = _stop_words()
-    tokens = [t for t in _TOKEN.findall(text.lower()) if t not in stop]
+    tokens = [t for t in _TOKEN.findall(_fold_text(text)) if t not in stop]
     return tokens + [f"{a} {b}" for a, b in itertools.pairwise(tokens)]
 
 
@@ -724,7 +732,7 @@ def _word_grams(word: str) -> tuple[str, ...]:
 
 
 def _char_words(text: str) -> list[str]:
-    return text.lower().split()
+    return _fold_text(text).split()
 
 
 def _document_frequencies(texts: Sequence[str]) -> tuple[dict[str, int], dict[str, int]]:
