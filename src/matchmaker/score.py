@@ -313,15 +313,74 @@ def _direction(p: ProfileMatrix, i: int, js: Array, *, needs_of_i: bool) -> Arra
     return out
 
 
+def _cache(p: ProfileMatrix) -> dict[str, Any]:
+    """Look-up tables derived from a ProfileMatrix, built on first use and kept with it."""
+    cache: dict[str, Any] | None = p.__dict__.get("_derived")
+    if cache is None:
+        cache = {}
+        object.__setattr__(p, "_derived", cache)
+    return cache
+
+
+def _groups(p: ProfileMatrix, key: str) -> tuple[Array, Array]:
+    """For ``region`` or ``languages``: each row's group id and one row of each group."""
+    cache = _cache(p)
+    if key not in cache:
+        if key == "region":
+            values: list[Any] = p.region
+        else:
+            lang = p.languages
+            values = [
+                tuple(lang.indices[lang.indptr[i] : lang.indptr[i + 1]]) for i in range(len(p))
+            ]
+        ids: dict[Any, int] = {}
+        group = np.fromiter(
+            (ids.setdefault(v, len(ids)) for v in values), dtype=np.int64, count=len(values)
+        )
+        first = np.zeros(len(ids), dtype=np.int64)
+        first[group[::-1]] = np.arange(len(values))[::-1]
+        cache[key] = (group, first)
+    result: tuple[Array, Array] = cache[key]
+    return result
+
+
+def _transposed(p: ProfileMatrix, name: str) -> Any:
+    cache = _cache(p)
+    key = f"{name}.T"
+    if key not in cache:
+        cache[key] = getattr(p, name).T.tocsr()
+    return cache[key]
+
+
 def geography_matrix(
-    p: ProfileMatrix, rows: Array, cols: Array, mode: Geography
+    p: ProfileMatrix, rows: Array, cols: Array | None, mode: Geography
 ) -> tuple[Array, Array]:
-    """The geography component for ``rows`` x ``cols``, and the relation of each pair.
+    """The geography component for ``rows`` x ``cols`` (``None``: every row), and the
+    relation of each pair.
 
     Relation codes (for explanations): 0 same region, 1 same country, 2 same country and
     neighbouring regions, 3 neighbours across a border, 4 neighbouring countries (where a
     region is known only at country level), 5 elsewhere.
+
+    Notes
+    -----
+    Geography depends only on the two regions: it is computed once per pair of distinct
+    regions of the registry and then looked up, O(|rows| · |cols|).
     """
+    group, first = _groups(p, "region")
+    cache = _cache(p)
+    key = f"geography.{mode}"
+    if key not in cache:
+        cache[key] = _geography_pairs(p, first, first, mode)
+    table, relation = cache[key]
+    r = group[rows]
+    c = group if cols is None else group[cols]
+    return table[np.ix_(r, c)], relation[np.ix_(r, c)]
+
+
+def _geography_pairs(
+    p: ProfileMatrix, rows: Array, cols: Array, mode: Geography
+) -> tuple[Array, Array]:
     r, c = rows[:, None], cols[None, :]
     same_country = p.country[r] == p.country[c]
     both2 = (p.nuts2[r] >= 0) & (p.nuts2[c] >= 0)
@@ -354,13 +413,23 @@ def geography_matrix(
     return np.clip(g, 0, 1).astype(F32), relation
 
 
-def language_matrix(p: ProfileMatrix, rows: Array, cols: Array) -> Array:
-    """1 with a shared language, 0 without, 0.5 where either side lists none."""
-    lang = p.languages
-    shared = (lang[rows] @ lang[cols].T).toarray() > 0
-    listed = np.diff(lang.indptr) > 0
-    both = listed[rows][:, None] & listed[cols][None, :]
-    return np.where(both, shared.astype(F32), np.float32(0.5)).astype(F32)
+def language_matrix(p: ProfileMatrix, rows: Array, cols: Array | None) -> Array:
+    """1 with a shared language, 0 without, 0.5 where either side lists none.
+
+    Computed once per pair of distinct language sets, then looked up.
+    """
+    group, first = _groups(p, "languages")
+    cache = _cache(p)
+    if "language" not in cache:
+        lang = p.languages[first]
+        shared = (lang @ lang.T).toarray() > 0
+        listed = np.diff(lang.indptr) > 0
+        both = listed[:, None] & listed[None, :]
+        cache["language"] = np.where(both, shared.astype(F32), np.float32(0.5)).astype(F32)
+    table: Array = cache["language"]
+    c = group if cols is None else group[cols]
+    out: Array = table[np.ix_(group[rows], c)]
+    return out
 
 
 def pair_components(
@@ -464,8 +533,8 @@ def score_matrix(
         "type": scorer.type_matrix[np.ix_(p.types, p.types)].astype(F32),
     }
     every = np.arange(n)
-    comps["geography"] = geography_matrix(p, every, every, scorer.geography)[0]
-    comps["language"] = language_matrix(p, every, every)
+    comps["geography"] = geography_matrix(p, every, None, scorer.geography)[0]
+    comps["language"] = language_matrix(p, every, None)
     scores = total(comps, scorer)
     np.fill_diagonal(scores, 0.0)
     return scores, comps

@@ -54,6 +54,8 @@ F32 = np.float32
 Array = npt.NDArray[Any]
 
 # Weight of a NACE code's own level and of each ancestor level in its vector.
+# Latent dimensions kept for the fast candidate search (the leading ones of the SVD).
+RETRIEVAL_DIMS = 64
 NACE_LEVEL_WEIGHTS = {1: 0.5, 2: 1.0, 3: 1.0, 4: 1.0}
 THEME_WEIGHT = 0.7
 
@@ -208,8 +210,9 @@ class ProfileMatrix:
         Dense float32 item vectors (unit length) and ``need_owner`` / ``offer_owner``: the row
         each item belongs to (sorted). ``need_ptr[i]:need_ptr[i + 1]`` are row ``i``'s needs.
     needs_mean, offers_mean:
-        Per row, the normalised sum of its item vectors (zero when it has none): used to find
-        candidates fast.
+        Per row, the normalised sum of its item vectors (zero when it has none), in the first
+        ``RETRIEVAL_DIMS`` latent dimensions (those of the largest singular values): used to
+        find candidates fast.
     country, nuts1, nuts2, level, region:
         Integer codes (``-1`` unknown) of the country, the NUTS 1 and NUTS 2 regions, the NUTS
         level of each region, and the region codes.
@@ -565,9 +568,12 @@ class ProfileSpace:
         items = vectors[[position[t] for t in texts]] if texts else vectors
         owner_arr = np.asarray(owner, dtype=np.int64)
         ptr_arr = np.asarray(ptr, dtype=np.int64)
-        mean = np.zeros((len(orgs), items.shape[1]), dtype=F32)
+        dims = (
+            items.shape[1] if self.svd_components_ is None else min(RETRIEVAL_DIMS, items.shape[1])
+        )
+        mean = np.zeros((len(orgs), dims), dtype=F32)
         if len(texts):
-            np.add.at(mean, owner_arr, items)
+            np.add.at(mean, owner_arr, items[:, :dims])
         return items, owner_arr, ptr_arr, _l2_dense(mean)
 
     # --- persistence --------------------------------------------------------------------------

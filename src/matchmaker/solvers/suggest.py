@@ -25,6 +25,7 @@ from matchmaker.score import (
     COMPONENTS,
     Scorer,
     _combine,
+    _transposed,
     geography_matrix,
     language_matrix,
     make_scorer,
@@ -162,20 +163,22 @@ def _query_mask(p: ProfileMatrix, i: int, filters: Filters, base: Array) -> Arra
 
 def _approximate(p: ProfileMatrix, rows: Array, scorer: Scorer) -> Array:
     """Approximate scores of ``rows`` against every organisation (len(rows) x n)."""
+    w = scorer.as_dict()
     ab = np.clip(p.needs_mean[rows] @ p.offers_mean.T, 0, 1)
     ba = np.clip(p.offers_mean[rows] @ p.needs_mean.T, 0, 1)
-    w = scorer.as_dict()
-    out = w["complementarity"] * _combine(ab, ba, scorer.reciprocity)
-    if w["s3"]:
-        out += w["s3"] * np.clip((p.s3[rows] @ p.s3.T).toarray(), 0, 1)
-    if w["sector"]:
-        out += w["sector"] * np.clip((p.sectors[rows] @ p.sectors.T).toarray(), 0, 1)
+    out = _combine(ab, ba, scorer.reciprocity)
+    out *= w["complementarity"]
+    for name in ("s3", "sectors"):
+        weight = w["s3" if name == "s3" else "sector"]
+        if weight:
+            prod = (getattr(p, name)[rows] @ _transposed(p, name)).toarray()
+            out += weight * np.minimum(prod, 1.0)
     if w["geography"]:
-        out += w["geography"] * geography_matrix(p, rows, np.arange(len(p)), scorer.geography)[0]
+        out += w["geography"] * geography_matrix(p, rows, None, scorer.geography)[0]
     if w["type"]:
         out += w["type"] * scorer.type_matrix[np.ix_(p.types[rows], p.types)]
     if w["language"]:
-        out += w["language"] * language_matrix(p, rows, np.arange(len(p)))
+        out += w["language"] * language_matrix(p, rows, None)
     return out.astype(F32, copy=False)
 
 
@@ -218,12 +221,15 @@ def _rank(
     window: int,
     explain: bool,
 ) -> list[Suggestion]:
-    allowed = np.flatnonzero(keep)
-    if len(allowed) == 0:
+    n_allowed = int(np.count_nonzero(keep))
+    if n_allowed == 0:
         return []
-    c = min(len(allowed), max(candidates, 4 * k))
-    scores = approx[allowed]
-    top = allowed[np.argpartition(-scores, c - 1)[:c]] if c < len(allowed) else allowed
+    c = min(n_allowed, max(candidates, 4 * k))
+    if c < n_allowed:
+        masked = np.where(keep, approx, -np.inf)
+        top = np.argpartition(masked, len(masked) - c)[len(masked) - c :]
+    else:
+        top = np.flatnonzero(keep)
     comps, relation = pair_components(p, i, top, scorer)
     exact = total(comps, scorer)
     order_local = np.lexsort((top, -exact))  # score, then row: deterministic ties
