@@ -78,3 +78,6 @@ register(
         repeats=5,
     )
 )
+
+# Registered after the import cases, so that those come first in the report.
+from benchmarks import suggest_cases  # noqa: E402, F401

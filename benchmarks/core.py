@@ -55,14 +55,17 @@ class Case:
     """A benchmark case.
 
     ``prepare(params, data_dir)`` runs once in its own process and returns what ``run`` needs
-    (paths, not objects); ``run(prepared, params)`` is timed ``repeats`` times and returns its
-    quality figures (the last run's are kept).
+    (paths, not objects); ``setup(prepared, params)``, when given, runs in the child before the
+    timed runs (untimed, but within the child's peak memory) and returns the state ``run``
+    receives instead of ``prepared``; ``run(state, params)`` is timed ``repeats`` times and
+    returns its quality figures (the last run's are kept).
     """
 
     name: str
     group: str
-    run: Callable[[dict[str, Any], dict[str, Any]], dict[str, Any]]
+    run: Callable[[Any, dict[str, Any]], dict[str, Any]]
     prepare: Callable[[dict[str, Any], Path], dict[str, Any]] | None = None
+    setup: Callable[[dict[str, Any], dict[str, Any]], Any] | None = None
     params: dict[str, dict[str, Any]] = field(default_factory=dict)  # per suite
     targets: dict[str, list[Target]] = field(default_factory=dict)  # per suite
     repeats: int = 5
@@ -118,11 +121,12 @@ def child(name: str, suite: str, prepared_json: str, repeats: int) -> None:
     case = CASES[name]
     params = case.params.get(suite, {})
     prepared = json.loads(prepared_json)
+    state = prepared if case.setup is None else case.setup(prepared, params)
     times: list[float] = []
     quality: dict[str, Any] = {}
     for _ in range(repeats):
         t0 = time.perf_counter()
-        quality = case.run(prepared, params)
+        quality = case.run(state, params)
         times.append(time.perf_counter() - t0)
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print(json.dumps({"times": times, "quality": quality, "peak_memory_mib": peak_kib / 1024}))
