@@ -281,6 +281,23 @@ def _combine(ab: Array, ba: Array, how: Reciprocity) -> Array:
     return result
 
 
+def segments(starts: Array, counts: Array) -> tuple[Array, Array]:
+    """The item indices of several segments ``[start, start + count)`` laid end to end, and
+    where each segment begins in them (for ``reduceat``); every count must be positive."""
+    seg = np.zeros(len(counts), dtype=np.int64)
+    np.cumsum(counts[:-1], out=seg[1:])
+    idx = np.arange(int(counts.sum()), dtype=np.int64) + np.repeat(starts - seg, counts)
+    return idx, seg
+
+
+def complementarity(p: ProfileMatrix, i: int, js: Array, how: Reciprocity) -> Array:
+    """The complementarity component of row ``i`` against each of ``js``."""
+    js = np.asarray(js, dtype=np.int64)
+    ab = _direction(p, i, js, needs_of_i=True)
+    ba = _direction(p, i, js, needs_of_i=False)
+    return _combine(ab, ba, how)
+
+
 def _direction(p: ProfileMatrix, i: int, js: Array, *, needs_of_i: bool) -> Array:
     """One direction of complementarity for row ``i`` against each of ``js``.
 
@@ -301,8 +318,7 @@ def _direction(p: ProfileMatrix, i: int, js: Array, *, needs_of_i: bool) -> Arra
     has = counts > 0
     if not has.any():
         return out
-    idx = np.concatenate([np.arange(s, e) for s, e in zip(starts[has], ends[has], strict=True)])
-    seg = np.concatenate([[0], np.cumsum(counts[has])[:-1]])
+    idx, seg = segments(starts[has], counts[has])
     sims = np.clip(theirs[idx] @ mine.T, 0.0, 1.0)  # (their items, my items)
     if needs_of_i:
         # best of their offers for each of my needs, then the mean over my needs
@@ -442,12 +458,10 @@ def pair_components(
     O(|js| · (d · items + nnz)): one dense product for the items, sparse products for the codes.
     """
     js = np.asarray(js, dtype=np.int64)
-    ab = _direction(p, i, js, needs_of_i=True)
-    ba = _direction(p, i, js, needs_of_i=False)
     row = np.array([i])
     geo, relation = geography_matrix(p, row, js, scorer.geography)
     comps = {
-        "complementarity": _combine(ab, ba, scorer.reciprocity),
+        "complementarity": complementarity(p, i, js, scorer.reciprocity),
         "s3": _cos(p.s3, i, js),
         "sector": _cos(p.sectors, i, js),
         "geography": geo[0],
@@ -491,14 +505,12 @@ def _complementarity_matrix(p: ProfileMatrix, how: Reciprocity, rows: Sequence[i
     has_offers = np.flatnonzero(offer_counts > 0)
     if len(has_offers) == 0:
         return out
-    offer_idx = np.concatenate([np.arange(p.offer_ptr[j], p.offer_ptr[j + 1]) for j in has_offers])
-    offer_seg = np.concatenate([[0], np.cumsum(offer_counts[has_offers])[:-1]])
+    offer_idx, offer_seg = segments(p.offer_ptr[has_offers], offer_counts[has_offers])
     with_needs = [k for k, a in enumerate(rows_arr) if need_counts[a] > 0]
     if not with_needs:
         return out
     sel = rows_arr[with_needs]
-    need_idx = np.concatenate([np.arange(p.need_ptr[a], p.need_ptr[a + 1]) for a in sel])
-    need_seg = np.concatenate([[0], np.cumsum(need_counts[sel])[:-1]])
+    need_idx, need_seg = segments(p.need_ptr[sel], need_counts[sel])
     sims = np.clip(p.needs[need_idx] @ p.offers[offer_idx].T, 0, 1)
     best = np.maximum.reduceat(sims, offer_seg, axis=1)  # need items x orgs with offers
     mean = np.add.reduceat(best, need_seg, axis=0) / need_counts[sel][:, None]

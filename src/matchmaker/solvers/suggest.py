@@ -26,11 +26,10 @@ from matchmaker.score import (
     Scorer,
     _combine,
     _transposed,
+    complementarity,
     geography_matrix,
     language_matrix,
     make_scorer,
-    pair_components,
-    total,
 )
 from matchmaker.vectorise import ProfileMatrix
 
@@ -161,25 +160,30 @@ def _query_mask(p: ProfileMatrix, i: int, filters: Filters, base: Array) -> Arra
     return keep
 
 
-def _approximate(p: ProfileMatrix, rows: Array, scorer: Scorer) -> Array:
-    """Approximate scores of ``rows`` against every organisation (len(rows) x n)."""
+def _block(p: ProfileMatrix, rows: Array, scorer: Scorer) -> dict[str, Array]:
+    """Every component of ``rows`` against every organisation (len(rows) x n each).
+
+    All are exact but ``complementarity``, which compares each organisation's mean need and
+    mean offer vectors (in the leading latent dimensions): the first, fast pass.
+    """
     w = scorer.as_dict()
+    n = len(p)
+    zeros = np.zeros((len(rows), n), dtype=F32)
     ab = np.clip(p.needs_mean[rows] @ p.offers_mean.T, 0, 1)
     ba = np.clip(p.offers_mean[rows] @ p.needs_mean.T, 0, 1)
-    out = _combine(ab, ba, scorer.reciprocity)
-    out *= w["complementarity"]
-    for name in ("s3", "sectors"):
-        weight = w["s3" if name == "s3" else "sector"]
-        if weight:
+    block: dict[str, Array] = {"complementarity": _combine(ab, ba, scorer.reciprocity)}
+    for component, name in (("s3", "s3"), ("sector", "sectors")):
+        if w[component]:
             prod = (getattr(p, name)[rows] @ _transposed(p, name)).toarray()
-            out += weight * np.minimum(prod, 1.0)
-    if w["geography"]:
-        out += w["geography"] * geography_matrix(p, rows, None, scorer.geography)[0]
-    if w["type"]:
-        out += w["type"] * scorer.type_matrix[np.ix_(p.types[rows], p.types)]
-    if w["language"]:
-        out += w["language"] * language_matrix(p, rows, None)
-    return out.astype(F32, copy=False)
+            block[component] = np.minimum(prod, 1.0, dtype=F32)
+        else:
+            block[component] = zeros
+    block["geography"] = (
+        geography_matrix(p, rows, None, scorer.geography)[0] if w["geography"] else zeros
+    )
+    block["type"] = scorer.type_matrix[np.ix_(p.types[rows], p.types)]
+    block["language"] = language_matrix(p, rows, None) if w["language"] else zeros
+    return block
 
 
 def _diversify(
@@ -211,7 +215,8 @@ def _diversify(
 def _rank(
     p: ProfileMatrix,
     i: int,
-    approx: Array,
+    block: dict[str, Array],
+    r: int,
     keep: Array,
     scorer: Scorer,
     *,
@@ -221,32 +226,41 @@ def _rank(
     window: int,
     explain: bool,
 ) -> list[Suggestion]:
+    """Rank for query row ``i`` (row ``r`` of ``block``): shortlist by the first pass, score
+    the shortlist's complementarity exactly, diversify, and describe the chosen ones."""
     n_allowed = int(np.count_nonzero(keep))
     if n_allowed == 0:
         return []
+    weights = scorer.as_dict()
+    approx = np.zeros(len(p), dtype=F32)
+    for name in COMPONENTS:
+        if weights[name]:
+            approx += weights[name] * block[name][r]
     c = min(n_allowed, max(candidates, 4 * k))
     if c < n_allowed:
         masked = np.where(keep, approx, -np.inf)
         top = np.argpartition(masked, len(masked) - c)[len(masked) - c :]
     else:
         top = np.flatnonzero(keep)
-    comps, relation = pair_components(p, i, top, scorer)
-    exact = total(comps, scorer)
-    order_local = np.lexsort((top, -exact))  # score, then row: deterministic ties
-    ordered = top[order_local]
-    chosen = _diversify(ordered, p.country, k, max_per_country, window)
-    position = {int(j): n for n, j in enumerate(top)}
+    exact_comp = complementarity(p, i, top, scorer.reciprocity)
+    w_comp = weights["complementarity"]
+    exact = approx[top] + w_comp * (exact_comp - block["complementarity"][r, top])
+    ordered = top[np.lexsort((top, -exact))]  # score, then row: deterministic ties
+    chosen = np.asarray(_diversify(ordered, p.country, k, max_per_country, window), dtype=np.int64)
+    position = {int(j): m for m, j in enumerate(top)}
+    relation = geography_matrix(p, np.array([i]), chosen, scorer.geography)[1][0]
     out = []
-    for j in chosen:
-        n = position[j]
-        values = {name: float(comps[name][n]) for name in COMPONENTS}
+    for m, j in enumerate(chosen.tolist()):
+        at = position[j]
+        values = {name: float(block[name][r, j]) for name in COMPONENTS}
+        values["complementarity"] = float(exact_comp[at])
         out.append(
             Suggestion(
                 id=p.ids[j],
-                score=float(exact[n]),
+                score=float(exact[at]),
                 components=values,
                 contributions=contributions(values, scorer),
-                reasons=reasons(p, i, j, values, int(relation[n]), scorer) if explain else [],
+                reasons=reasons(p, i, j, values, int(relation[m]), scorer) if explain else [],
             )
         )
     return out
@@ -308,11 +322,12 @@ def suggest(
     f = filters or Filters()
     i = profiles.row(org_id)
     keep = _query_mask(profiles, i, f, _static_mask(profiles, f))
-    approx = _approximate(profiles, np.array([i]), sc)[0]
+    block = _block(profiles, np.array([i]), sc)
     return _rank(
         profiles,
         i,
-        approx,
+        block,
+        0,
         keep,
         sc,
         k=k,
@@ -348,11 +363,11 @@ def suggest_all(
     n = len(profiles)
     base = _static_mask(profiles, f)
     todo = np.arange(n) if rows is None else np.asarray(rows, dtype=np.int64)
-    # about four float32 blocks of (chunk x n) are alive at once
-    chunk = max(1, min(len(todo), (memory_mib * 2**20) // max(1, 16 * n)))
+    # about ten float32 arrays of (chunk x n) are alive at once
+    chunk = max(1, min(len(todo), (memory_mib * 2**20) // max(1, 40 * n)))
     for start in range(0, len(todo), chunk):
         block_rows = todo[start : start + chunk]
-        approx = _approximate(profiles, block_rows, sc)
+        block = _block(profiles, block_rows, sc)
         for r, i in enumerate(block_rows):
             keep = _query_mask(profiles, int(i), f, base)
             yield (
@@ -360,7 +375,8 @@ def suggest_all(
                 _rank(
                     profiles,
                     int(i),
-                    approx[r],
+                    block,
+                    r,
                     keep,
                     sc,
                     k=k,
