@@ -1,0 +1,690 @@
+"""Exports of a 1:1 meeting schedule: personal agendas, the organiser's grid, calendars.
+
+The solvers speak indices (:class:`~matchmaker.solvers._result.Meeting` holds a slot index, a
+0-based table and two participant indices); this module is the edge where they become labels:
+"Table 5", a person's name, an organisation's name. Every public function checks the schedule
+once (indices in range, no participant or table twice in one slot, participants available) and
+raises :class:`InvalidInputError` listing every problem, so that a broken schedule is never
+exported silently.
+
+Decisions
+---------
+- Times in tables are the wall-clock time of the slot as the event gives it, in ISO 8601
+  without an offset (``2025-03-10T09:00``): the time people read at the venue.
+- A personal agenda lists the participant's meetings and, by default, a ``free`` row for every
+  slot the participant is available in but has no meeting, so that gaps can be used for
+  unplanned talks. Slots the participant does not attend are left out.
+- In calendars, slots with timezone-aware datetimes are written in UTC (``...Z``), which every
+  client shows in its own zone and which needs no ``VTIMEZONE``; naive datetimes are written
+  as floating times (the same wall-clock time wherever the calendar is opened).
+- Every participant gets a calendar, an empty one when they have no meeting, so that a link sent
+  out always works and a new export replaces a stale one. (RFC 5545 asks for at least one
+  component; the common clients read an empty calendar as a calendar with no events.)
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import operator
+import re
+import uuid
+import zipfile
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from matchmaker.errors import InvalidInputError, Problem
+from matchmaker.io.tabular import neutralise
+from matchmaker.models import Event, Organisation, Participant, TimeSlot
+from matchmaker.solvers._result import Meeting
+
+__all__ = [
+    "AGENDA_COLUMNS",
+    "agenda_csv",
+    "agenda_ics",
+    "agenda_rows",
+    "agenda_xlsx",
+    "agendas_xlsx",
+    "agendas_zip",
+    "grid_csv",
+    "grid_rows",
+    "grid_xlsx",
+    "write_agendas",
+]
+
+AgendaFormat = Literal["ics", "csv", "xlsx"]
+Why = Mapping[tuple[int, int], str]
+
+AGENDA_COLUMNS = (
+    "slot",
+    "start",
+    "end",
+    "status",
+    "table",
+    "partner_id",
+    "partner",
+    "organisation",
+    "country",
+    "type",
+)
+FORMATS: tuple[AgendaFormat, ...] = ("ics", "csv", "xlsx")
+PRODID = "-//matchmaker//1:1 agenda//EN"
+
+_SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
+_FILE_FORBIDDEN = re.compile(r"[^A-Za-z0-9._@-]")
+_SHEET_MAX = 31
+# A fixed namespace makes UIDs stable from one export to the next.
+_UID_NAMESPACE = uuid.UUID("5b0c7f3e-9a51-4d43-8f0e-2f6a7c1d9e42")
+
+
+# --- validation ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Schedule:
+    """A checked schedule: meetings with plain ints, indexed for the exports."""
+
+    event: Event
+    meetings: tuple[Meeting, ...]
+    by_participant: tuple[tuple[Meeting, ...], ...]
+    slot_order: tuple[int, ...]
+    organisations: Mapping[str, Organisation]
+
+
+def _index(value: object) -> int | None:
+    if isinstance(value, bool):
+        return None
+    try:
+        return operator.index(value)  # type: ignore[arg-type]
+    except TypeError:
+        return None
+
+
+def _describe(number: int, m: Meeting) -> str:
+    return f"meeting {number} (slot {m.slot}, table {m.table}, participants {m.a} and {m.b})"
+
+
+def _check(event: Event, meetings: Iterable[Meeting]) -> _Schedule:
+    """Check a schedule against its event; every problem is reported at once."""
+    problems: list[Problem] = []
+    n_slots, n_people, n_tables = len(event.slots), len(event.participants), event.tables
+    clean: list[tuple[int, Meeting]] = []
+    for number, m in enumerate(meetings, start=1):
+        if not isinstance(m, Meeting):
+            problems.append(
+                Problem(number, None, repr(m)[:100], f"meeting {number} is not a Meeting")
+            )
+            continue
+        found: list[Problem] = []
+        values: dict[str, int] = {}
+        for name, limit, what in (
+            ("slot", n_slots, "slots"),
+            ("table", n_tables, "tables"),
+            ("a", n_people, "participants"),
+            ("b", n_people, "participants"),
+        ):
+            raw = getattr(m, name)
+            value = _index(raw)
+            if value is None:
+                found.append(
+                    Problem(
+                        number,
+                        name,
+                        repr(raw),
+                        f"{_describe(number, m)}: {name} {raw!r} is not an integer index",
+                    )
+                )
+            elif not 0 <= value < limit:
+                valid = f"0 to {limit - 1}" if limit else "none"
+                found.append(
+                    Problem(
+                        number,
+                        name,
+                        str(value),
+                        f"{_describe(number, m)}: {name} {value} is out of range; the event has "
+                        f"{limit} {what} (indices: {valid})",
+                    )
+                )
+            else:
+                values[name] = value
+        if not found and values["a"] == values["b"]:
+            found.append(
+                Problem(
+                    number,
+                    "b",
+                    str(values["b"]),
+                    f"{_describe(number, m)}: participant {values['a']} "
+                    f"('{event.participants[values['a']].id}') cannot meet itself",
+                )
+            )
+        if found:
+            problems.extend(found)
+        else:
+            clean.append(
+                (number, Meeting(values["slot"], values["table"], values["a"], values["b"]))
+            )
+
+    people: dict[tuple[int, int], list[int]] = {}
+    tables: dict[tuple[int, int], list[int]] = {}
+    for number, m in clean:
+        tables.setdefault((m.slot, m.table), []).append(number)
+        for p in (m.a, m.b):
+            people.setdefault((m.slot, p), []).append(number)
+            available = event.participants[p].available
+            slot_id = event.slots[m.slot].id
+            if available is not None and slot_id not in available:
+                problems.append(
+                    Problem(
+                        number,
+                        "a" if p == m.a else "b",
+                        str(p),
+                        f"{_describe(number, m)}: participant '{event.participants[p].id}' is "
+                        f"not available in slot '{slot_id}'",
+                    )
+                )
+    for (slot, p), numbers in people.items():
+        if len(numbers) > 1:
+            problems.append(
+                Problem(
+                    numbers[1],
+                    None,
+                    event.participants[p].id,
+                    f"participant '{event.participants[p].id}' (index {p}) has "
+                    f"{len(numbers)} meetings in slot '{event.slots[slot].id}': meetings "
+                    + ", ".join(map(str, numbers)),
+                )
+            )
+    for (slot, table), numbers in tables.items():
+        if len(numbers) > 1:
+            problems.append(
+                Problem(
+                    numbers[1],
+                    "table",
+                    str(table),
+                    f"table {table} ({_table_label(table)}) holds {len(numbers)} meetings in "
+                    f"slot '{event.slots[slot].id}': meetings " + ", ".join(map(str, numbers)),
+                )
+            )
+    if problems:
+        count = f"{len(problems)} problem" + ("s" if len(problems) > 1 else "")
+        raise InvalidInputError(f"{count} in the schedule", problems)
+
+    order = sorted(range(n_slots), key=lambda s: (_instant(event.slots[s].start), s))
+    rank = {s: r for r, s in enumerate(order)}
+    checked = tuple(sorted((m for _, m in clean), key=lambda m: (rank[m.slot], m.table)))
+    mine: list[list[Meeting]] = [[] for _ in range(n_people)]
+    for m in checked:
+        mine[m.a].append(m)
+        mine[m.b].append(m)
+    return _Schedule(
+        event,
+        checked,
+        tuple(tuple(x) for x in mine),
+        tuple(order),
+        {o.id: o for o in event.organisations},
+    )
+
+
+def _check_participant(event: Event, participant: int) -> int:
+    value = _index(participant)
+    n = len(event.participants)
+    if value is None or not 0 <= value < n:
+        valid = f"0 to {n - 1}" if n else "none"
+        raise InvalidInputError(
+            f"participant {participant!r} is not an index of the event's participants",
+            [
+                Problem(
+                    None,
+                    "participant",
+                    repr(participant),
+                    f"participant {participant!r} is not an index of the event's "
+                    f"{n} participants (indices: {valid})",
+                )
+            ],
+        )
+    return value
+
+
+def _check_formats(formats: Sequence[str]) -> tuple[AgendaFormat, ...]:
+    if isinstance(formats, str):
+        formats = (formats,)
+    bad = [f for f in formats if f not in FORMATS]
+    if bad or not formats:
+        shown = ", ".join(f"'{f}'" for f in bad) or "none"
+        raise InvalidInputError(
+            f"format {shown} is not an agenda format",
+            [
+                Problem(
+                    None,
+                    "formats",
+                    ", ".join(bad),
+                    f"format {shown} is not an agenda format; use one or more of: "
+                    + ", ".join(FORMATS),
+                )
+            ],
+        )
+    return tuple(dict.fromkeys(formats))  # type: ignore[arg-type]
+
+
+# --- labels -------------------------------------------------------------------------------
+
+
+def _instant(moment: dt.datetime) -> dt.datetime:
+    # Aware times sort by their instant; naive ones by their wall clock.
+    if moment.tzinfo is None:
+        return moment
+    return moment.astimezone(dt.UTC).replace(tzinfo=None)
+
+
+def _wall(moment: dt.datetime) -> str:
+    return moment.replace(tzinfo=None).isoformat(timespec="minutes")
+
+
+def _table_label(table: int) -> str:
+    return f"Table {table + 1}"
+
+
+def _person(p: Participant) -> str:
+    return p.person or p.id
+
+
+def _organisation_name(s: _Schedule, p: Participant) -> str:
+    org = s.organisations.get(p.organisation)
+    return org.name if org is not None else p.organisation
+
+
+def _label(s: _Schedule, index: int) -> str:
+    p = s.event.participants[index]
+    return f"{_person(p)} ({_organisation_name(s, p)})"
+
+
+# --- personal agendas ---------------------------------------------------------------------
+
+
+def agenda_rows(
+    event: Event, meetings: Iterable[Meeting], participant: int, *, free: bool = True
+) -> list[dict[str, str]]:
+    """The agenda of one participant: one row per meeting, in time order.
+
+    Parameters
+    ----------
+    event:
+        The event the schedule belongs to.
+    meetings:
+        The schedule, as a solver returns it (indices into ``event.slots`` and
+        ``event.participants``, 0-based tables).
+    participant:
+        Index of the participant in ``event.participants``.
+    free:
+        Add a row with ``status`` ``free`` for each slot the participant is available in but
+        has no meeting.
+
+    Returns
+    -------
+    list of dict
+        Rows with the keys of :data:`AGENDA_COLUMNS`, all text: ``slot`` (its id), ``start``
+        and ``end`` (wall-clock ISO times), ``status`` (``meeting`` or ``free``), ``table``
+        ("Table 5", counted from 1), and the partner's ``partner_id``, ``partner`` (the
+        person's name, or the id), ``organisation`` (its name), ``country`` (NUTS country
+        code) and ``type``. The partner fields are empty in ``free`` rows; ``country`` and
+        ``type`` are empty when the event holds no profile of the partner's organisation.
+
+    Raises
+    ------
+    InvalidInputError
+        If the schedule is broken or ``participant`` is not an index.
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> from matchmaker.models import Event, Participant, TimeSlot
+    >>> t = dt.datetime(2025, 3, 10, 9)
+    >>> ev = Event(id="ev", name="Demo", tables=1,
+    ...     participants=[Participant(id="p1", organisation="a"),
+    ...                   Participant(id="p2", organisation="b", person="Ana")],
+    ...     slots=[TimeSlot(id="s1", start=t, end=t + dt.timedelta(minutes=20))])
+    >>> row = agenda_rows(ev, [Meeting(0, 0, 0, 1)], 0)[0]
+    >>> row["start"], row["table"], row["partner"]
+    ('2025-03-10T09:00', 'Table 1', 'Ana')
+    """
+    s = _check(event, meetings)
+    return _agenda_rows(s, _check_participant(event, participant), free=free)
+
+
+def _agenda_rows(s: _Schedule, participant: int, *, free: bool) -> list[dict[str, str]]:
+    event = s.event
+    me = event.participants[participant]
+    at = {m.slot: m for m in s.by_participant[participant]}
+    available = None if me.available is None else set(me.available)
+    rows: list[dict[str, str]] = []
+    for index in s.slot_order:
+        slot = event.slots[index]
+        m = at.get(index)
+        if m is None and not (free and (available is None or slot.id in available)):
+            continue
+        row = dict.fromkeys(AGENDA_COLUMNS, "")
+        row.update(slot=slot.id, start=_wall(slot.start), end=_wall(slot.end), status="free")
+        if m is not None:
+            partner = event.participants[m.b if m.a == participant else m.a]
+            org = s.organisations.get(partner.organisation)
+            row.update(
+                status="meeting",
+                table=_table_label(m.table),
+                partner_id=partner.id,
+                partner=_person(partner),
+                organisation=_organisation_name(s, partner),
+                country=org.country if org is not None else "",
+                type=org.type.label if org is not None else "",
+            )
+        rows.append(row)
+    return rows
+
+
+def _agenda_table(s: _Schedule, participant: int, free: bool) -> list[list[str]]:
+    return [list(r.values()) for r in _agenda_rows(s, participant, free=free)]
+
+
+def agenda_csv(
+    event: Event, meetings: Iterable[Meeting], participant: int, *, free: bool = True
+) -> bytes:
+    """:func:`agenda_rows` as CSV: UTF-8 with BOM, CRLF, formula-like cells quoted with ``'``."""
+    s = _check(event, meetings)
+    rows = _agenda_table(s, _check_participant(event, participant), free)
+    return _csv(list(AGENDA_COLUMNS), rows)
+
+
+def agenda_xlsx(
+    event: Event, meetings: Iterable[Meeting], participant: int, *, free: bool = True
+) -> bytes:
+    """:func:`agenda_rows` as an XLSX workbook of text cells (formula-like cells quoted)."""
+    s = _check(event, meetings)
+    index = _check_participant(event, participant)
+    title = _sheet_names([event.participants[index].id])[0]
+    return _xlsx([(title, list(AGENDA_COLUMNS), _agenda_table(s, index, free))])
+
+
+def agendas_xlsx(event: Event, meetings: Iterable[Meeting], *, free: bool = True) -> bytes:
+    """Every participant's agenda in one workbook, one sheet each, in participant order.
+
+    A sheet is named after the participant id, made a valid sheet name: ``[]:*?/\\`` become
+    ``_``, at most 31 characters, unique regardless of case (``~2``, ``~3``... on a clash).
+    """
+    s = _check(event, meetings)
+    names = _sheet_names([p.id for p in event.participants])
+    return _xlsx(
+        [(name, list(AGENDA_COLUMNS), _agenda_table(s, i, free)) for i, name in enumerate(names)]
+    )
+
+
+def _sheet_names(ids: Sequence[str]) -> list[str]:
+    used: set[str] = set()
+    names: list[str] = []
+    for pid in ids:
+        base = _SHEET_FORBIDDEN.sub("_", pid)[:_SHEET_MAX].strip("'") or "sheet"
+        if base.casefold() == "history":  # reserved by Excel
+            base += "_"
+        name, k = base, 1
+        while name.casefold() in used:
+            k += 1
+            suffix = f"~{k}"
+            name = base[: _SHEET_MAX - len(suffix)] + suffix
+        used.add(name.casefold())
+        names.append(name)
+    return names
+
+
+# --- the organiser's grid -----------------------------------------------------------------
+
+
+def grid_rows(event: Event, meetings: Iterable[Meeting]) -> tuple[list[str], list[list[str]]]:
+    """The full schedule as slots × tables, for the organiser's desk.
+
+    Returns
+    -------
+    header : list of str
+        ``slot``, ``start``, ``end``, then ``Table 1`` ... ``Table N``.
+    rows : list of list of str
+        One row per slot, in time order; a cell reads ``"A (Org A) – B (Org B)"`` (person or
+        participant id, then organisation name) or is empty when the table is free.
+    """
+    s = _check(event, meetings)
+    header = ["slot", "start", "end", *(_table_label(t) for t in range(event.tables))]
+    cells: dict[tuple[int, int], str] = {
+        (m.slot, m.table): f"{_label(s, m.a)} – {_label(s, m.b)}" for m in s.meetings
+    }
+    rows = []
+    for index in s.slot_order:
+        slot = event.slots[index]
+        row = [slot.id, _wall(slot.start), _wall(slot.end)]
+        row.extend(cells.get((index, t), "") for t in range(event.tables))
+        rows.append(row)
+    return header, rows
+
+
+def grid_csv(event: Event, meetings: Iterable[Meeting]) -> bytes:
+    """:func:`grid_rows` as CSV: UTF-8 with BOM, CRLF, formula-like cells quoted with ``'``."""
+    return _csv(*grid_rows(event, meetings))
+
+
+def grid_xlsx(event: Event, meetings: Iterable[Meeting]) -> bytes:
+    """:func:`grid_rows` as an XLSX workbook of text cells (formula-like cells quoted)."""
+    header, rows = grid_rows(event, meetings)
+    return _xlsx([("Schedule", header, rows)])
+
+
+# --- calendars ----------------------------------------------------------------------------
+
+
+def agenda_ics(
+    event: Event,
+    meetings: Iterable[Meeting],
+    participant: int,
+    *,
+    domain: str = "matchmaker.invalid",
+    why: Why | None = None,
+    stamp: dt.datetime | None = None,
+) -> bytes:
+    """One participant's meetings as an RFC 5545 calendar (``METHOD:PUBLISH``).
+
+    Parameters
+    ----------
+    event, meetings, participant:
+        As for :func:`agenda_rows`.
+    domain:
+        Right-hand side of the UIDs.
+    why:
+        Why two participants meet, keyed by their index pair (either order); shown in the
+        description.
+    stamp:
+        The ``DTSTAMP`` of every event; now (UTC) by default.
+
+    Returns
+    -------
+    bytes
+        The calendar: one ``VEVENT`` per meeting, with CRLF line endings and lines folded at 75
+        octets. The UID of a meeting is derived from the event id, slot id, table and pair, so
+        it is the same in both partners' calendars and from one export to the next. Aware slot
+        times are written in UTC, naive ones as floating times.
+    """
+    s = _check(event, meetings)
+    index = _check_participant(event, participant)
+    return _ics(s, index, domain=domain, why=why or {}, stamp=stamp or dt.datetime.now(dt.UTC))
+
+
+def _ics_time(moment: dt.datetime) -> dt.datetime:
+    return moment if moment.tzinfo is None else moment.astimezone(dt.UTC)
+
+
+def _ics(s: _Schedule, participant: int, *, domain: str, why: Why, stamp: dt.datetime) -> bytes:
+    import icalendar  # lazily: only calendar users pay for it
+
+    event = s.event
+    me = event.participants[participant]
+    cal = icalendar.Calendar()
+    cal.add("prodid", PRODID)
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("method", "PUBLISH")
+    cal.add("x-wr-calname", f"{event.name}: {_person(me)}")
+    for m in s.by_participant[participant]:
+        slot: TimeSlot = event.slots[m.slot]
+        partner = event.participants[m.b if m.a == participant else m.a]
+        org = s.organisations.get(partner.organisation)
+        org_name = _organisation_name(s, partner)
+        ids = (event.id, slot.id, str(m.table), *sorted((me.id, partner.id)))
+        uid = uuid.uuid5(_UID_NAMESPACE, "\x1f".join(ids))
+        lines = [f"Organisation: {org_name}"]
+        if org is not None:
+            lines += [f"Country: {org.country}", f"Type: {org.type.label}"]
+        reason = why.get((m.a, m.b)) or why.get((m.b, m.a))
+        if reason:
+            lines.append(f"Why: {reason}")
+        vevent = icalendar.Event()
+        vevent.add("uid", f"{uid}@{domain}")
+        vevent.add("dtstamp", stamp.astimezone(dt.UTC))
+        vevent.add("dtstart", _ics_time(slot.start))
+        vevent.add("dtend", _ics_time(slot.end))
+        vevent.add("summary", f"Meeting with {_person(partner)} ({org_name})")
+        vevent.add("location", f"{_table_label(m.table)}, {event.name}")
+        vevent.add("description", "\n".join(lines))
+        vevent.add("status", "CONFIRMED")
+        cal.add_component(vevent)
+    data: bytes = cal.to_ical()
+    return data
+
+
+# --- files --------------------------------------------------------------------------------
+
+
+def _files(
+    s: _Schedule,
+    formats: tuple[AgendaFormat, ...],
+    *,
+    domain: str,
+    why: Why,
+    free: bool,
+) -> list[tuple[str, bytes]]:
+    stamp = dt.datetime.now(dt.UTC)
+    stems = _file_stems([p.id for p in s.event.participants])
+    out: list[tuple[str, bytes]] = []
+    for i, stem in enumerate(stems):
+        for fmt in formats:
+            if fmt == "ics":
+                data = _ics(s, i, domain=domain, why=why, stamp=stamp)
+            elif fmt == "csv":
+                data = _csv(list(AGENDA_COLUMNS), _agenda_table(s, i, free))
+            else:
+                title = _sheet_names([s.event.participants[i].id])[0]
+                data = _xlsx([(title, list(AGENDA_COLUMNS), _agenda_table(s, i, free))])
+            out.append((f"{stem}.{fmt}", data))
+    return out
+
+
+def _file_stems(ids: Sequence[str]) -> list[str]:
+    # Ids may hold '/' and ':'; names must also stay apart on case-insensitive file systems.
+    used: set[str] = set()
+    stems: list[str] = []
+    for pid in ids:
+        base = _FILE_FORBIDDEN.sub("_", pid)
+        stem, k = base, 1
+        while stem.casefold() in used:
+            k += 1
+            stem = f"{base}~{k}"
+        used.add(stem.casefold())
+        stems.append(stem)
+    return stems
+
+
+def write_agendas(
+    event: Event,
+    meetings: Iterable[Meeting],
+    folder: str | Path,
+    *,
+    formats: Sequence[AgendaFormat] = ("ics",),
+    domain: str = "matchmaker.invalid",
+    why: Why | None = None,
+    free: bool = True,
+) -> list[Path]:
+    """Write one agenda file per participant and format into ``folder``.
+
+    Files are named ``<participant id>.<format>`` (characters other than letters, digits and
+    ``. _ @ -`` become ``_``; a clash, case aside, gets ``~2``, ``~3``...). Each file is written
+    to a temporary name and then renamed, so a reader never sees half a file. Participants
+    without meetings get a calendar with no events (see the module notes).
+
+    Returns
+    -------
+    list of Path
+        The files written, by participant, then by format.
+    """
+    s = _check(event, meetings)
+    fmts = _check_formats(formats)
+    target = Path(folder)
+    target.mkdir(parents=True, exist_ok=True)
+    paths: list[Path] = []
+    for name, data in _files(s, fmts, domain=domain, why=why or {}, free=free):
+        path = target / name
+        tmp = target / f".{name}.part"
+        tmp.write_bytes(data)
+        tmp.replace(path)
+        paths.append(path)
+    return paths
+
+
+def agendas_zip(
+    event: Event,
+    meetings: Iterable[Meeting],
+    *,
+    formats: Sequence[AgendaFormat] = ("ics",),
+    domain: str = "matchmaker.invalid",
+    why: Why | None = None,
+    free: bool = True,
+) -> bytes:
+    """The files of :func:`write_agendas`, with the same names, in one zip archive."""
+    s = _check(event, meetings)
+    fmts = _check_formats(formats)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for name, data in _files(s, fmts, domain=domain, why=why or {}, free=free):
+            zf.writestr(name, data)
+    return buffer.getvalue()
+
+
+# --- writers ------------------------------------------------------------------------------
+
+
+def _csv(header: list[str], rows: list[list[str]]) -> bytes:
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(header)
+    writer.writerows([[neutralise(v) for v in row] for row in rows])
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def _xlsx(sheets: list[tuple[str, list[str], list[list[str]]]]) -> bytes:
+    from openpyxl import Workbook  # lazily: only XLSX users pay for it
+    from openpyxl.styles import Font
+
+    bold = Font(bold=True)
+    wb = Workbook(write_only=True)
+    for title, header, rows in sheets:
+        ws = wb.create_sheet(title)
+        ws.append([_text_cell(ws, h, bold) for h in header])
+        for row in rows:
+            ws.append([_text_cell(ws, neutralise(v)) for v in row])
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
+
+
+def _text_cell(ws: Any, value: str, font: Any = None) -> Any:
+    from openpyxl.cell import WriteOnlyCell
+
+    cell = WriteOnlyCell(ws, value=value)
+    cell.data_type = "s"  # never a formula, whatever the text
+    if font is not None:
+        cell.font = font
+    return cell
