@@ -15,6 +15,22 @@ from matchmaker.errors import (
 )
 from matchmaker.models import Event, Organisation, Participant, Registry, Room
 
+_SOLVERS = {
+    "solve_pairs": "matchmaker.solvers.pairs",
+    "solve_schedule": "matchmaker.solvers.schedule",
+    "suggest": "matchmaker.solvers.suggest",
+}
+
+
+def __getattr__(name: str) -> object:
+    # The solvers load numpy, scipy and rustworkx: only when they are asked for.
+    if name in _SOLVERS:
+        import importlib
+
+        return getattr(importlib.import_module(_SOLVERS[name]), name)
+    raise AttributeError(f"module 'matchmaker' has no attribute {name!r}")
+
+
 __all__ = [
     "Event",
     "InfeasibleError",
@@ -28,4 +44,7 @@ __all__ = [
     "Room",
     "UnknownCodeError",
     "__version__",
+    "solve_pairs",
+    "solve_schedule",
+    "suggest",
 ]
