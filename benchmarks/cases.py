@@ -80,4 +80,7 @@ register(
 )
 
 # Registered after the import cases, so that those come first in the report.
-from benchmarks import suggest_cases  # noqa: E402, F401
+from benchmarks import (  # noqa: E402
+    meeting_cases,  # noqa: F401
+    suggest_cases,  # noqa: F401
+)

@@ -218,3 +218,63 @@ def test_suggest_from_the_database(tmp_path: Path) -> None:
     db = str(tmp_path / "x.db")
     assert main(["import", str(LEUVEN), "--db", db]) == 0
     assert main(["suggest", db, "--org", ECOPLUS, "-k", "2"]) == 0
+
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+
+
+def test_pairs_json(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["pairs", str(FIXTURES / "leuven-2018" / "event.json"), "--json"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["status"] == "optimal"
+    assert payload["gap"] == 0
+    seen = [p for pair in payload["pairs"] for p in (pair["a"], pair["b"])]
+    assert len(seen) == len(set(seen)) == 32
+
+
+def test_pairs_with_sides_from_a_column(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "b2b.csv"
+    path.write_text(
+        "id,name,type,region,role,offers,needs\n"
+        "a,Alpha,sme,DE11,buyer,Testing lab,Pilot line\n"
+        "b,Beta,sme,FR10,supplier,Pilot line,Testing lab\n"
+        "c,Gamma,sme,BE33,buyer,Testing lab,Pilot line\n"
+        "d,Delta,sme,NL42,supplier,Pilot line,Testing lab\n"
+    )
+    assert main(["pairs", str(path), "--sides", "role", "--json"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    roles = {"a": "buyer", "b": "supplier", "c": "buyer", "d": "supplier"}
+    assert payload["pairs"]
+    assert all(roles[p["a"]] != roles[p["b"]] for p in payload["pairs"])
+    assert main(["pairs", str(path), "--sides", "colour"]) == 1
+    assert "--sides colour: no such column" in capsys.readouterr().err
+
+
+def test_schedule_with_calendars(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    event = FIXTURES / "brokerage" / "event.json"
+    ics = tmp_path / "ics"
+    assert main(["schedule", str(event), "--json", "--ics-dir", str(ics)]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    slots: dict[str, set[str]] = {}
+    tables: dict[tuple[str, int], int] = {}
+    for m in payload["meetings"]:
+        people = slots.setdefault(m["slot"], set())
+        assert m["a"] not in people
+        assert m["b"] not in people
+        people.update((m["a"], m["b"]))
+        tables[m["slot"], m["table"]] = tables.get((m["slot"], m["table"]), 0) + 1
+    assert max(tables.values()) == 1
+    assert len(list(ics.glob("*.ics"))) == 150
+
+
+def test_schedule_makes_slots_for_an_event_without_them(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    event = FIXTURES / "leuven-2018" / "event.json"
+    args = ["schedule", str(event), "--slots", "4", "--tables", "6", "--start", "2018-06-20T14:00"]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "14:00-14:20" in out
+    assert "meetings per participant" in out
+    assert main(["schedule", str(event)]) == 1
+    assert "has no time slots; give --slots N" in capsys.readouterr().err

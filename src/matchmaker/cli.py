@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import datetime as dt
 import io
 import json
 import os
@@ -387,6 +388,154 @@ def _suggest_options(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _event_or_registry(path: str, vocabulary: str | None) -> Any:
+    """An event file as it is, or an organisation file as an event of one participant each."""
+    from matchmaker.io import read_event
+    from matchmaker.models import Event, Participant
+
+    if _is_event_file(Path(path)):
+        return read_event(path)
+    orgs = _load_registry(path, vocabulary)
+    return Event(
+        id="pairs",
+        name=Path(path).stem,
+        organisations=orgs,
+        participants=[Participant(id=o.id, organisation=o.id) for o in orgs],
+    )
+
+
+def _sides(event: Any, column: str, path: str) -> list[int]:
+    """Two sides from an organisation field (type, helix, country) or a column of the file."""
+    orgs = {o.id: o for o in event.organisations}
+    field = column.casefold()
+    values: list[str]
+    if field in {"type", "helix", "country"}:
+        readers = {
+            "type": lambda o: o.type.value,
+            "helix": lambda o: o.helix.value,
+            "country": lambda o: o.country,
+        }
+        values = [str(readers[field](orgs[p.organisation])) for p in event.participants]
+    else:
+        from matchmaker.io.tabular import detect_format, read_csv, read_source, read_xlsx
+
+        data, name = read_source(path)
+        fmt = detect_format(data, name)
+        if fmt == "json":
+            raise MatchmakerError(
+                f"--sides {column}: a JSON file has no columns; use type, helix or country"
+            )
+        table = read_xlsx(data) if fmt == "xlsx" else read_csv(data)
+        headers = [h.casefold() for h in table.header]
+        if field not in headers:
+            raise MatchmakerError(
+                f"--sides {column}: no such column; the file has: {', '.join(table.header)}"
+            )
+        k = headers.index(field)
+        values = [row[k] if k < len(row) else "" for row in table.rows]
+        if len(values) != len(event.participants):
+            raise MatchmakerError(f"--sides {column}: the column does not match the rows read")
+    distinct = sorted(set(values))
+    if len(distinct) != 2:
+        shown = ", ".join(repr(v) for v in distinct[:6])
+        raise MatchmakerError(
+            f"--sides {column} must split the participants in exactly two sides; it has "
+            f"{len(distinct)} values: {shown}"
+        )
+    return [distinct.index(v) for v in values]
+
+
+def cmd_pairs(args: argparse.Namespace) -> int:
+    from matchmaker.meetings import plan_pairs
+
+    event = _event_or_registry(args.file, args.vocabulary)
+    sides = _sides(event, args.sides, args.file) if args.sides else None
+    result, pairs = plan_pairs(
+        event, sides=sides, capacity=args.capacity, scorer=args.preset, seed=args.seed
+    )
+    people = {p.id: p for p in event.participants}
+    orgs = {o.id: o for o in event.organisations}
+
+    def label(pid: str) -> str:
+        p = people[pid]
+        org = orgs[p.organisation].name
+        return f"{p.person} ({org})" if p.person else org
+
+    if args.json:
+        payload = {
+            "pairs": [{"a": a, "b": b} for a, b in pairs],
+            "objective": round(result.objective, 6),
+            "upper_bound": round(result.upper_bound, 6),
+            "gap": result.gap,
+            "status": result.status,
+            "message": result.message,
+        }
+        json.dump(payload, sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+        return 0
+    print(result.message)
+    for n, (a, b) in enumerate(pairs, start=1):
+        print(f"  {n:>3}  {label(a)}  —  {label(b)}")
+    return 0
+
+
+def cmd_schedule(args: argparse.Namespace) -> int:
+    from matchmaker.io import read_event
+    from matchmaker.meetings import plan_schedule, with_slots
+
+    event = read_event(args.event_file)
+    if args.slots or args.tables is not None:
+        start = dt.datetime.fromisoformat(args.start) if args.start else None
+        event = with_slots(
+            event,
+            args.slots or len(event.slots),
+            start=start,
+            minutes=args.minutes,
+            tables=args.tables,
+        )
+    result, _ = plan_schedule(event, scorer=args.preset, seed=args.seed)
+    people = event.participants
+    if args.ics_dir:
+        from matchmaker.io.agenda import write_agendas
+
+        written = write_agendas(event, list(result.meetings), args.ics_dir, formats=("ics",))
+        print(f"wrote {len(written)} calendars to {args.ics_dir}", file=sys.stderr)
+    if args.json:
+        payload = {
+            "meetings": [
+                {
+                    "slot": event.slots[m.slot].id,
+                    "start": event.slots[m.slot].start.isoformat(),
+                    "table": m.table + 1,
+                    "a": people[m.a].id,
+                    "b": people[m.b].id,
+                }
+                for m in result.meetings
+            ],
+            "objective": round(result.objective, 6),
+            "upper_bound": round(result.upper_bound, 6),
+            "gap": result.gap,
+            "status": result.status,
+            "message": result.message,
+            "stats": {k: v for k, v in result.stats.items() if isinstance(v, int | float | str)},
+        }
+        json.dump(payload, sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+        return 0
+    print(result.message)
+    counts = list(result.meetings_per_participant)
+    if counts:
+        print(
+            f"meetings per participant: min {min(counts)}, median "
+            f"{sorted(counts)[len(counts) // 2]}, max {max(counts)}; "
+            f"{sum(1 for c in counts if c == 0)} without a meeting"
+        )
+    for k, slot in enumerate(event.slots):
+        in_slot = [m for m in result.meetings if m.slot == k]
+        print(f"  {slot.start:%H:%M}-{slot.end:%H:%M}  {len(in_slot):>3} meetings")
+    return 0
+
+
 # --- parser -------------------------------------------------------------------------------
 
 
@@ -457,6 +606,46 @@ def build_parser() -> argparse.ArgumentParser:
     _suggest_options(p)
     p.add_argument("--out", required=True, help="output file (.jsonl)")
     p.set_defaults(func=cmd_suggest_all)
+
+    from matchmaker.score import DEFAULT_PRESET, PRESETS
+
+    p = sub.add_parser(
+        "pairs",
+        help="partner pairs: who meets whom (exact or with a proven bound)",
+        description="Pair the participants of an event file (or the organisations of a file) "
+        "so that the total score is as high as possible; must-meet requests are forced, "
+        "would-rather-not requests never meet.",
+    )
+    p.add_argument("file", help="an event JSON, or organisations (CSV, XLSX, JSON)")
+    p.add_argument(
+        "--sides",
+        metavar="COLUMN",
+        help="two sides (buyers and suppliers...): type, helix, country or a column of the file",
+    )
+    p.add_argument("--capacity", type=int, default=1, help="partners per participant (default 1)")
+    p.add_argument("--preset", choices=list(PRESETS), default=DEFAULT_PRESET)
+    p.add_argument("--vocabulary", metavar="CSV", help="own S3 vocabulary: columns code,label")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_pairs)
+
+    p = sub.add_parser(
+        "schedule",
+        help="a 1:1 meeting schedule: slots x tables, with agendas",
+        description="Plan 1:1 meetings in time slots at tables: requests first (mutual, then "
+        "one-sided, then suggested by the scorer), nobody left without a meeting where "
+        "possible, then the most valuable meetings.",
+    )
+    p.add_argument("event_file", help="event JSON with participants and their organisations")
+    p.add_argument("--slots", type=int, help="number of time slots (when the event has none)")
+    p.add_argument("--tables", type=int, help="tables per slot")
+    p.add_argument("--start", help="first slot's start, ISO (default: the event's date, 09:00)")
+    p.add_argument("--minutes", type=int, default=20, help="slot length (default 20)")
+    p.add_argument("--preset", choices=list(PRESETS), default=DEFAULT_PRESET)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument("--ics-dir", metavar="DIR", help="write one calendar (.ics) per participant")
+    p.set_defaults(func=cmd_schedule)
 
     p = sub.add_parser(
         "demo", help="validate and import the demo data into a SQLite file and summarise it"

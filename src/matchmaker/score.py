@@ -548,5 +548,7 @@ def score_matrix(
     comps["geography"] = geography_matrix(p, every, None, scorer.geography)[0]
     comps["language"] = language_matrix(p, every, None)
     scores = total(comps, scorer)
+    # Exactly symmetric: float sums in another order differ in the last bit.
+    scores = ((scores + scores.T) / 2).astype(F32)
     np.fill_diagonal(scores, 0.0)
     return scores, comps

@@ -1,5 +1,21 @@
 """Solvers: they take matrices and indices and return indices (labels at the edge)."""
 
+from matchmaker.solvers._result import Meeting, PairsResult, ScheduleResult, SolverResult
+from matchmaker.solvers.pairs import solve_pairs
+from matchmaker.solvers.schedule import Changes, replan, solve_schedule
 from matchmaker.solvers.suggest import Filters, Suggestion, suggest, suggest_all
 
-__all__ = ["Filters", "Suggestion", "suggest", "suggest_all"]
+__all__ = [
+    "Changes",
+    "Filters",
+    "Meeting",
+    "PairsResult",
+    "ScheduleResult",
+    "SolverResult",
+    "Suggestion",
+    "replan",
+    "solve_pairs",
+    "solve_schedule",
+    "suggest",
+    "suggest_all",
+]

@@ -1,0 +1,244 @@
+"""Partner pairs and 1:1 schedules for an event: profiles in, labelled plans out.
+
+The solvers work on matrices; this module is the adapter. It scores participants with the
+scorer (colleagues of one organisation never meet), turns the participants' requests into
+priorities ("must meet" pairs are required, "would rather not" pairs are forbidden, a mutual
+wish weighs more than a one-sided one) and maps the solvers' indices back to ids.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from matchmaker.errors import InvalidInputError
+from matchmaker.models import Event, Preference, TimeSlot
+from matchmaker.score import Scorer, make_scorer, score_matrix
+from matchmaker.vectorise import ProfileSpace
+
+__all__ = [
+    "EventMatrices",
+    "event_matrices",
+    "plan_pairs",
+    "plan_schedule",
+    "with_slots",
+]
+
+Array = npt.NDArray[Any]
+
+# Added to the score of a pair that one side (or both) asked for; one-sided weighs less.
+MUTUAL_WISH = 1.0
+ONE_SIDED_WISH = 0.5
+
+
+@dataclass(frozen=True)
+class EventMatrices:
+    """An event's participants as matrices (row ``i`` is ``event.participants[i]``).
+
+    Attributes
+    ----------
+    scores:
+        Scorer value of each pair of participants (their organisations' pair score); ``-inf``
+        for colleagues of one organisation.
+    wishes:
+        Scores plus the requests' weight: what pairing maximises.
+    priority:
+        0 suggested by the scorer only, 1 one-sided request, 2 mutual request.
+    asked:
+        ``asked[i, j]``: participant ``i`` asked to meet ``j`` (or ``j``'s organisation).
+    forbidden:
+        Pairs that must not meet ("would rather not", from either side).
+    required:
+        Pairs that must meet ("must meet"): one participant of each side.
+    availability:
+        Participants x slots, True where a participant can meet.
+    """
+
+    ids: list[str]
+    scores: Array
+    wishes: Array
+    priority: Array
+    asked: Array
+    forbidden: Array
+    required: list[tuple[int, int]]
+    availability: Array
+
+
+def event_matrices(
+    event: Event, *, scorer: Scorer | str | None = None, space: ProfileSpace | None = None
+) -> EventMatrices:
+    """Score the participants of ``event`` and read their requests.
+
+    Raises
+    ------
+    InvalidInputError
+        When the event has no organisations, or a participant's organisation is missing.
+
+    Notes
+    -----
+    O(o² + p²) for o organisations and p participants.
+    """
+    if not event.organisations:
+        raise InvalidInputError(
+            f"event '{event.id}' has no organisations: pairs and schedules need their profiles"
+        )
+    sc = scorer if isinstance(scorer, Scorer) else make_scorer(scorer or "business")
+    orgs = event.organisations
+    profiles = ProfileSpace().fit_transform(orgs) if space is None else space.transform(orgs)
+    org_scores, _ = score_matrix(profiles, sc)
+    row_of = {o.id: k for k, o in enumerate(orgs)}
+    people = event.participants
+    n = len(people)
+    org_rows = np.array([row_of[p.organisation] for p in people], dtype=np.int64)
+    scores = org_scores[np.ix_(org_rows, org_rows)].astype(np.float64)
+    same_org = org_rows[:, None] == org_rows[None, :]
+    scores[same_org] = -np.inf
+
+    by_org: dict[str, list[int]] = {}
+    for i, p in enumerate(people):
+        by_org.setdefault(p.organisation, []).append(i)
+    asked = np.zeros((n, n), dtype=bool)
+    forbidden = np.zeros((n, n), dtype=bool)
+    must: list[tuple[int, int]] = []
+    for i, p in enumerate(people):
+        for r in p.requests:
+            targets = by_org.get(r.organisation, [])
+            if r.preference is Preference.WOULD_RATHER_NOT:
+                forbidden[i, targets] = True
+                forbidden[targets, i] = True
+            else:
+                asked[i, targets] = True
+            if r.preference is Preference.MUST_MEET and targets:
+                # One meeting with the organisation: with its participant who is asked least.
+                j = min(targets, key=lambda t: (sum(1 for a, b in must if t in (a, b)), t))
+                pair = (min(i, j), max(i, j))
+                if pair not in must:
+                    must.append(pair)
+    mutual = asked & asked.T
+    one_sided = (asked | asked.T) & ~mutual
+    priority = np.where(mutual, 2, np.where(one_sided, 1, 0)).astype(np.int8)
+    wishes = scores + MUTUAL_WISH * mutual + ONE_SIDED_WISH * one_sided
+    wishes[forbidden] = -np.inf
+    np.fill_diagonal(wishes, -np.inf)
+    priority[same_org | forbidden] = 0
+    availability = np.ones((n, max(len(event.slots), 1)), dtype=bool)
+    if event.slots:
+        slot_index = {s.id: k for k, s in enumerate(event.slots)}
+        for i, p in enumerate(people):
+            if p.available is not None:
+                availability[i] = False
+                availability[i, [slot_index[s] for s in p.available]] = True
+    return EventMatrices(
+        ids=[p.id for p in people],
+        scores=scores,
+        wishes=wishes,
+        priority=priority,
+        asked=asked & ~forbidden & ~same_org,
+        forbidden=forbidden,
+        required=sorted(must),
+        availability=availability,
+    )
+
+
+def plan_pairs(
+    event: Event,
+    *,
+    sides: Sequence[int] | None = None,
+    capacity: int = 1,
+    scorer: Scorer | str | None = None,
+    seed: int | None = None,
+) -> tuple[Any, list[tuple[str, str]]]:
+    """Partner pairs for the participants of ``event``; returns the solver's result and the
+    pairs as participant ids."""
+    from matchmaker.solvers.pairs import solve_pairs
+
+    m = event_matrices(event, scorer=scorer)
+    result = solve_pairs(
+        m.wishes,
+        capacities=capacity,
+        forbidden=m.forbidden,
+        sides=None if sides is None else np.asarray(sides),
+        required=m.required or None,
+        seed=seed,
+    )
+    return result, [(m.ids[a], m.ids[b]) for a, b in result.pairs]
+
+
+def with_slots(
+    event: Event,
+    slots: int,
+    *,
+    start: dt.datetime | None = None,
+    minutes: int = 20,
+    tables: int | None = None,
+) -> Event:
+    """The event with ``slots`` consecutive meeting slots of ``minutes`` (when it has none)."""
+    if slots < 1:
+        raise InvalidInputError(f"slots must be 1 or more; got {slots}")
+    if minutes < 1:
+        raise InvalidInputError(f"slot length must be 1 minute or more; got {minutes}")
+    if event.slots and len(event.slots) != slots:
+        raise InvalidInputError(
+            f"event '{event.id}' already has {len(event.slots)} slots; --slots {slots} would "
+            "change them (leave --slots out to use the event's own)"
+        )
+    first = start or dt.datetime.combine(event.date or dt.date.today(), dt.time(9, 0))
+    new_slots = event.slots or [
+        TimeSlot(
+            id=f"S{k + 1:02d}",
+            start=first + dt.timedelta(minutes=minutes * k),
+            end=first + dt.timedelta(minutes=minutes * (k + 1)),
+        )
+        for k in range(slots)
+    ]
+    return event.model_copy(
+        update={"slots": new_slots, "tables": event.tables if tables is None else tables}
+    )
+
+
+def plan_schedule(
+    event: Event,
+    *,
+    scorer: Scorer | str | None = None,
+    min_meetings: int | None = None,
+    max_meetings: int | None = None,
+    seed: int | None = None,
+    time_limit: float | None = None,
+) -> tuple[Any, EventMatrices]:
+    """A 1:1 schedule for ``event`` over its slots and tables."""
+    from matchmaker.solvers.schedule import solve_schedule
+
+    if not event.slots:
+        raise InvalidInputError(f"event '{event.id}' has no time slots; give --slots N")
+    if event.tables < 1:
+        raise InvalidInputError(f"event '{event.id}' has no tables; give --tables M")
+    m = event_matrices(event, scorer=scorer)
+    people = event.participants
+    rules = event.rules
+    lo = np.array(
+        [
+            p.min_meetings if p.min_meetings is not None else (min_meetings or rules.min_meetings)
+            for p in people
+        ]
+    )
+    hi_default = max_meetings or rules.max_meetings or len(event.slots)
+    hi = np.array([p.max_meetings if p.max_meetings is not None else hi_default for p in people])
+    result = solve_schedule(
+        np.where(np.isfinite(m.scores), m.scores, -np.inf),
+        slots=len(event.slots),
+        tables=event.tables,
+        availability=m.availability,
+        requests=m.asked.astype(np.int8),
+        min_meetings=lo,
+        max_meetings=hi,
+        forbidden=m.forbidden,
+        required=m.required or None,
+        seed=seed,
+        time_limit=time_limit,
+    )
+    return result, m
