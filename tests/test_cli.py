@@ -278,3 +278,32 @@ def test_schedule_makes_slots_for_an_event_without_them(
     assert "meetings per participant" in out
     assert main(["schedule", str(event)]) == 1
     assert "has no time slots; give --slots N" in capsys.readouterr().err
+
+
+def test_replanning_keeps_published_meetings(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    event_path = FIXTURES / "brokerage" / "event.json"
+    first = tmp_path / "first.json"
+    assert main(["schedule", str(event_path), "--json"]) == 0
+    first.write_text(capsys.readouterr().out)
+    doc = json.loads(event_path.read_text())
+    gone = {doc["participants"][0]["id"], doc["participants"][5]["id"]}
+    doc["participants"] = [p for p in doc["participants"] if p["id"] not in gone]
+    doc["participants"].append({"id": "LATE1", "organisation": doc["organisations"][0]["id"]})
+    second = tmp_path / "event2.json"
+    second.write_text(json.dumps(doc))
+    args = ["schedule", str(second), "--previous", str(first), "--json", "--export", str(tmp_path)]
+    assert main(args) == 0
+    payload = json.loads(capsys.readouterr().out)
+    before = {
+        (m["slot"], m["table"], m["a"], m["b"]) for m in json.loads(first.read_text())["meetings"]
+    }
+    after = {(m["slot"], m["table"], m["a"], m["b"]) for m in payload["meetings"]}
+    still_there = {m for m in before if not gone & {m[2], m[3]}}
+    assert still_there <= after
+    cancelled = {(m["slot"], m["table"], m["a"], m["b"]) for m in payload["changes"]["cancelled"]}
+    assert cancelled == before - still_there
+    assert any("LATE1" in (m[2], m[3]) for m in after)
+    assert (tmp_path / "grid.xlsx").exists()
+    assert (tmp_path / "agendas.xlsx").exists()

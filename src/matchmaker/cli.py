@@ -479,9 +479,29 @@ def cmd_pairs(args: argparse.Namespace) -> int:
     return 0
 
 
+def _published(path: str) -> list[Any]:
+    """The meetings of an earlier ``schedule --json`` output."""
+    from matchmaker.meetings import PublishedMeeting
+
+    try:
+        doc = json.loads(Path(path).read_bytes())
+        return [
+            PublishedMeeting(
+                slot=str(m["slot"]), table=int(m["table"]), a=str(m["a"]), b=str(m["b"])
+            )
+            for m in doc["meetings"]
+        ]
+    except OSError as exc:
+        raise MatchmakerError(f"file '{path}' cannot be read ({exc.strerror})") from None
+    except (ValueError, KeyError, TypeError) as exc:
+        raise MatchmakerError(
+            f"'{path}' is not the JSON output of 'matchmaker schedule --json' ({exc})"
+        ) from None
+
+
 def cmd_schedule(args: argparse.Namespace) -> int:
     from matchmaker.io import read_event
-    from matchmaker.meetings import plan_schedule, with_slots
+    from matchmaker.meetings import plan_schedule, replan_schedule, with_slots
 
     event = read_event(args.event_file)
     if args.slots or args.tables is not None:
@@ -493,13 +513,39 @@ def cmd_schedule(args: argparse.Namespace) -> int:
             minutes=args.minutes,
             tables=args.tables,
         )
-    result, _ = plan_schedule(event, scorer=args.preset, seed=args.seed)
+    changes = None
+    if args.previous:
+        published = _published(args.previous)
+        result, changes = replan_schedule(event, published, scorer=args.preset, seed=args.seed)
+    else:
+        result, _ = plan_schedule(event, scorer=args.preset, seed=args.seed)
     people = event.participants
+    meetings = list(result.meetings)
     if args.ics_dir:
         from matchmaker.io.agenda import write_agendas
 
-        written = write_agendas(event, list(result.meetings), args.ics_dir, formats=("ics",))
+        written = write_agendas(event, meetings, args.ics_dir, formats=("ics",))
         print(f"wrote {len(written)} calendars to {args.ics_dir}", file=sys.stderr)
+    if args.export:
+        from matchmaker.io.agenda import agendas_xlsx, grid_csv, grid_xlsx
+
+        folder = Path(args.export)
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, data in (
+            ("grid.csv", grid_csv(event, meetings)),
+            ("grid.xlsx", grid_xlsx(event, meetings)),
+            ("agendas.xlsx", agendas_xlsx(event, meetings)),
+        ):
+            tmp = folder / f".{name}.part"
+            tmp.write_bytes(data)
+            tmp.replace(folder / name)
+        print(f"wrote grid.csv, grid.xlsx and agendas.xlsx to {folder}", file=sys.stderr)
+    if changes is not None:
+        print(
+            f"re-planned: {len(changes['kept'])} meetings kept, {len(changes['cancelled'])} "
+            f"cancelled, {len(changes['added'])} added",
+            file=sys.stderr,
+        )
     if args.json:
         payload = {
             "meetings": [
@@ -519,6 +565,10 @@ def cmd_schedule(args: argparse.Namespace) -> int:
             "message": result.message,
             "stats": {k: v for k, v in result.stats.items() if isinstance(v, int | float | str)},
         }
+        if changes is not None:
+            payload["changes"] = {
+                kind: [vars(pm) for pm in items] for kind, items in changes.items()
+            }
         json.dump(payload, sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
         return 0
@@ -645,6 +695,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--json", action="store_true", help="print JSON")
     p.add_argument("--ics-dir", metavar="DIR", help="write one calendar (.ics) per participant")
+    p.add_argument(
+        "--export", metavar="DIR", help="write the grid (CSV, XLSX) and every agenda (XLSX)"
+    )
+    p.add_argument(
+        "--previous",
+        metavar="JSON",
+        help="re-plan: keep the meetings of this earlier --json output whose participants "
+        "are still there, and report what changed",
+    )
     p.set_defaults(func=cmd_schedule)
 
     p = sub.add_parser(

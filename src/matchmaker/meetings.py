@@ -23,9 +23,11 @@ from matchmaker.vectorise import ProfileSpace
 
 __all__ = [
     "EventMatrices",
+    "PublishedMeeting",
     "event_matrices",
     "plan_pairs",
     "plan_schedule",
+    "replan_schedule",
     "with_slots",
 ]
 
@@ -218,6 +220,29 @@ def plan_schedule(
     if event.tables < 1:
         raise InvalidInputError(f"event '{event.id}' has no tables; give --tables M")
     m = event_matrices(event, scorer=scorer)
+    inputs = _schedule_inputs(event, m, min_meetings)
+    if max_meetings is not None:
+        inputs["max_meetings"] = np.minimum(inputs["max_meetings"], max_meetings)
+    result = solve_schedule(
+        np.where(np.isfinite(m.scores), m.scores, -np.inf),
+        seed=seed,
+        time_limit=time_limit,
+        **inputs,
+    )
+    return result, m
+
+
+@dataclass(frozen=True)
+class PublishedMeeting:
+    """A meeting as published: slot id, table number (from 1) and the two participant ids."""
+
+    slot: str
+    table: int
+    a: str
+    b: str
+
+
+def _schedule_inputs(event: Event, m: EventMatrices, min_meetings: int | None) -> dict[str, Any]:
     people = event.participants
     rules = event.rules
     lo = np.array(
@@ -226,19 +251,83 @@ def plan_schedule(
             for p in people
         ]
     )
-    hi_default = max_meetings or rules.max_meetings or len(event.slots)
+    hi_default = rules.max_meetings or len(event.slots)
     hi = np.array([p.max_meetings if p.max_meetings is not None else hi_default for p in people])
-    result = solve_schedule(
-        np.where(np.isfinite(m.scores), m.scores, -np.inf),
-        slots=len(event.slots),
-        tables=event.tables,
-        availability=m.availability,
-        requests=m.asked.astype(np.int8),
-        min_meetings=lo,
-        max_meetings=hi,
-        forbidden=m.forbidden,
-        required=m.required or None,
-        seed=seed,
-        time_limit=time_limit,
+    return {
+        "slots": len(event.slots),
+        "tables": event.tables,
+        "availability": m.availability,
+        "requests": m.asked.astype(np.int8),
+        "min_meetings": lo,
+        "max_meetings": hi,
+        "forbidden": m.forbidden,
+        "required": m.required or None,
+    }
+
+
+def replan_schedule(
+    event: Event,
+    published: Sequence[PublishedMeeting],
+    *,
+    scorer: Scorer | str | None = None,
+    seed: int | None = None,
+) -> tuple[Any, dict[str, list[PublishedMeeting]]]:
+    """Re-plan after late registrations, cancellations or no-shows.
+
+    ``event`` is the event as it is now (participants who left are no longer in it; late
+    registrations are). Every published meeting whose two participants are still there (and
+    still available in its slot) stays exactly where it was; the free capacity is filled.
+
+    Returns
+    -------
+    (ScheduleResult, changes)
+        ``changes`` has the lists ``kept``, ``cancelled`` and ``added``.
+    """
+    from matchmaker.solvers._result import Meeting, ScheduleResult
+    from matchmaker.solvers.schedule import replan
+
+    if not event.slots or event.tables < 1:
+        raise InvalidInputError(f"event '{event.id}' needs time slots and tables to re-plan")
+    m = event_matrices(event, scorer=scorer)
+    index = {pid: i for i, pid in enumerate(m.ids)}
+    slot_index = {s.id: k for k, s in enumerate(event.slots)}
+    carried: list[Meeting] = []
+    gone: list[PublishedMeeting] = []
+    for pm in published:
+        a, b, k = index.get(pm.a), index.get(pm.b), slot_index.get(pm.slot)
+        if a is None or b is None or k is None or not 1 <= pm.table <= event.tables:
+            gone.append(pm)
+            continue
+        carried.append(Meeting(slot=k, table=pm.table - 1, a=min(a, b), b=max(a, b)))
+    counts = np.zeros(len(m.ids), dtype=np.int64)
+    for mt in carried:
+        counts[[mt.a, mt.b]] += 1
+    previous = ScheduleResult(
+        objective=0.0,
+        upper_bound=0.0,
+        gap=0.0,
+        status="feasible",
+        message="published schedule",
+        meetings=tuple(sorted(carried)),
+        meetings_per_participant=tuple(int(c) for c in counts),
     )
-    return result, m
+    result, changes = replan(
+        previous,
+        np.where(np.isfinite(m.scores), m.scores, -np.inf),
+        present=np.ones(len(m.ids), dtype=bool),
+        seed=seed,
+        published=True,
+        **_schedule_inputs(event, m, None),
+    )
+
+    def label(mt: Any) -> PublishedMeeting:
+        return PublishedMeeting(
+            slot=event.slots[mt.slot].id, table=mt.table + 1, a=m.ids[mt.a], b=m.ids[mt.b]
+        )
+
+    report = {
+        "kept": [label(mt) for mt in changes.kept],
+        "cancelled": gone + [label(mt) for mt in changes.cancelled],
+        "added": [label(mt) for mt in changes.added],
+    }
+    return result, report
