@@ -81,12 +81,8 @@ register(
 
 # Registered after the import cases, so that those come first in the report.
 from benchmarks import (  # noqa: E402
+    breakout_cases,  # noqa: F401
+    mdgp_cases,  # noqa: F401
     meeting_cases,  # noqa: F401
     suggest_cases,  # noqa: F401
 )
-
-try:  # the grouping cases register themselves when their modules exist
-    from benchmarks import breakout_cases, mdgp_cases  # noqa: F401
-except ImportError as exc:  # pragma: no cover
-    if exc.name not in {"benchmarks.breakout_cases", "benchmarks.mdgp_cases"}:
-        raise

@@ -586,6 +586,191 @@ def cmd_schedule(args: argparse.Namespace) -> int:
     return 0
 
 
+_ROOM_COLUMNS = ("id", "name", "capacity", "min_size", "themes")
+
+
+def _read_rooms(path: str) -> list[Any]:
+    """Breakout rooms from a CSV: columns id, name, capacity, and optionally min_size and
+    themes (separated by ``;``)."""
+    from pydantic import ValidationError
+
+    from matchmaker.io.tabular import read_csv, read_source
+    from matchmaker.models import Room, error_text
+
+    data, _ = read_source(path)
+    table = read_csv(data)
+    header = [h.strip().casefold() for h in table.header]
+    missing = [c for c in ("id", "name", "capacity") if c not in header]
+    if missing:
+        raise MatchmakerError(
+            f"rooms file '{path}' needs the columns id, name and capacity (and may have "
+            f"min_size and themes); it lacks {', '.join(missing)} and has: "
+            + ", ".join(table.header)
+        )
+    problems: list[Problem] = []
+    rooms: list[Any] = []
+    for number, row in zip(table.row_numbers, table.rows, strict=True):
+        cells = {h: (row[k] if k < len(row) else "") for k, h in enumerate(header)}
+        record: dict[str, Any] = {"id": cells["id"], "name": cells["name"]}
+        for column in ("capacity", "min_size"):
+            value = cells.get(column, "")
+            if value == "" and column == "min_size":
+                continue
+            try:
+                record[column] = int(value)
+            except ValueError:
+                problems.append(Problem(number, column, value, f"{column} must be a whole number"))
+        themes = [t.strip() for t in cells.get("themes", "").split(";") if t.strip()]
+        record["themes"] = themes
+        if any(p.row == number for p in problems):
+            continue
+        try:
+            rooms.append(Room.model_validate(record))
+        except ValidationError as exc:
+            problems.extend(
+                Problem(
+                    number,
+                    ".".join(map(str, err["loc"])) or None,
+                    str(err.get("input", ""))[:100],
+                    error_text(err),
+                )
+                for err in exc.errors()
+            )
+    if not problems and not rooms:
+        raise MatchmakerError(f"rooms file '{path}' has no rooms")
+    ids = [r.id for r in rooms]
+    dups = sorted({i for i in ids if ids.count(i) > 1})
+    if dups:
+        problems.append(
+            Problem(None, "id", ", ".join(dups), "room ids must be unique; these repeat")
+        )
+    if problems:
+        raise InvalidInputError(f"rooms file '{path}' has problems", problems)
+    return rooms
+
+
+def _rooms_option(value: str | None) -> Any:
+    if value is None:
+        return None
+    if value.strip().isdigit():
+        n = int(value)
+        if n < 1:
+            raise MatchmakerError(f"--rooms must be 1 or more (or a rooms CSV); got {value}")
+        return n
+    return _read_rooms(value)
+
+
+def cmd_breakouts(args: argparse.Namespace) -> int:
+    from matchmaker.io import read_event
+    from matchmaker.rooms import plan_breakouts
+
+    event = read_event(args.event_file)
+    rooms = _rooms_option(args.rooms)
+    rounds = None
+    if args.rounds is not None:
+        if args.rounds < 1:
+            raise MatchmakerError(f"--rounds must be 1 or more; got {args.rounds}")
+        rounds = max(args.rounds, len(event.rounds))
+    started = time.perf_counter()
+    plan = plan_breakouts(
+        event,
+        rooms=rooms,
+        rounds=rounds,
+        mode=args.mode,
+        scorer=args.preset,
+        seed=args.seed,
+        time_limit=args.time_limit,
+    )
+    elapsed = time.perf_counter() - started
+    result = plan.result
+    if args.export:
+        from matchmaker.io.rooms import write_room_exports
+
+        written = write_room_exports(plan, args.export)
+        print(
+            f"wrote rooms.csv, rooms.xlsx and {len(written) - 2} room pages to {args.export}",
+            file=sys.stderr,
+        )
+    if args.json:
+        payload = {
+            "rounds": [
+                {
+                    "round": rnd.id,
+                    "rooms": [
+                        {"room": room.id, "participants": plan.assignment[rnd.id][room.id]}
+                        for room in plan.event.rooms
+                    ],
+                }
+                for rnd in plan.event.rounds
+            ],
+            "objective": round(float(result.objective), 6),
+            "repeats": int(result.repeats),
+            "violations": list(result.violations),
+            "status": result.status,
+            "message": result.message,
+        }
+        json.dump(payload, sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+        return 0
+    people = {p.id: p for p in plan.event.participants}
+    orgs = {o.id: o.name for o in plan.event.organisations}
+    print(result.message)
+    bound = getattr(result, "upper_bound", None)
+    quality = f"objective {float(result.objective):.3f}"
+    if bound is not None:
+        quality += f", bound {float(bound):.3f}, gap {float(result.gap):.1%}"
+    quality += f"; repeats {int(result.repeats)}; {elapsed:.1f} s"
+    print(quality)
+    for rnd in plan.event.rounds:
+        print(f"{rnd.name or rnd.id}:")
+        for room in plan.event.rooms:
+            ids = plan.assignment[rnd.id][room.id]
+            seats = sum(people[pid].seats for pid in ids)
+            print(f"  {room.name} ({seats}/{room.capacity} seats)")
+            for pid in ids:
+                p = people[pid]
+                org = orgs.get(p.organisation, p.organisation)
+                print(f"    {p.person or p.id} ({org})")
+    if result.violations:
+        print("violations:")
+        for v in result.violations:
+            print(f"  {v}")
+    return 0
+
+
+def cmd_bench_mdgp(args: argparse.Namespace) -> int:
+    from matchmaker.io.grouping_instances import read_instance
+    from matchmaker.solvers._grouping import local_search
+
+    if args.time_limit <= 0:
+        raise MatchmakerError(f"--time-limit must be above 0 seconds; got {args.time_limit}")
+    path = Path(args.instance)
+    if not path.is_file():
+        raise MatchmakerError(f"instance file '{path}' does not exist")
+    inst = read_instance(path)
+    started = time.perf_counter()
+    _, found = local_search(
+        inst.weights, inst.seats, inst.lo, inst.hi, time_limit=args.time_limit, seed=args.seed
+    )
+    elapsed = time.perf_counter() - started
+    value = float(found)
+    n, groups = len(inst.seats), len(inst.lo)
+    if args.json:
+        payload = {
+            "name": inst.name,
+            "kind": inst.kind,
+            "value": value,
+            "seconds": round(elapsed, 3),
+            "n": n,
+            "groups": groups,
+        }
+        json.dump(payload, sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+        return 0
+    print(f"{inst.name}: value {value:.6g} found in {elapsed:.2f} s (n={n}, groups={groups})")
+    return 0
+
+
 # --- parser -------------------------------------------------------------------------------
 
 
@@ -705,6 +890,42 @@ def build_parser() -> argparse.ArgumentParser:
         "are still there, and report what changed",
     )
     p.set_defaults(func=cmd_schedule)
+
+    p = sub.add_parser(
+        "breakouts",
+        help="breakout rooms per round, with reasons",
+        description="Put the participants of an event in breakout rooms for each round: "
+        "people who fit together (or who differ, --mode diversity) and who fit the rooms' "
+        "themes; capacities, pins and keep-apart / keep-together rules are kept; colleagues "
+        "are spread; repeats across rounds are avoided.",
+    )
+    p.add_argument("event_file", help="event JSON with participants and their organisations")
+    p.add_argument(
+        "--rooms",
+        metavar="N|CSV",
+        help="N rooms of equal capacity, or a CSV with columns id,name,capacity[,min_size]"
+        "[,themes] (themes separated by ';'); default: the event's rooms",
+    )
+    p.add_argument("--rounds", type=int, help="number of rounds (when the event has fewer)")
+    p.add_argument("--mode", choices=["affinity", "diversity"], default="affinity")
+    p.add_argument("--preset", choices=list(PRESETS), default=DEFAULT_PRESET)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--time-limit", type=float, metavar="S", help="solver time limit (seconds)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument(
+        "--export", metavar="DIR", help="write rooms.csv, rooms.xlsx and a page per room"
+    )
+    p.set_defaults(func=cmd_breakouts)
+
+    p = sub.add_parser(
+        "bench-mdgp",
+        help="run the grouping local search on an MDGPLIB or CCPLIB instance",
+    )
+    p.add_argument("instance", help="an MDGPLIB or CCPLIB instance file")
+    p.add_argument("--time-limit", type=float, required=True, metavar="S", help="seconds")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_bench_mdgp)
 
     p = sub.add_parser(
         "demo", help="validate and import the demo data into a SQLite file and summarise it"

@@ -1,0 +1,1109 @@
+"""Breakout rooms: who sits in which room, round after round.
+
+Participants are split into rooms of given sizes (in seats) so that the sum of a pair matrix
+over the pairs that share a room is as large as possible: the affinity (similar people
+together) or a diversity matrix (the maximally diverse grouping problem). Hard rules are kept
+by construction: room sizes, pins, keep-apart sets (never in one room) and keep-together sets
+(contracted into one node before the search and expanded back after it). Soft rules (a cap per
+country, a mix of types, a shared language) enter the pair weights as penalties and are
+reported in ``violations`` when a room misses them.
+
+Several rounds are solved one after the other; each round's weights charge
+``repeat_penalty`` for every earlier encounter of a pair, so that people meet new people. The
+result reports the repeated encounters and a proven lower bound on them.
+
+A tiny single round (at most :data:`EXACT_LIMIT` nodes after contraction) is solved exactly with
+``scipy.optimize.milp``; anything else by the local search of
+:mod:`matchmaker.solvers._grouping`, with a simple proven upper bound.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import scipy.sparse as sp
+from scipy.optimize import Bounds, LinearConstraint, milp
+
+from matchmaker.errors import InfeasibleError, InvalidInputError
+from matchmaker.solvers._grouping import local_search
+from matchmaker.solvers._result import SolverResult, Status, relative_gap
+
+__all__ = ["EXACT_LIMIT", "MODES", "BreakoutsResult", "solve_breakouts"]
+
+Array = npt.NDArray[Any]
+
+EXACT_LIMIT = 12
+"""A single round of at most this many nodes (participants after contraction of the
+keep-together sets) is solved exactly with ``scipy.optimize.milp``."""
+
+MODES = ("affinity", "diversity")
+"""``affinity``: maximise the affinity within rooms. ``diversity``: maximise ``1 - affinity``
+within rooms (the maximally diverse grouping problem when the rooms' sizes are fixed)."""
+
+_SYMMETRY_RTOL = 1e-9
+
+
+@dataclass(frozen=True)
+class BreakoutsResult(SolverResult):
+    """Breakout rooms over one or more rounds.
+
+    Attributes
+    ----------
+    rooms:
+        ``rooms[r, i]`` is the room of participant ``i`` in round ``r`` (int64, rounds x n).
+    repeats:
+        Repeated encounters: the sum over pairs of ``max(0, times met - 1)``.
+    repeats_lower_bound:
+        A proven lower bound on ``repeats`` for any allocation that keeps the hard rules.
+
+    ``stats["per_room"]`` lists, per round and room, the participants, seats, the matrix value
+    within the room, and the soft-rule penalty paid there.
+    """
+
+    rooms: Array = field(default_factory=lambda: np.zeros((0, 0), dtype=np.int64))
+    repeats: int = 0
+    repeats_lower_bound: int = 0
+
+
+@dataclass(frozen=True)
+class _Instance:
+    """A validated instance: participant-level arrays and the contraction to nodes."""
+
+    matrix: Array  # (n, n) mode matrix, zero diagonal
+    soft: Array  # (n, n) soft-rule penalties, >= 0, zero diagonal
+    seats: Array  # (n,)
+    lo: Array  # (G,)
+    hi: Array  # (G,)
+    fit: Array | None  # (n, G)
+    pins: Array  # (R, n) room or -1
+    apart: list[Array]
+    together: list[Array]
+    names: list[str]
+    rounds: int
+    repeat_penalty: float
+    time_limit: float | None
+    seed: int | None
+    initial: Array | None  # (R, n)
+    max_iterations: int | None
+    country: Array | None
+    max_per_country: int
+    groups: Array | None
+    language: Array | None
+
+    @property
+    def n(self) -> int:
+        return int(self.matrix.shape[0])
+
+    @property
+    def g(self) -> int:
+        return int(self.lo.shape[0])
+
+
+# --------------------------------------------------------------------------- validation
+
+
+def _is_int(v: Any) -> bool:
+    return isinstance(v, int | np.integer) and not isinstance(v, bool)
+
+
+def _affinity_iv(affinity: npt.ArrayLike) -> Array:
+    a = np.asarray(affinity)
+    if a.ndim != 2 or a.shape[0] != a.shape[1] or a.shape[0] == 0:
+        raise InvalidInputError(f"affinity must be a square non-empty 2-d array; got {a.shape}")
+    if a.dtype == np.bool_ or not np.issubdtype(a.dtype, np.number):
+        raise InvalidInputError(f"affinity must hold numbers; got dtype {a.dtype}")
+    w = a.astype(np.float64, copy=True)
+    np.fill_diagonal(w, 0.0)  # the diagonal is ignored
+    if not np.isfinite(w).all():
+        i, j = (int(v) for v in np.argwhere(~np.isfinite(w))[0])
+        raise InvalidInputError(
+            f"affinity must be finite; affinity[{i}, {j}] is {w[i, j]} "
+            "(use apart=[{i, j}] for people who must not share a room)"
+        )
+    rtol = max(_SYMMETRY_RTOL, 16 * float(np.finfo(a.dtype).eps)) if a.dtype.kind == "f" else 0
+    bad = np.abs(w - w.T) > rtol * np.maximum(np.abs(w), np.abs(w.T)) + 1e-12
+    if bad.any():
+        i, j = (int(v) for v in np.argwhere(np.triu(bad, 1) | np.tril(bad, -1))[0])
+        raise InvalidInputError(
+            f"affinity must be symmetric: affinity[{i}, {j}] = {w[i, j]!r} but "
+            f"affinity[{j}, {i}] = {w[j, i]!r}"
+        )
+    return (w + w.T) / 2
+
+
+def _sizes_iv(sizes: Sequence[tuple[int, int]]) -> tuple[Array, Array]:
+    try:
+        rows = [tuple(s) for s in sizes]
+    except TypeError:
+        raise InvalidInputError(
+            f"sizes must be a list of (min, max) seats per room; got {sizes!r}"
+        ) from None
+    if not rows:
+        raise InvalidInputError("sizes must list at least one room as (min, max) seats")
+    lo = np.zeros(len(rows), dtype=np.int64)
+    hi = np.zeros(len(rows), dtype=np.int64)
+    for g, row in enumerate(rows):
+        if len(row) != 2 or not all(_is_int(v) for v in row):
+            raise InvalidInputError(f"sizes[{g}] must be two integers (min, max); got {row!r}")
+        lo[g], hi[g] = int(row[0]), int(row[1])
+        if lo[g] < 0 or hi[g] < 1 or lo[g] > hi[g]:
+            raise InvalidInputError(
+                f"sizes[{g}] = {row!r} must satisfy 0 <= min <= max and max >= 1"
+            )
+    return lo, hi
+
+
+def _labels_iv(value: npt.ArrayLike, name: str, n: int) -> Array:
+    a = np.asarray(value)
+    if a.shape != (n,) or not np.issubdtype(a.dtype, np.integer):
+        raise InvalidInputError(
+            f"{name} must be an int array of length {n}; got shape {a.shape}, dtype {a.dtype}"
+        )
+    return a.astype(np.int64)
+
+
+def _index_sets_iv(value: Iterable[Iterable[int]] | None, name: str, n: int) -> list[Array]:
+    if value is None:
+        return []
+    out: list[Array] = []
+    for k, members in enumerate(value):
+        try:
+            items = list(members)
+        except TypeError:
+            raise InvalidInputError(
+                f"{name}[{k}] must be a set of participant indices; got {members!r}"
+            ) from None
+        if not all(_is_int(v) for v in items):
+            raise InvalidInputError(f"{name}[{k}] must hold integer indices; got {items!r}")
+        bad = [int(v) for v in items if not 0 <= int(v) < n]
+        if bad:
+            raise InfeasibleError(
+                f"{name}[{k}] names participant {bad[0]}, out of range: indices are 0..{n - 1}",
+                rule=name,
+            )
+        out.append(np.unique(np.asarray(items, dtype=np.int64)))
+    return out
+
+
+def _room_index(room: Any, names: list[str], what: str) -> int:
+    if isinstance(room, str):
+        if room not in names:
+            raise InfeasibleError(
+                f"{what} names room '{room}', which is not one of {names}", rule="pins"
+            )
+        return names.index(room)
+    if not _is_int(room) or not 0 <= int(room) < len(names):
+        raise InfeasibleError(
+            f"{what} names room {room!r}, out of range: rooms are 0..{len(names) - 1}",
+            rule="pins",
+        )
+    return int(room)
+
+
+def _pins_iv(
+    pins: Iterable[tuple[int, int | str, int | None]] | None,
+    n: int,
+    rounds: int,
+    names: list[str],
+) -> Array:
+    out = np.full((rounds, n), -1, dtype=np.int64)
+    if pins is None:
+        return out
+    for k, pin in enumerate(pins):
+        row = tuple(pin)
+        if len(row) == 2:
+            row = (*row, None)
+        if len(row) != 3:
+            raise InvalidInputError(
+                f"pins[{k}] must be (participant, room, round or None); got {pin!r}"
+            )
+        who_: Any
+        rnd: Any
+        who_, room, rnd = row
+        if not _is_int(who_) or not 0 <= int(who_) < n:
+            raise InfeasibleError(
+                f"pins[{k}] names participant {who_!r}, out of range: indices are 0..{n - 1}",
+                rule="pins",
+            )
+        g = _room_index(room, names, f"pins[{k}]")
+        if rnd is not None and (not _is_int(rnd) or not 0 <= int(rnd) < rounds):
+            raise InfeasibleError(
+                f"pins[{k}] names round {rnd!r}, out of range: rounds are 0..{rounds - 1}",
+                rule="pins",
+            )
+        who = int(who_)
+        for r in range(rounds) if rnd is None else [int(rnd)]:
+            old = int(out[r, who])
+            if old not in (-1, g):
+                raise InfeasibleError(
+                    f"participant {who} is pinned to rooms '{names[old]}' and '{names[g]}' "
+                    f"in round {r + 1}",
+                    rule="pins",
+                )
+            out[r, who] = g
+    return out
+
+
+def _weight_iv(value: float | None, name: str, default: float) -> float:
+    if value is None:
+        return default
+    if not isinstance(value, int | float | np.number) or not math.isfinite(value) or value < 0:
+        raise InvalidInputError(f"{name} must be a finite number >= 0; got {value!r}")
+    return float(value)
+
+
+def _breakouts_iv(
+    affinity: npt.ArrayLike,
+    sizes: Sequence[tuple[int, int]],
+    seats: npt.ArrayLike | None,
+    rounds: int,
+    fit: npt.ArrayLike | None,
+    pins: Iterable[tuple[int, int | str, int | None]] | None,
+    apart: Iterable[Iterable[int]] | None,
+    together: Iterable[Iterable[int]] | None,
+    repeat_penalty: float | None,
+    time_limit: float | None,
+    seed: int | None,
+    mode: str,
+    room_names: Sequence[str] | None,
+    country: npt.ArrayLike | None,
+    max_per_country: int | None,
+    country_weight: float | None,
+    groups: npt.ArrayLike | None,
+    mix_weight: float | None,
+    language: npt.ArrayLike | None,
+    language_weight: float | None,
+    initial: npt.ArrayLike | None,
+    max_iterations: int | None,
+) -> _Instance:
+    if mode not in MODES:
+        raise InvalidInputError(f"mode '{mode}' must be in {list(MODES)}")
+    a = _affinity_iv(affinity)
+    n = a.shape[0]
+    matrix = a if mode == "affinity" else 1.0 - a
+    np.fill_diagonal(matrix, 0.0)
+    lo, hi = _sizes_iv(sizes)
+    g = lo.shape[0]
+    if room_names is None:
+        names = [str(k) for k in range(g)]
+    else:
+        names = [str(s) for s in room_names]
+        if len(names) != g or len(set(names)) != g:
+            raise InvalidInputError(
+                f"room_names must give {g} distinct names, one per room; got {list(room_names)}"
+            )
+    if not _is_int(rounds) or rounds < 1:
+        raise InvalidInputError(f"rounds must be an integer >= 1; got {rounds!r}")
+    if seats is None:
+        st = np.ones(n, dtype=np.int64)
+    else:
+        st = np.asarray(seats)
+        if st.shape != (n,) or not np.issubdtype(st.dtype, np.integer) or (st < 1).any():
+            raise InvalidInputError(
+                f"seats must be an int array of length {n} with values >= 1; got {seats!r}"
+            )
+        st = st.astype(np.int64)
+    fit_arr = None
+    if fit is not None:
+        fit_arr = np.asarray(fit, dtype=np.float64)
+        if fit_arr.shape != (n, g) or not np.isfinite(fit_arr).all():
+            raise InvalidInputError(
+                f"fit must be a finite array of shape ({n}, {g}) (participants x rooms); "
+                f"got shape {fit_arr.shape}"
+            )
+    if max_iterations is not None and (not _is_int(max_iterations) or max_iterations < 0):
+        raise InvalidInputError(
+            f"max_iterations must be None or an integer >= 0; got {max_iterations!r}"
+        )
+    if time_limit is not None and not (isinstance(time_limit, int | float) and time_limit > 0):
+        raise InvalidInputError(f"time_limit must be None or a number > 0; got {time_limit!r}")
+    off = np.abs(matrix[~np.eye(n, dtype=bool)]) if n > 1 else np.zeros(1)
+    # Soft rules weigh like a typical pair; a repeat like twice the strongest pair.
+    scale = float(off.mean()) if off.size and off.max() > 0 else 1.0
+    strongest = float(off.max()) if off.size and off.max() > 0 else 1.0
+
+    soft = np.zeros((n, n), dtype=np.float64)
+    ctry = None
+    cap = 0
+    if (country is None) != (max_per_country is None):
+        raise InvalidInputError("country and max_per_country go together: give both or neither")
+    if country is not None:
+        ctry = _labels_iv(country, "country", n)
+        if not _is_int(max_per_country) or int(max_per_country) < 1:  # type: ignore[arg-type]
+            raise InvalidInputError(
+                f"max_per_country must be an integer >= 1; got {max_per_country!r}"
+            )
+        cap = int(max_per_country)  # type: ignore[arg-type]
+        labels, counts = np.unique(ctry, return_counts=True)
+        crowded = np.isin(ctry, labels[counts > cap])
+        same = (ctry[:, None] == ctry[None, :]) & crowded[:, None]
+        soft += _weight_iv(country_weight, "country_weight", scale) * same
+    grp = None
+    if groups is not None:
+        grp = _labels_iv(groups, "groups", n)
+        soft += _weight_iv(mix_weight, "mix_weight", scale / 2) * (grp[:, None] == grp[None, :])
+    lang = None
+    if language is not None:
+        lang = np.asarray(language)
+        if lang.ndim != 2 or lang.shape[0] != n or lang.dtype != np.bool_:
+            raise InvalidInputError(
+                f"language must be a boolean array of shape ({n}, languages); "
+                f"got shape {lang.shape}, dtype {lang.dtype}"
+            )
+        shared = (lang.astype(np.int64) @ lang.T.astype(np.int64)) > 0
+        soft += _weight_iv(language_weight, "language_weight", scale) * ~shared
+    np.fill_diagonal(soft, 0.0)
+
+    init = None
+    if initial is not None:
+        init = np.asarray(initial)
+        if init.ndim == 1:
+            init = np.broadcast_to(init, (rounds, *init.shape))
+        if (
+            init.shape != (rounds, n)
+            or not np.issubdtype(init.dtype, np.integer)
+            or (init < 0).any()
+            or (init >= g).any()
+        ):
+            raise InvalidInputError(
+                f"initial must hold room indices 0..{g - 1} of shape ({n},) or ({rounds}, {n}); "
+                f"got shape {init.shape}"
+            )
+        init = init.astype(np.int64)
+    return _Instance(
+        matrix=matrix,
+        soft=soft,
+        seats=st,
+        lo=lo,
+        hi=hi,
+        fit=fit_arr,
+        pins=_pins_iv(pins, n, rounds, names),
+        apart=[s for s in _index_sets_iv(apart, "apart", n) if s.size > 1],
+        together=[s for s in _index_sets_iv(together, "together", n) if s.size > 1],
+        names=names,
+        rounds=int(rounds),
+        repeat_penalty=_weight_iv(repeat_penalty, "repeat_penalty", 2 * strongest),
+        time_limit=None if time_limit is None else float(time_limit),
+        seed=seed,
+        initial=init,
+        max_iterations=max_iterations,
+        country=ctry,
+        max_per_country=cap,
+        groups=grp,
+        language=lang,
+    )
+
+
+# --------------------------------------------------------------------------- feasibility
+
+
+def _fmt_set(members: Array) -> str:
+    shown = ", ".join(str(int(v)) for v in members[:8])
+    return "{" + shown + (", ..." if members.size > 8 else "") + "}"
+
+
+def _contract(p: _Instance) -> tuple[Array, list[Array]]:
+    """Node of each participant: keep-together sets that overlap are merged (union-find)."""
+    parent = np.arange(p.n)
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = int(parent[x])
+        return x
+
+    for members in p.together:
+        root = find(int(members[0]))
+        for v in members[1:]:
+            other = find(int(v))
+            if other != root:
+                parent[other] = root
+    roots = np.array([find(i) for i in range(p.n)])
+    _, node_of = np.unique(roots, return_inverse=True)
+    node_of = node_of.astype(np.int64)
+    order = np.argsort(node_of, kind="stable")
+    bounds = np.flatnonzero(np.diff(node_of[order])) + 1
+    return node_of, list(np.split(order, bounds))
+
+
+def _check_feasible(p: _Instance, node_of: Array, members: list[Array]) -> None:
+    """Raise :class:`InfeasibleError` on every hard rule that cannot be met, before searching."""
+    total = int(p.seats.sum())
+    if total > int(p.hi.sum()):
+        raise InfeasibleError(
+            f"the participants take {total} seats but the rooms hold at most "
+            f"{int(p.hi.sum())} (the sum of their maximum sizes)",
+            rule="sizes",
+        )
+    if total < int(p.lo.sum()):
+        raise InfeasibleError(
+            f"the rooms need at least {int(p.lo.sum())} seats (the sum of their minimum sizes) "
+            f"but the participants take only {total}",
+            rule="sizes",
+        )
+    for k, s in enumerate(p.apart):
+        if s.size > p.g:
+            raise InfeasibleError(
+                f"keep-apart set apart[{k}] = {_fmt_set(s)} has {s.size} participants but "
+                f"there are only {p.g} rooms",
+                rule="apart",
+            )
+    largest = int(p.hi.max())
+    for nodes in members:
+        if nodes.size < 2:
+            continue
+        need = int(p.seats[nodes].sum())
+        if need > largest:
+            raise InfeasibleError(
+                f"keep-together participants {_fmt_set(nodes)} take {need} seats but the "
+                f"largest room holds {largest}",
+                rule="together",
+            )
+    for k, s in enumerate(p.apart):
+        nodes, first = np.unique(node_of[s], return_index=True)
+        if nodes.size < s.size:
+            dup = np.setdiff1d(np.arange(s.size), first)[0]
+            j = int(s[dup])
+            i = int(s[node_of[s] == node_of[j]][0])
+            raise InfeasibleError(
+                f"participants {i} and {j} must share a room (keep-together) and be in "
+                f"different rooms (keep-apart set apart[{k}])",
+                rule="together/apart",
+            )
+    for r in range(p.rounds):
+        where = f" in round {r + 1}" if p.rounds > 1 else ""
+        for nodes in members:
+            rooms = p.pins[r, nodes]
+            pinned = np.unique(rooms[rooms >= 0])
+            if pinned.size > 1:
+                a = int(nodes[rooms == pinned[0]][0])
+                b = int(nodes[rooms == pinned[1]][0])
+                raise InfeasibleError(
+                    f"participants {a} and {b} must share a room (keep-together) but are "
+                    f"pinned to rooms '{p.names[pinned[0]]}' and '{p.names[pinned[1]]}'{where}",
+                    rule="together/pins",
+                )
+        for g in range(p.g):
+            mask = p.pins[r] == g
+            # A keep-together partner of a pinned participant goes with them.
+            mask = np.isin(node_of, node_of[mask])
+            count, need = int(mask.sum()), int(p.seats[mask].sum())
+            if need > int(p.hi[g]):
+                taken = f" ({need} seats)" if need != count else ""
+                raise InfeasibleError(
+                    f"{count} participants{taken} pinned to room '{p.names[g]}' of capacity "
+                    f"{int(p.hi[g])}{where}",
+                    rule="pins",
+                )
+        for k, s in enumerate(p.apart):
+            rooms = p.pins[r, s]
+            for g in np.unique(rooms[rooms >= 0]):
+                both = s[rooms == g]
+                if both.size > 1:
+                    raise InfeasibleError(
+                        f"participants {int(both[0])} and {int(both[1])} are pinned to room "
+                        f"'{p.names[int(g)]}'{where} but must be in different rooms "
+                        f"(keep-apart set apart[{k}])",
+                        rule="pins/apart",
+                    )
+
+
+# --------------------------------------------------------------------------- bounds
+
+
+def _water_fill(n: int, caps: Array, cost: Any) -> int:
+    """Minimum of ``sum_g f(m_g)`` over ``sum m_g = n``, ``0 <= m_g <= caps[g]`` for a convex
+    ``f`` given by its marginal ``cost(m) = f(m + 1) - f(m)`` (greedy is exact)."""
+    m = np.zeros(caps.size, dtype=np.int64)
+    total = 0
+    for _ in range(n):
+        open_ = m < caps
+        if not open_.any():
+            break
+        marg = np.where(open_, [cost(int(v)) for v in m], np.iinfo(np.int64).max)
+        g = int(np.argmin(marg))
+        total += int(marg[g])
+        m[g] += 1
+    return total
+
+
+def _repeats_lower_bound(p: _Instance, members: list[Array]) -> tuple[int, int]:
+    """A lower bound on repeated encounters, and the part forced by the hard rules.
+
+    Three counts, each valid alone (the bound is their maximum):
+
+    1. forced: a pair pinned to one room (or kept together) in ``f`` rounds repeats ``f - 1``.
+    2. pigeonhole on pairs: every round holds at least ``P`` pairs (``n`` people spread as
+       evenly as the capacities allow, ``P = sum C(m_g, 2)``), so ``R`` rounds hold ``R * P``
+       encounters among the ``C(n, 2)`` pairs minus the keep-apart pairs; the surplus repeats.
+    3. pairs of rounds: the ``m`` people of a room in one round come from the ``G`` rooms of
+       any other round, so at least ``Q(m)`` of their pairs met there already (``m`` split
+       into ``G`` parts as evenly as possible, ``Q = sum C(x_h, 2)``); over the ``C(R, 2)``
+       pairs of rounds this counts ``sum_pairs C(k, 2) >= C(R, 2) * sum_g Q(m_g)``, and
+       ``k - 1 >= C(k, 2) * 2 / R`` for ``k <= R`` meetings, so repeats ``>= (R - 1) * Q``.
+    """
+    n, rounds, g = p.n, p.rounds, p.g
+    # People per room: at most the number of smallest delegations that fit in its seats.
+    cum = np.cumsum(np.sort(p.seats))
+    caps = np.searchsorted(cum, p.hi, side="right").astype(np.int64)
+    forced_meet = np.zeros((n, n), dtype=np.int64)
+    for r in range(rounds):
+        pinned = p.pins[r]
+        same = (pinned[:, None] == pinned[None, :]) & (pinned[:, None] >= 0)
+        forced_meet += same
+    for nodes in members:
+        if nodes.size > 1:
+            forced_meet[np.ix_(nodes, nodes)] = rounds
+    np.fill_diagonal(forced_meet, 0)
+    forced = int(np.triu(np.maximum(forced_meet - 1, 0), 1).sum())
+    apart_pairs = np.zeros((n, n), dtype=bool)
+    for s in p.apart:
+        apart_pairs[np.ix_(s, s)] = True
+    np.fill_diagonal(apart_pairs, False)
+    available = n * (n - 1) // 2 - int(np.triu(apart_pairs, 1).sum())
+    per_round = _water_fill(n, caps, lambda m: m)
+    pigeonhole = rounds * per_round - available
+    across = (rounds - 1) * _water_fill(n, caps, lambda m: m // g)
+    return max(forced, pigeonhole, across, 0), forced
+
+
+def _upper_bound(w: Array, bonus: Array | None, fixed: Array, seats: Array, hi: Array) -> float:
+    """Proven bound of one round on the contracted graph: a node shares a room with at most
+    ``k`` others (the most nodes any room can seat, minus one), so the pairs within rooms sum
+    to at most half the sum over nodes of their ``k`` largest positive weights; plus each
+    node's best allowed room bonus."""
+    nn = w.shape[0]
+    cum = np.cumsum(np.sort(seats))
+    k = int(np.searchsorted(cum, int(hi.max()), side="right")) - 1
+    pos = np.clip(w, 0.0, None)
+    if 0 < k < nn - 1:
+        top = -np.partition(-pos, k - 1, axis=1)[:, :k]
+        pairs = 0.5 * float(top.sum())
+    else:
+        pairs = 0.5 * float(pos.sum()) if k > 0 else 0.0
+    if bonus is None:
+        return pairs
+    best = bonus.max(axis=1)
+    pinned = fixed >= 0
+    best[pinned] = bonus[pinned, fixed[pinned]]
+    return pairs + float(best.sum())
+
+
+# --------------------------------------------------------------------------- exact
+
+
+def _exact(
+    w: Array,
+    seats: Array,
+    lo: Array,
+    hi: Array,
+    bonus: Array | None,
+    fixed: Array,
+    conflict: Array,
+    time_limit: float | None,
+) -> tuple[Array, float]:
+    """One round solved exactly: binary ``x[i, g]`` (node ``i`` in room ``g``) and ``y[i, j, g]``
+    (both in ``g``), ``y = x_i AND x_j`` by three linear inequalities."""
+    nn, g = w.shape[0], lo.shape[0]
+    iu, ju = np.triu_indices(nn, 1)
+    nx, npairs = nn * g, iu.size
+    nvar = nx + npairs * g
+
+    def xv(i: Array | int, room: Array | int) -> Array:
+        out: Array = np.asarray(i) * g + np.asarray(room)
+        return out
+
+    c = np.zeros(nvar)
+    c[nx:] = -np.repeat(w[iu, ju], g)
+    if bonus is not None:
+        c[:nx] = -bonus.ravel()
+    rows: list[Array] = []
+    cols: list[Array] = []
+    vals: list[Array] = []
+    lb: list[Array] = []
+    ub: list[Array] = []
+    row = 0
+
+    def add(r: Array, cc: Array, v: Array, lo_: Array, hi_: Array, count: int) -> None:
+        nonlocal row
+        rows.append(r + row)
+        cols.append(cc)
+        vals.append(v)
+        lb.append(lo_)
+        ub.append(hi_)
+        row += count
+
+    nodes = np.arange(nn)
+    rooms = np.arange(g)
+    # Every node in exactly one room.
+    add(np.repeat(nodes, g), np.arange(nx), np.ones(nx), np.ones(nn), np.ones(nn), nn)
+    # Room sizes in seats.
+    add(
+        np.tile(rooms, nn),
+        np.arange(nx),
+        np.repeat(seats.astype(np.float64), g),
+        lo.astype(np.float64),
+        hi.astype(np.float64),
+        g,
+    )
+    # y <= x_i, y <= x_j, y >= x_i + x_j - 1 for every pair and room.
+    p_idx = np.repeat(np.arange(npairs), g)
+    r_idx = np.tile(rooms, npairs)
+    y = nx + np.arange(npairs * g)
+    xi, xj = xv(iu[p_idx], r_idx), xv(ju[p_idx], r_idx)
+    m = npairs * g
+    k = np.arange(m)
+    add(
+        np.r_[k, k],
+        np.r_[y, xi],
+        np.r_[np.ones(m), -np.ones(m)],
+        np.full(m, -np.inf),
+        np.zeros(m),
+        m,
+    )
+    add(
+        np.r_[k, k],
+        np.r_[y, xj],
+        np.r_[np.ones(m), -np.ones(m)],
+        np.full(m, -np.inf),
+        np.zeros(m),
+        m,
+    )
+    add(
+        np.r_[k, k, k],
+        np.r_[y, xi, xj],
+        np.r_[np.ones(m), -np.ones(m), -np.ones(m)],
+        np.full(m, -1.0),
+        np.full(m, np.inf),
+        m,
+    )
+    # Keep-apart: a conflicting pair never shares a room.
+    ci, cj = np.nonzero(np.triu(conflict, 1))
+    if ci.size:
+        m = ci.size * g
+        k = np.arange(m)
+        add(
+            np.r_[k, k],
+            np.r_[
+                xv(np.repeat(ci, g), np.tile(rooms, ci.size)),
+                xv(np.repeat(cj, g), np.tile(rooms, ci.size)),
+            ],
+            np.ones(2 * m),
+            np.full(m, -np.inf),
+            np.ones(m),
+            m,
+        )
+    a = sp.csr_array(
+        (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(row, nvar)
+    )
+    lower, upper = np.zeros(nvar), np.ones(nvar)
+    pinned = np.flatnonzero(fixed >= 0)
+    lower[xv(pinned, fixed[pinned])] = 1.0
+    for i in pinned:
+        upper[xv(int(i), rooms[rooms != fixed[i]])] = 0.0
+    integrality = np.zeros(nvar)
+    integrality[:nx] = 1
+    options: dict[str, Any] = {"mip_rel_gap": 0.0}
+    if time_limit is not None:
+        options["time_limit"] = time_limit
+    res = milp(
+        c,
+        integrality=integrality,
+        bounds=Bounds(lower, upper),
+        constraints=LinearConstraint(a, np.concatenate(lb), np.concatenate(ub)),
+        options=options,
+    )
+    if res.x is None:
+        raise InfeasibleError(
+            "no allocation keeps the room sizes, pins and keep-apart sets together "
+            f"(milp: {res.message})",
+            rule="sizes",
+        )
+    x = np.asarray(res.x[:nx]).reshape(nn, g)
+    return np.argmax(x, axis=1).astype(np.int64), -float(res.fun)
+
+
+# --------------------------------------------------------------------------- start
+
+
+def _budget(nodes: int, max_iterations: int | None, time_limit: float | None) -> int | None:
+    """Moves per round: as given; else, without a time limit, the engine's budget
+    ``20,000 + 200 N`` capped at ``max(1,000, 10**9 / N**2)``, as a move costs O(N²)."""
+    if max_iterations is not None or time_limit is not None:
+        return max_iterations
+    return min(20_000 + 200 * nodes, max(1_000, 10**9 // max(nodes, 1) ** 2))
+
+
+def _draft(
+    w: Array,
+    seats: Array,
+    lo: Array,
+    hi: Array,
+    bonus: Array | None,
+    fixed: Array,
+    conflict: Array,
+    rng: np.random.Generator,
+) -> Array | None:
+    """A weight-aware feasible start, or ``None`` when the draft cannot keep every rule.
+
+    Pins first; then rooms take turns, the one furthest below its share of the seats first,
+    each taking the free node of most weight with its members (so a round with repeat
+    penalties starts from few repeats). The engine's own construction ignores the weights.
+    """
+    nn, g = w.shape[0], lo.shape[0]
+    total = int(seats.sum())
+    slack = (total - int(lo.sum())) / max(int((hi - lo).sum()), 1)
+    target = lo + slack * (hi - lo)
+    assign = fixed.copy()
+    size = np.bincount(assign[assign >= 0], weights=seats[assign >= 0], minlength=g)
+    gain = np.zeros((nn, g)) if bonus is None else bonus.copy()
+    clash = np.zeros((nn, g), dtype=np.int64)
+    for i in np.flatnonzero(assign >= 0):
+        gain[:, assign[i]] += w[:, i]
+        clash[:, assign[i]] += conflict[:, i]
+    gain += 1e-9 * rng.random((nn, g))  # random ties
+    free = assign < 0
+    open_ = size < hi
+    while free.any():
+        room = np.where(open_, target - size, -np.inf)
+        h = int(np.argmax(room))
+        if not open_[h]:
+            return None
+        ok = free & (clash[:, h] == 0) & (size[h] + seats <= hi[h])
+        if not ok.any():
+            open_[h] = False
+            continue
+        pick = int(np.argmax(np.where(ok, gain[:, h], -np.inf)))
+        assign[pick] = h
+        size[h] += seats[pick]
+        free[pick] = False
+        gain[:, h] += w[:, pick]
+        clash[:, h] += conflict[:, pick]
+    if (size < lo).any() or (size > hi).any():
+        return None
+    return assign
+
+
+# --------------------------------------------------------------------------- reporting
+
+
+def _room_report(p: _Instance, rooms: Array) -> tuple[list[dict[str, Any]], list[str]]:
+    per_room: list[dict[str, Any]] = []
+    violations: list[str] = []
+    groups_seen: Array | None = None
+    if p.groups is not None:
+        labels, counts = np.unique(p.groups, return_counts=True)
+        # A group is expected in every room only when it has a member for each room.
+        groups_seen = labels[counts >= p.g]
+    for r in range(p.rounds):
+        for g in range(p.g):
+            who = np.flatnonzero(rooms[r] == g)
+            sub = np.ix_(who, who)
+            per_room.append(
+                {
+                    "round": r,
+                    "room": p.names[g],
+                    "participants": int(who.size),
+                    "seats": int(p.seats[who].sum()),
+                    "value": float(np.triu(p.matrix[sub], 1).sum()),
+                    "soft_penalty": float(np.triu(p.soft[sub], 1).sum()),
+                }
+            )
+            if who.size == 0:
+                continue
+            where = f"round {r + 1}, room '{p.names[g]}'"
+            if p.country is not None:
+                labels, counts = np.unique(p.country[who], return_counts=True)
+                for c, k in zip(labels.tolist(), counts.tolist(), strict=True):
+                    if k > p.max_per_country:
+                        violations.append(
+                            f"country cap: {where} has {k} participants of country {c} "
+                            f"(at most {p.max_per_country})"
+                        )
+            if groups_seen is not None and p.groups is not None:
+                for c in np.setdiff1d(groups_seen, p.groups[who]).tolist():
+                    violations.append(f"type mix: {where} has no participant of group {c}")
+            if p.language is not None and not p.language[who].all(axis=0).any():
+                violations.append(
+                    f"shared language: {where} has no language shared by all "
+                    f"{who.size} participants"
+                )
+    return per_room, violations
+
+
+# --------------------------------------------------------------------------- public
+
+
+def solve_breakouts(
+    affinity: npt.ArrayLike,
+    sizes: Sequence[tuple[int, int]],
+    *,
+    seats: npt.ArrayLike | None = None,
+    rounds: int = 1,
+    fit: npt.ArrayLike | None = None,
+    pins: Iterable[tuple[int, int | str, int | None]] | None = None,
+    apart: Iterable[Iterable[int]] | None = None,
+    together: Iterable[Iterable[int]] | None = None,
+    repeat_penalty: float | None = None,
+    time_limit: float | None = None,
+    seed: int | None = None,
+    mode: str = "affinity",
+    room_names: Sequence[str] | None = None,
+    country: npt.ArrayLike | None = None,
+    max_per_country: int | None = None,
+    country_weight: float | None = None,
+    groups: npt.ArrayLike | None = None,
+    mix_weight: float | None = None,
+    language: npt.ArrayLike | None = None,
+    language_weight: float | None = None,
+    initial: npt.ArrayLike | None = None,
+    max_iterations: int | None = None,
+) -> BreakoutsResult:
+    """Split participants into breakout rooms, over one or more rounds.
+
+    Parameters
+    ----------
+    affinity:
+        Symmetric ``n x n`` matrix of finite pair values (the diagonal is ignored).
+    sizes:
+        ``(min, max)`` seats of each room.
+    seats:
+        Seats each participant (a delegation) takes; 1 each by default.
+    rounds:
+        Number of rounds; each is solved in turn, charging earlier encounters.
+    fit:
+        ``n x rooms`` bonus of a participant in a room (topic fit), added in every round.
+    pins:
+        ``(participant, room, round)`` triples; ``room`` is an index or a name of
+        ``room_names``; ``round`` (0-based) ``None`` pins every round. Hard.
+    apart:
+        Sets of participants who are in different rooms in every round. Hard.
+    together:
+        Sets of participants who share a room in every round. Hard. Overlapping sets merge.
+    repeat_penalty:
+        Charged per earlier encounter of a pair in the next rounds' weights. Default: twice
+        the largest ``|value|`` of the mode matrix, so that a repeated pair always weighs less
+        than any pair that has not met (before soft rules).
+    time_limit:
+        Seconds for the whole search (shared by the rounds); ``None``: the search stops at a
+        local optimum, deterministic for a given ``seed``.
+    seed:
+        Seed of the search (``np.random.default_rng(seed)`` draws one per round).
+    mode:
+        ``"affinity"``: maximise the sum of ``affinity`` over pairs that share a room (similar
+        people together). ``"diversity"``: maximise the sum of ``1 - affinity`` (the maximally
+        diverse grouping problem; to maximise a dissimilarity ``d`` of your own, pass
+        ``affinity = 1 - d``).
+    room_names:
+        Names of the rooms, for messages, pins and violations; the indices by default.
+    country, max_per_country, country_weight:
+        Soft cap: at most ``max_per_country`` participants of one country (int labels) per
+        room. Same-country pairs of countries with more than the cap pay ``country_weight``
+        (default: the mean ``|value|`` over pairs, called the scale below).
+    groups, mix_weight:
+        Soft mix of types (int labels, e.g. helix roles): same-group pairs pay ``mix_weight``
+        (default: half the scale), which spreads each group over the rooms. A room without a
+        group that has at least one member per room is reported.
+    language, language_weight:
+        ``n x L`` booleans, the languages each participant speaks. Pairs without a common
+        language pay ``language_weight`` (default: the scale); a room where no language is
+        spoken by all is reported.
+    initial:
+        Room of each participant, ``(n,)`` for every round or ``(rounds, n)``: a start for the
+        search (it must keep every hard rule). By default each round starts from a greedy
+        draft on its weights.
+    max_iterations:
+        Moves of the local search per round; ``None``: until the time is up with a
+        ``time_limit``, else ``min(20,000 + 200 N, max(1,000, 10**9 / N**2))`` for ``N`` nodes
+        (a move costs O(N²); about 10 s a round for 1,000 participants).
+
+    Returns
+    -------
+    BreakoutsResult
+        ``objective`` is the sum over rounds of the mode matrix over pairs in a room, plus the
+        ``fit`` of each participant's room, minus the soft-rule penalties (repeat penalties are
+        not part of it). ``upper_bound``: for one round of at most :data:`EXACT_LIMIT` nodes,
+        the proven optimum (``stats["method"] == "milp"``); otherwise per round half the sum
+        over nodes of their ``k`` largest positive weights (``k + 1`` the most nodes a room can
+        hold) plus each node's best fit (``stats["method"] == "local search"``).
+
+    Raises
+    ------
+    InfeasibleError
+        Before any search, naming the rule (``err.rule``): total seats outside the sum of the
+        rooms' minimum and maximum (``sizes``); more seats pinned to a room than it holds, a
+        participant pinned to two rooms in one round, out-of-range indices (``pins``); a
+        keep-apart set larger than the number of rooms (``apart``); a keep-together set larger
+        than the largest room (``together``); a keep-together set holding two members of one
+        keep-apart set (``together/apart``) or pinned to two rooms (``together/pins``); two
+        members of a keep-apart set pinned to one room (``pins/apart``).
+    InvalidInputError
+        When an argument has the wrong shape, type or range.
+
+    Notes
+    -----
+    Keep-together sets are contracted into nodes (summed seats, summed pair values, summed
+    fit). Each round costs one local search over the ``N x N`` node weights, O(N²) memory.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> a = np.array([[0, 1, 0, 0], [1, 0, 0, 0], [0, 0, 0, 1], [0, 0, 1, 0]], dtype=float)
+    >>> res = solve_breakouts(a, [(2, 2), (2, 2)], seed=0)
+    >>> res.objective, res.status, bool(res.rooms[0, 0] == res.rooms[0, 1])
+    (2.0, 'optimal', True)
+    """
+    t0 = time.perf_counter()
+    p = _breakouts_iv(
+        affinity,
+        sizes,
+        seats,
+        rounds,
+        fit,
+        pins,
+        apart,
+        together,
+        repeat_penalty,
+        time_limit,
+        seed,
+        mode,
+        room_names,
+        country,
+        max_per_country,
+        country_weight,
+        groups,
+        mix_weight,
+        language,
+        language_weight,
+        initial,
+        max_iterations,
+    )
+    node_of, members = _contract(p)
+    _check_feasible(p, node_of, members)
+    n, nn, g, rounds_ = p.n, len(members), p.g, p.rounds
+    contract = sp.csr_array((np.ones(n), (np.arange(n), node_of)), shape=(n, nn))
+    base = p.matrix - p.soft
+    w_nodes = np.asarray(contract.T @ (contract.T @ base).T)
+    w_nodes = (w_nodes + w_nodes.T) / 2  # exactly symmetric after the sums
+    inside = float(base.sum() - w_nodes.sum()) / 2  # pairs within keep-together nodes
+    np.fill_diagonal(w_nodes, 0.0)
+    seats_nodes = np.asarray(contract.T @ p.seats).astype(np.int64)
+    fit_nodes = None if p.fit is None else np.asarray(contract.T @ p.fit)
+    conflict_p = np.zeros((n, n), dtype=np.float64)
+    for s in p.apart:
+        conflict_p[np.ix_(s, s)] = 1.0
+    conflict = np.asarray(contract.T @ (contract.T @ conflict_p).T) > 0
+    np.fill_diagonal(conflict, False)
+    first = np.array([m[0] for m in members])
+    fixed_nodes = np.full((rounds_, nn), -1, dtype=np.int64)
+    for r in range(rounds_):
+        np.maximum.at(fixed_nodes[r], node_of, p.pins[r])
+    rng = np.random.default_rng(p.seed)
+    seeds = rng.integers(0, 2**31 - 1, size=rounds_)
+    exact = rounds_ == 1 and nn <= EXACT_LIMIT
+    rooms = np.zeros((rounds_, n), dtype=np.int64)
+    met = np.zeros((n, n), dtype=np.int64)
+    objective = 0.0
+    bound = 0.0
+    for r in range(rounds_):
+        left = None
+        if p.time_limit is not None:
+            left = max(1e-3, (p.time_limit - (time.perf_counter() - t0)) / (rounds_ - r))
+        if exact:
+            node_room, value = _exact(
+                w_nodes, seats_nodes, p.lo, p.hi, fit_nodes, fixed_nodes[r], conflict, left
+            )
+        else:
+            weights = w_nodes
+            if r > 0 and p.repeat_penalty > 0:
+                seen = np.asarray(contract.T @ (contract.T @ met.astype(np.float64)).T)
+                seen = (seen + seen.T) / 2
+                weights = w_nodes - p.repeat_penalty * seen
+                np.fill_diagonal(weights, 0.0)
+            if p.initial is not None:
+                start = p.initial[r, first]
+            else:
+                start = _draft(
+                    weights, seats_nodes, p.lo, p.hi, fit_nodes, fixed_nodes[r], conflict, rng
+                )
+            node_room, _ = local_search(
+                np.ascontiguousarray(weights),
+                seats_nodes,
+                p.lo,
+                p.hi,
+                bonus=fit_nodes,
+                fixed=fixed_nodes[r] if (fixed_nodes[r] >= 0).any() else None,
+                conflict=conflict if conflict.any() else None,
+                initial=start,
+                time_limit=left,
+                max_iterations=_budget(nn, p.max_iterations, p.time_limit),
+                seed=int(seeds[r]),
+            )
+            node_room = np.asarray(node_room, dtype=np.int64)
+        rooms[r] = node_room[node_of]
+        same = rooms[r][:, None] == rooms[r][None, :]
+        np.fill_diagonal(same, False)
+        value = float(np.triu(np.where(same, base, 0.0), 1).sum())
+        if p.fit is not None:
+            value += float(p.fit[np.arange(n), rooms[r]].sum())
+        objective += value
+        if exact:
+            bound += value
+        else:
+            bound += inside + _upper_bound(w_nodes, fit_nodes, fixed_nodes[r], seats_nodes, p.hi)
+        met += same
+    repeats = int(np.triu(np.maximum(met - 1, 0), 1).sum())
+    lower, forced = _repeats_lower_bound(p, members)
+    per_room, violations = _room_report(p, rooms)
+    bound = max(bound, objective)
+    status: Status = "optimal" if exact else "feasible"
+    rounds_word = "round" if rounds_ == 1 else "rounds"
+    met_word = f"; {repeats} repeated encounters" if rounds_ > 1 else ""
+    if rounds_ > 1 and lower > 0:
+        met_word += f" (at least {lower} unavoidable)"
+    soft_word = f"; {len(violations)} soft-rule shortfalls" if violations else ""
+    message = (
+        f"{n} participants in {g} rooms over {rounds_} {rounds_word}{met_word}; every hard rule "
+        f"kept{soft_word}; "
+        + (
+            "proven optimal (milp)"
+            if exact
+            else f"local search, within {100 * relative_gap(objective, bound):.1f}"
+            " % of the upper bound"
+        )
+    )
+    stats: dict[str, Any] = {
+        "method": "milp" if exact else "local search",
+        "n": n,
+        "nodes": nn,
+        "rooms": g,
+        "rounds": rounds_,
+        "mode": mode,
+        "matrix_value": float(sum(d["value"] for d in per_room)),
+        "fit_value": 0.0
+        if p.fit is None
+        else float(sum(p.fit[np.arange(n), rooms[r]].sum() for r in range(rounds_))),
+        "soft_penalty": float(sum(d["soft_penalty"] for d in per_room)),
+        "repeat_penalty": p.repeat_penalty,
+        "forced_repeats": forced,
+        "per_room": per_room,
+        "time_s": time.perf_counter() - t0,
+    }
+    return BreakoutsResult(
+        objective=objective,
+        upper_bound=bound,
+        gap=relative_gap(objective, bound),
+        status=status,
+        message=message,
+        violations=tuple(violations),
+        stats=stats,
+        rooms=rooms,
+        repeats=repeats,
+        repeats_lower_bound=lower,
+    )
