@@ -528,6 +528,7 @@ def cmd_schedule(args: argparse.Namespace) -> int:
         print(f"wrote {len(written)} calendars to {args.ics_dir}", file=sys.stderr)
     if args.export:
         from matchmaker.io.agenda import agendas_xlsx, grid_csv, grid_xlsx
+        from matchmaker.io.sheets import write_atomic
 
         folder = Path(args.export)
         folder.mkdir(parents=True, exist_ok=True)
@@ -536,9 +537,7 @@ def cmd_schedule(args: argparse.Namespace) -> int:
             ("grid.xlsx", grid_xlsx(event, meetings)),
             ("agendas.xlsx", agendas_xlsx(event, meetings)),
         ):
-            tmp = folder / f".{name}.part"
-            tmp.write_bytes(data)
-            tmp.replace(folder / name)
+            write_atomic(folder / name, data)
         print(f"wrote grid.csv, grid.xlsx and agendas.xlsx to {folder}", file=sys.stderr)
     if changes is not None:
         print(

@@ -24,20 +24,18 @@ Decisions
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 import operator
-import re
 import uuid
 import zipfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 from matchmaker.errors import InvalidInputError, Problem
-from matchmaker.io.tabular import neutralise
+from matchmaker.io.sheets import csv_bytes, file_stems, sheet_names, xlsx_bytes
 from matchmaker.models import Event, Organisation, Participant, TimeSlot
 from matchmaker.solvers._result import Meeting
 
@@ -73,9 +71,6 @@ AGENDA_COLUMNS = (
 FORMATS: tuple[AgendaFormat, ...] = ("ics", "csv", "xlsx")
 PRODID = "-//matchmaker//1:1 agenda//EN"
 
-_SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
-_FILE_FORBIDDEN = re.compile(r"[^A-Za-z0-9._@-]")
-_SHEET_MAX = 31
 # A fixed namespace makes UIDs stable from one export to the next.
 _UID_NAMESPACE = uuid.UUID("5b0c7f3e-9a51-4d43-8f0e-2f6a7c1d9e42")
 
@@ -393,7 +388,7 @@ def agenda_csv(
     """:func:`agenda_rows` as CSV: UTF-8 with BOM, CRLF, formula-like cells quoted with ``'``."""
     s = _check(event, meetings)
     rows = _agenda_table(s, _check_participant(event, participant), free)
-    return _csv(list(AGENDA_COLUMNS), rows)
+    return csv_bytes(list(AGENDA_COLUMNS), rows)
 
 
 def agenda_xlsx(
@@ -402,8 +397,8 @@ def agenda_xlsx(
     """:func:`agenda_rows` as an XLSX workbook of text cells (formula-like cells quoted)."""
     s = _check(event, meetings)
     index = _check_participant(event, participant)
-    title = _sheet_names([event.participants[index].id])[0]
-    return _xlsx([(title, list(AGENDA_COLUMNS), _agenda_table(s, index, free))])
+    title = sheet_names([event.participants[index].id])[0]
+    return xlsx_bytes([(title, list(AGENDA_COLUMNS), _agenda_table(s, index, free))])
 
 
 def agendas_xlsx(event: Event, meetings: Iterable[Meeting], *, free: bool = True) -> bytes:
@@ -413,27 +408,10 @@ def agendas_xlsx(event: Event, meetings: Iterable[Meeting], *, free: bool = True
     ``_``, at most 31 characters, unique regardless of case (``~2``, ``~3``... on a clash).
     """
     s = _check(event, meetings)
-    names = _sheet_names([p.id for p in event.participants])
-    return _xlsx(
+    names = sheet_names([p.id for p in event.participants])
+    return xlsx_bytes(
         [(name, list(AGENDA_COLUMNS), _agenda_table(s, i, free)) for i, name in enumerate(names)]
     )
-
-
-def _sheet_names(ids: Sequence[str]) -> list[str]:
-    used: set[str] = set()
-    names: list[str] = []
-    for pid in ids:
-        base = _SHEET_FORBIDDEN.sub("_", pid)[:_SHEET_MAX].strip("'") or "sheet"
-        if base.casefold() == "history":  # reserved by Excel
-            base += "_"
-        name, k = base, 1
-        while name.casefold() in used:
-            k += 1
-            suffix = f"~{k}"
-            name = base[: _SHEET_MAX - len(suffix)] + suffix
-        used.add(name.casefold())
-        names.append(name)
-    return names
 
 
 # --- the organiser's grid -----------------------------------------------------------------
@@ -466,13 +444,13 @@ def grid_rows(event: Event, meetings: Iterable[Meeting]) -> tuple[list[str], lis
 
 def grid_csv(event: Event, meetings: Iterable[Meeting]) -> bytes:
     """:func:`grid_rows` as CSV: UTF-8 with BOM, CRLF, formula-like cells quoted with ``'``."""
-    return _csv(*grid_rows(event, meetings))
+    return csv_bytes(*grid_rows(event, meetings))
 
 
 def grid_xlsx(event: Event, meetings: Iterable[Meeting]) -> bytes:
     """:func:`grid_rows` as an XLSX workbook of text cells (formula-like cells quoted)."""
     header, rows = grid_rows(event, meetings)
-    return _xlsx([("Schedule", header, rows)])
+    return xlsx_bytes([("Schedule", header, rows)])
 
 
 # --- calendars ----------------------------------------------------------------------------
@@ -568,34 +546,19 @@ def _files(
     free: bool,
 ) -> list[tuple[str, bytes]]:
     stamp = dt.datetime.now(dt.UTC)
-    stems = _file_stems([p.id for p in s.event.participants])
+    stems = file_stems([p.id for p in s.event.participants])
     out: list[tuple[str, bytes]] = []
     for i, stem in enumerate(stems):
         for fmt in formats:
             if fmt == "ics":
                 data = _ics(s, i, domain=domain, why=why, stamp=stamp)
             elif fmt == "csv":
-                data = _csv(list(AGENDA_COLUMNS), _agenda_table(s, i, free))
+                data = csv_bytes(list(AGENDA_COLUMNS), _agenda_table(s, i, free))
             else:
-                title = _sheet_names([s.event.participants[i].id])[0]
-                data = _xlsx([(title, list(AGENDA_COLUMNS), _agenda_table(s, i, free))])
+                title = sheet_names([s.event.participants[i].id])[0]
+                data = xlsx_bytes([(title, list(AGENDA_COLUMNS), _agenda_table(s, i, free))])
             out.append((f"{stem}.{fmt}", data))
     return out
-
-
-def _file_stems(ids: Sequence[str]) -> list[str]:
-    # Ids may hold '/' and ':'; names must also stay apart on case-insensitive file systems.
-    used: set[str] = set()
-    stems: list[str] = []
-    for pid in ids:
-        base = _FILE_FORBIDDEN.sub("_", pid)
-        stem, k = base, 1
-        while stem.casefold() in used:
-            k += 1
-            stem = f"{base}~{k}"
-        used.add(stem.casefold())
-        stems.append(stem)
-    return stems
 
 
 def write_agendas(
@@ -654,37 +617,3 @@ def agendas_zip(
 
 
 # --- writers ------------------------------------------------------------------------------
-
-
-def _csv(header: list[str], rows: list[list[str]]) -> bytes:
-    buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(header)
-    writer.writerows([[neutralise(v) for v in row] for row in rows])
-    return buffer.getvalue().encode("utf-8-sig")
-
-
-def _xlsx(sheets: list[tuple[str, list[str], list[list[str]]]]) -> bytes:
-    from openpyxl import Workbook  # lazily: only XLSX users pay for it
-    from openpyxl.styles import Font
-
-    bold = Font(bold=True)
-    wb = Workbook(write_only=True)
-    for title, header, rows in sheets:
-        ws = wb.create_sheet(title)
-        ws.append([_text_cell(ws, h, bold) for h in header])
-        for row in rows:
-            ws.append([_text_cell(ws, neutralise(v)) for v in row])
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
-
-
-def _text_cell(ws: Any, value: str, font: Any = None) -> Any:
-    from openpyxl.cell import WriteOnlyCell
-
-    cell = WriteOnlyCell(ws, value=value)
-    cell.data_type = "s"  # never a formula, whatever the text
-    if font is not None:
-        cell.font = font
-    return cell

@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from matchmaker.errors import InvalidInputError, Problem
+from matchmaker.io.sheets import write_atomic
 from matchmaker.io.tabular import MAX_FILE_BYTES, check_size, decode_text, json_error, read_source
 from matchmaker.models import Event, error_text
 
@@ -73,8 +74,4 @@ def dump_event(event: Event) -> bytes:
 
 
 def write_event(event: Event, path: str | Path) -> Path:
-    target = Path(path)
-    tmp = target.with_name(target.name + ".part")
-    tmp.write_bytes(dump_event(event))
-    tmp.replace(target)
-    return target
+    return write_atomic(path, dump_event(event))

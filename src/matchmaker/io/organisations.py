@@ -7,8 +7,6 @@ reports the rest.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import re
 import unicodedata
@@ -23,6 +21,7 @@ from matchmaker import taxonomy
 from matchmaker._bulk import paused_gc
 from matchmaker.errors import InvalidInputError, MatchmakerError, Problem
 from matchmaker.io.columns import COLUMNS, Column, fold_header, known_spellings, match_headers
+from matchmaker.io.sheets import csv_bytes, write_atomic, xlsx_bytes
 from matchmaker.io.tabular import (
     MAX_FILE_BYTES,
     Table,
@@ -30,7 +29,6 @@ from matchmaker.io.tabular import (
     decode_text,
     detect_format,
     json_error,
-    neutralise,
     read_csv,
     read_source,
     read_xlsx,
@@ -759,38 +757,10 @@ def dump_organisations(
         return (json.dumps(payload, ensure_ascii=False, indent=2) + "\n").encode()
     header, rows = organisation_rows(organisations, public=public)
     if format == "csv":
-        buffer = io.StringIO(newline="")
-        writer = csv.writer(buffer, lineterminator="\r\n")
-        writer.writerow(header)
-        writer.writerows([[neutralise(v) for v in row] for row in rows])
-        return buffer.getvalue().encode("utf-8-sig")
+        return csv_bytes(header, rows)
     if format == "xlsx":
-        return _xlsx(header, rows, title="Organisations")
+        return xlsx_bytes([("Organisations", header, rows)])
     raise ValueError(f"format '{format}' must be one of: csv, xlsx, json")
-
-
-def _xlsx(header: list[str], rows: list[list[str]], *, title: str) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(title)
-    ws.append([_text_cell(ws, h, bold=Font(bold=True)) for h in header])
-    for row in rows:
-        ws.append([_text_cell(ws, neutralise(v)) for v in row])
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
-
-
-def _text_cell(ws: Any, value: str, bold: Any = None) -> Any:
-    from openpyxl.cell import WriteOnlyCell
-
-    cell = WriteOnlyCell(ws, value=value)
-    cell.data_type = "s"  # never a formula, whatever the text
-    if bold is not None:
-        cell.font = bold
-    return cell
 
 
 def write_organisations(
@@ -805,7 +775,4 @@ def write_organisations(
     target = Path(path)
     fmt = format or detect_format(b"", target.name)
     data = dump_organisations(organisations, fmt, public=public, vocabulary=vocabulary)
-    tmp = target.with_name(target.name + ".part")
-    tmp.write_bytes(data)
-    tmp.replace(target)  # nothing half-written
-    return target
+    return write_atomic(target, data)  # nothing half-written

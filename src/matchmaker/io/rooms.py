@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from matchmaker.errors import InvalidInputError
-from matchmaker.io.agenda import _csv, _file_stems, _sheet_names, _xlsx
+from matchmaker.io.sheets import csv_bytes, file_stems, sheet_names, xlsx_bytes
 from matchmaker.models import Organisation, Participant
 from matchmaker.rooms import BreakoutPlan
 
@@ -71,14 +71,14 @@ def room_rows(plan: BreakoutPlan) -> list[dict[str, str]]:
 
 def rooms_csv(plan: BreakoutPlan) -> bytes:
     """:func:`room_rows` as CSV: UTF-8 with BOM, CRLF, formula-like cells quoted with ``'``."""
-    return _csv(list(ROOM_COLUMNS), _table(plan))
+    return csv_bytes(list(ROOM_COLUMNS), _table(plan))
 
 
 def rooms_xlsx(plan: BreakoutPlan) -> bytes:
     """The room lists as an XLSX workbook: one sheet per round (named after its id), text
     cells only, formula-like cells quoted."""
-    names = _sheet_names([r.id for r in plan.event.rounds])
-    return _xlsx(
+    names = sheet_names([r.id for r in plan.event.rounds])
+    return xlsx_bytes(
         [
             (name, list(ROOM_COLUMNS), _table(plan, rnd.id))
             for name, rnd in zip(names, plan.event.rounds, strict=True)
@@ -193,7 +193,7 @@ def _write(folder: Path, files: Sequence[tuple[str, bytes]]) -> list[Path]:
 
 def _pages(plan: BreakoutPlan) -> list[tuple[str, bytes]]:
     pairs = [(rnd.id, room.id) for rnd in plan.event.rounds for room in plan.event.rooms]
-    stems = _file_stems([f"{t}-{r}" for t, r in pairs])
+    stems = file_stems([f"{t}-{r}" for t, r in pairs])
     return [
         (f"{stem}.html", room_html(plan, t, r).encode("utf-8"))
         for stem, (t, r) in zip(stems, pairs, strict=True)
@@ -208,5 +208,9 @@ def write_room_pages(plan: BreakoutPlan, folder: str | Path) -> list[Path]:
 
 def write_room_exports(plan: BreakoutPlan, folder: str | Path) -> list[Path]:
     """Write ``rooms.csv``, ``rooms.xlsx`` and the room pages into ``folder``."""
-    files = [("rooms.csv", rooms_csv(plan)), ("rooms.xlsx", rooms_xlsx(plan)), *_pages(plan)]
+    files = [
+        ("rooms.csv", rooms_csv(plan)),
+        ("rooms.xlsx", rooms_xlsx(plan)),
+        *_pages(plan),
+    ]
     return _write(Path(folder), files)

@@ -143,6 +143,13 @@ def _relocate(  # pragma: no cover - compiled
 
 
 @_jit
+def _shift(size: int, by: int, lo: int, hi: int) -> int:  # pragma: no cover - compiled
+    """The change in a room's seats outside ``[lo, hi]`` when its size moves by ``by``."""
+    new = size + by
+    return (max(0, lo - new) + max(0, new - hi)) - (max(0, lo - size) + max(0, size - hi))
+
+
+@_jit
 def _tabu(  # pragma: no cover - compiled
     weights: FloatArray,
     bonus: FloatArray,
@@ -165,8 +172,15 @@ def _tabu(  # pragma: no cover - compiled
     deadline: float,
     floor: FloatArray,
     best_assign: IntArray,
+    slack: int,
+    penalty: float,
 ) -> tuple[float, int]:
     """Tabu search from ``assign``; returns (best value, iterations done).
+
+    With ``slack > 0`` the room sizes may leave ``[lo, hi]`` by up to ``slack`` seats
+    (strategic oscillation): a move is then judged by its gain less ``penalty`` per seat of
+    added violation, the penalty rising while the search is infeasible and falling while it is
+    feasible, and only feasible solutions count as the best of the run.
 
     ``floor[a]`` is the smallest weight of node ``free[a]`` to another free node (it bounds
     the pair term of a swap). ``best_assign`` receives
@@ -185,14 +199,24 @@ def _tabu(  # pragma: no cover - compiled
     it = start_iteration
     stale = 0
     done = 0
+    viol = 0
+    for g in range(n_groups):
+        viol += max(0, lo[g] - size[g]) + max(0, size[g] - hi[g])
+    pen = penalty
+    smax = 0
+    for a in range(m):
+        smax = max(smax, seats[free[a]])
     while done < max_iterations and stale < depth:
         if done % 64 == 63 and _clock() > deadline:
             break
+        # The most a move can gain from a smaller violation: the prunes below must allow it.
+        relief = 2.0 * pen * smax if slack > 0 else 0.0
         best_delta = -np.inf
         ties = 0
         move_i = -1
         move_j = -1
         move_g = -1
+        move_dv = 0
         # Relocations first (n G of them), then swaps. The best relocation gain of a node,
         # less its smallest weight to a free node, bounds its part in any swap: a swap of i and
         # j gains at most bound[i] + bound[j]. Scanning the nodes by decreasing bound lets the
@@ -207,31 +231,37 @@ def _tabu(  # pragma: no cover - compiled
                 if g != gi and gain[i, g] > top:
                     top = gain[i, g]
             bound[a] = top - gi_gain - floor[a]
-            if size[gi] - si < lo[gi] or top - gi_gain < best_delta - _EPS:
+            if size[gi] - si < lo[gi] - slack or top - gi_gain + relief < best_delta - _EPS:
                 continue
             for g in range(n_groups):
-                if g == gi or size[g] + si > hi[g]:
+                if g == gi or size[g] + si > hi[g] + slack:
                     continue
                 if has_conflict and clash[i, g] > 0:
                     continue
                 d = gain[i, g] - gi_gain
+                dv = 0
+                if slack > 0:
+                    dv = _shift(size[gi], -si, lo[gi], hi[gi]) + _shift(size[g], si, lo[g], hi[g])
+                    d -= pen * dv
                 if d < best_delta - _EPS:
                     continue
-                if tabu[i, g] > it and current + d <= best + _EPS:
+                if tabu[i, g] > it and (viol + dv > 0 or current + d + pen * dv <= best + _EPS):
                     continue
                 if d > best_delta + _EPS:
                     best_delta = d
                     ties = 1
                     move_i, move_j, move_g = i, -1, g
+                    move_dv = dv
                 else:
                     ties += 1
                     if np.random.randint(ties) == 0:  # noqa: NPY002 (numba has only the legacy API)
                         move_i, move_j, move_g = i, -1, g
+                        move_dv = dv
         order = np.argsort(-bound)
         for a in range(m - 1):
             ia = order[a]
             ub_i = bound[ia]
-            if ub_i + bound[order[a + 1]] < best_delta - _EPS:
+            if ub_i + bound[order[a + 1]] + relief < best_delta - _EPS:
                 break
             i = free[ia]
             gi = assign[i]
@@ -239,35 +269,50 @@ def _tabu(  # pragma: no cover - compiled
             gi_gain = gain[i, gi]
             for b in range(a + 1, m):
                 jb = order[b]
-                if ub_i + bound[jb] < best_delta - _EPS:
+                if ub_i + bound[jb] + relief < best_delta - _EPS:
                     break
                 j = free[jb]
                 gj = assign[j]
                 if gj == gi:
                     continue
                 sj = seats[j]
+                dv = 0
                 if si != sj:
                     ni = size[gi] - si + sj
                     nj = size[gj] - sj + si
-                    if ni < lo[gi] or ni > hi[gi] or nj < lo[gj] or nj > hi[gj]:
+                    if (
+                        ni < lo[gi] - slack
+                        or ni > hi[gi] + slack
+                        or nj < lo[gj] - slack
+                        or nj > hi[gj] + slack
+                    ):
                         continue
+                    if slack > 0:
+                        dv = _shift(size[gi], sj - si, lo[gi], hi[gi]) + _shift(
+                            size[gj], si - sj, lo[gj], hi[gj]
+                        )
                 if has_conflict:
                     c = 1 if conflict[i, j] else 0
                     if clash[i, gj] - c > 0 or clash[j, gi] - c > 0:
                         continue
                 d = gain[i, gj] - gi_gain + gain[j, gi] - gain[j, gj] - 2.0 * weights[i, j]
+                d -= pen * dv
                 if d < best_delta - _EPS:
                     continue
-                if (tabu[i, gj] > it or tabu[j, gi] > it) and current + d <= best + _EPS:
+                if (tabu[i, gj] > it or tabu[j, gi] > it) and (
+                    viol + dv > 0 or current + d + pen * dv <= best + _EPS
+                ):
                     continue
                 if d > best_delta + _EPS:
                     best_delta = d
                     ties = 1
                     move_i, move_j, move_g = i, j, -1
+                    move_dv = dv
                 else:
                     ties += 1
                     if np.random.randint(ties) == 0:  # noqa: NPY002 (numba has only the legacy API)
                         move_i, move_j, move_g = i, j, -1
+                        move_dv = dv
         if move_i < 0:
             break
         it += 1
@@ -284,8 +329,14 @@ def _tabu(  # pragma: no cover - compiled
             _relocate(move_j, gi, weights, conflict, has_conflict, seats, assign, gain, clash, size)
             tabu[move_i, gi] = it + tenure_min + np.random.randint(tenure_span)  # noqa: NPY002 (numba has only the legacy API)
             tabu[move_j, gj] = it + tenure_min + np.random.randint(tenure_span)  # noqa: NPY002 (numba has only the legacy API)
-        current += best_delta
-        if current > best + _EPS:
+        current += best_delta + pen * move_dv
+        viol += move_dv
+        if slack > 0:
+            if viol > 0:
+                pen = min(pen * 1.1, 1e6 * penalty)
+            else:
+                pen = max(pen / 1.1, 1e-3 * penalty)
+        if viol == 0 and current > best + _EPS:
             best = current
             best_assign[:] = assign
             stale = 0
@@ -754,6 +805,15 @@ def local_search(
     among = w[np.ix_(free, free)]
     np.fill_diagonal(among, np.inf)
     floor = np.ascontiguousarray(among.min(axis=1)) if m > 1 else np.zeros(m)
+    # Nodes of different seats: rooms end at their bounds, where only swaps of equal seats
+    # remain feasible; let the sizes oscillate by up to the largest seat count, at a penalty
+    # per seat that starts at the mean weight a seat brings to a room.
+    free_seats = s[free]
+    slack = int(free_seats.max()) if free_seats.min() != free_seats.max() else 0
+    penalty = 0.0
+    if slack:
+        finite = np.abs(among[np.isfinite(among)])
+        penalty = max(float(finite.mean()) * m / n_groups / float(free_seats.mean()), _EPS)
     gain, clash, size = _build_state(w, b, conf, has_conflict, assign, n_groups, s)
     tabu = np.zeros((n, n_groups), dtype=np.int64)
     local = assign.copy()
@@ -787,6 +847,8 @@ def local_search(
             deadline,
             floor,
             local,
+            slack,
+            penalty,
         )
         iteration += max(int(done), 1)  # a round without any move still uses the budget
         value = float(value)

@@ -1,0 +1,96 @@
+"""Writing tables people open in spreadsheets: CSV and XLSX that never run as formulas, and
+names that spreadsheets and file systems accept."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from matchmaker.io.tabular import neutralise
+
+__all__ = ["csv_bytes", "file_stems", "sheet_names", "write_atomic", "xlsx_bytes"]
+
+_SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
+_FILE_FORBIDDEN = re.compile(r"[^A-Za-z0-9._@-]")
+_SHEET_MAX = 31
+
+
+def csv_bytes(header: list[str], rows: list[list[str]]) -> bytes:
+    """CSV as spreadsheets read it: UTF-8 with a byte order mark, CRLF, formulas neutralised."""
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(header)
+    writer.writerows([[neutralise(v) for v in row] for row in rows])
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def xlsx_bytes(sheets: list[tuple[str, list[str], list[list[str]]]]) -> bytes:
+    """A workbook of ``(title, header, rows)`` sheets; every cell is text, never a formula."""
+    from openpyxl import Workbook  # lazily: only XLSX users pay for it
+    from openpyxl.styles import Font
+
+    bold = Font(bold=True)
+    wb = Workbook(write_only=True)
+    for title, header, rows in sheets:
+        ws = wb.create_sheet(title)
+        ws.append([_text_cell(ws, h, bold) for h in header])
+        for row in rows:
+            ws.append([_text_cell(ws, neutralise(v)) for v in row])
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
+
+
+def _text_cell(ws: Any, value: str, font: Any = None) -> Any:
+    from openpyxl.cell import WriteOnlyCell
+
+    cell = WriteOnlyCell(ws, value=value)
+    cell.data_type = "s"  # never a formula, whatever the text
+    if font is not None:
+        cell.font = font
+    return cell
+
+
+def sheet_names(ids: Sequence[str]) -> list[str]:
+    used: set[str] = set()
+    names: list[str] = []
+    for pid in ids:
+        base = _SHEET_FORBIDDEN.sub("_", pid)[:_SHEET_MAX].strip("'") or "sheet"
+        if base.casefold() == "history":  # reserved by Excel
+            base += "_"
+        name, k = base, 1
+        while name.casefold() in used:
+            k += 1
+            suffix = f"~{k}"
+            name = base[: _SHEET_MAX - len(suffix)] + suffix
+        used.add(name.casefold())
+        names.append(name)
+    return names
+
+
+def file_stems(ids: Sequence[str]) -> list[str]:
+    # Ids may hold '/' and ':'; names must also stay apart on case-insensitive file systems.
+    used: set[str] = set()
+    stems: list[str] = []
+    for pid in ids:
+        base = _FILE_FORBIDDEN.sub("_", pid)
+        stem, k = base, 1
+        while stem.casefold() in used:
+            k += 1
+            stem = f"{base}~{k}"
+        used.add(stem.casefold())
+        stems.append(stem)
+    return stems
+
+
+def write_atomic(path: str | Path, data: bytes) -> Path:
+    """Write ``data`` to ``path`` through a temporary file: never a half-written file."""
+    target = Path(path)
+    tmp = target.with_name(f".{target.name}.part")
+    tmp.write_bytes(data)
+    tmp.replace(target)
+    return target
