@@ -242,3 +242,40 @@ def test_kernels_compile_without_a_writable_cache(monkeypatch: pytest.MonkeyPatc
         return x + 1
 
     assert _jit(add_one)(2) == 3
+
+
+def test_rooms_at_their_bounds_regroup_nodes_of_different_seats() -> None:
+    # Rooms of exactly 4 seats: from {a, b, c} | {d, e, f} (2 + 1 + 1 seats each) no feasible
+    # relocation or swap of equal seats leads to {a, d} | {b, c, e, f}; the answer must still
+    # be that feasible optimum.
+    seats = np.array([2, 1, 1, 2, 1, 1])
+    w = np.zeros((6, 6))
+    w[0, 3] = w[3, 0] = 10.0
+    for i, j in itertools.combinations([1, 2, 4, 5], 2):
+        w[i, j] = w[j, i] = 1.0
+    lo = hi = np.array([4, 4])
+    initial = np.array([0, 0, 0, 1, 1, 1])
+    best = brute_force(w, seats, lo, hi)
+    assign, value = local_search(w, seats, lo, hi, initial=initial, max_iterations=2_000)
+    assert feasible(assign, seats, lo, hi)
+    assert value == pytest.approx(best) == pytest.approx(16.0)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_oscillating_sizes_end_feasible_with_tight_bounds(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    n, groups = 36, 4
+    w = np.triu(rng.random((n, n)), 1)
+    w = w + w.T
+    seats = rng.integers(1, 6, n)
+    total = int(seats.sum())
+    lo = np.full(groups, total // groups - 3)
+    hi = np.full(groups, total // groups + 3)
+    conflict = np.triu(rng.random((n, n)) < 0.03, 1)
+    conflict = conflict | conflict.T
+    try:
+        assign, value = local_search(w, seats, lo, hi, conflict=conflict, max_iterations=3_000)
+    except InfeasibleError:
+        pytest.skip("no start was constructed")
+    assert feasible(assign, seats, lo, hi, conflict=conflict)
+    assert value == pytest.approx(value_of(w, None, assign), rel=1e-9)

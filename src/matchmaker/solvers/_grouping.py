@@ -15,8 +15,11 @@ maxima search, Lai & Hao, EJOR 2016; three-phase search, Yang et al., EJOR 2022)
   of the run) until it stops improving;
 * the local optimum is perturbed by random feasible moves and searched again, keeping the best.
 
-Every move keeps the size bounds, the pins and the keep-apart pairs, so every solution visited
-is feasible. The hot loops are compiled with numba.
+Every move keeps the pins and the keep-apart pairs. With nodes of equal seats every move keeps
+the size bounds too; with different seats rooms tend to end at their bounds, where few moves
+stay feasible, so the tabu search may let sizes leave the bounds by a few seats at an adaptive
+penalty (strategic oscillation) and keeps only feasible solutions. The hot loops are compiled
+with numba.
 """
 
 from __future__ import annotations
@@ -47,8 +50,11 @@ _BUDGET_BASE, _BUDGET_PER_NODE = 20_000, 200
 _TENURE_SHARE = 0.1
 _ACCEPT_WORSE = 0.05
 _BACK_TO_BEST = 10
-_STRENGTH = (0.05, 0.2)
+_STRENGTH = (0.02, 0.1)
 _RELOCATE_SHARE = 0.5
+# Factor by which the penalty per seat outside the size bounds rises at every infeasible step
+# of the oscillation and falls at every feasible one.
+_OSCILLATION_STEP = 1.005
 
 
 def _jit(func: _F) -> _F:
@@ -333,9 +339,9 @@ def _tabu(  # pragma: no cover - compiled
         viol += move_dv
         if slack > 0:
             if viol > 0:
-                pen = min(pen * 1.1, 1e6 * penalty)
+                pen = min(pen * _OSCILLATION_STEP, 1e6 * penalty)
             else:
-                pen = max(pen / 1.1, 1e-3 * penalty)
+                pen = max(pen / _OSCILLATION_STEP, 1e-3 * penalty)
         if viol == 0 and current > best + _EPS:
             best = current
             best_assign[:] = assign
@@ -769,7 +775,7 @@ def local_search(
     -----
     Iterated tabu search over relocate and swap moves with O(1) move gains from an ``n x G``
     matrix of node-to-room weights; one iteration costs O(n^2 + nG), a move O(n). Every
-    visited solution keeps the sizes, pins and keep-apart pairs.
+    solution returned keeps the sizes, pins and keep-apart pairs.
 
     Examples
     --------
