@@ -47,7 +47,7 @@ _EPS = 1e-9
 # (tabu iterations in all) when neither a time limit nor an iteration limit is given.
 _DEPTH_BASE, _DEPTH_PER_NODE = 200, 10
 _BUDGET_BASE, _BUDGET_PER_NODE = 20_000, 200
-_TENURE_SHARE = 0.1
+_TENURE_SHARE = 0.05
 _ACCEPT_WORSE = 0.05
 _BACK_TO_BEST = 10
 _STRENGTH = (0.02, 0.1)
