@@ -271,7 +271,7 @@ def _room_themes(room: Room, vocab: taxonomy.S3Vocabulary, space: ProfileSpace) 
     text = None
     if words:
         # Each word is a short text in the space the offers and needs live in.
-        embedded = space._embed(words)
+        embedded = space.embed(words)
         if embedded.size and np.linalg.norm(embedded, axis=1).max() > 0:
             text = embedded
     return _RoomThemes(codes, words, vector, text)

@@ -372,6 +372,11 @@ class ProfileSpace:
             self._char_index_cache = index
         return index
 
+    def embed(self, texts: Sequence[str]) -> Array:
+        """Unit vectors of texts in the fitted text space (one row per text)."""
+        self._check_fitted()
+        return self._embed(texts)
+
     def _embed(self, texts: Sequence[str]) -> Array:
         if not texts:
             return np.zeros((0, self.n_text_dims_), dtype=F32)

@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Literal
 
 from matchmaker.errors import InvalidInputError, Problem
-from matchmaker.io.sheets import csv_bytes, file_stems, sheet_names, xlsx_bytes
+from matchmaker.io.sheets import csv_bytes, file_stems, sheet_names, write_files, xlsx_bytes
 from matchmaker.models import Event, Organisation, Participant, TimeSlot
 from matchmaker.solvers._result import Meeting
 
@@ -585,16 +585,7 @@ def write_agendas(
     """
     s = _check(event, meetings)
     fmts = _check_formats(formats)
-    target = Path(folder)
-    target.mkdir(parents=True, exist_ok=True)
-    paths: list[Path] = []
-    for name, data in _files(s, fmts, domain=domain, why=why or {}, free=free):
-        path = target / name
-        tmp = target / f".{name}.part"
-        tmp.write_bytes(data)
-        tmp.replace(path)
-        paths.append(path)
-    return paths
+    return write_files(folder, _files(s, fmts, domain=domain, why=why or {}, free=free))
 
 
 def agendas_zip(

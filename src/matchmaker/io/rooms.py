@@ -13,11 +13,10 @@ Decisions
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
 from pathlib import Path
 
 from matchmaker.errors import InvalidInputError
-from matchmaker.io.sheets import csv_bytes, file_stems, sheet_names, xlsx_bytes
+from matchmaker.io.sheets import csv_bytes, file_stems, sheet_names, write_files, xlsx_bytes
 from matchmaker.models import Organisation, Participant
 from matchmaker.rooms import BreakoutPlan
 
@@ -180,17 +179,6 @@ def room_html(plan: BreakoutPlan, round_id: str, room_id: str) -> str:
     )
 
 
-def _write(folder: Path, files: Sequence[tuple[str, bytes]]) -> list[Path]:
-    folder.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for name, data in files:
-        tmp = folder / f".{name}.part"
-        tmp.write_bytes(data)
-        tmp.replace(folder / name)
-        paths.append(folder / name)
-    return paths
-
-
 def _pages(plan: BreakoutPlan) -> list[tuple[str, bytes]]:
     pairs = [(rnd.id, room.id) for rnd in plan.event.rounds for room in plan.event.rooms]
     stems = file_stems([f"{t}-{r}" for t, r in pairs])
@@ -203,7 +191,7 @@ def _pages(plan: BreakoutPlan) -> list[tuple[str, bytes]]:
 def write_room_pages(plan: BreakoutPlan, folder: str | Path) -> list[Path]:
     """Write one page per round and room, named ``<round id>-<room id>.html`` (characters
     other than letters, digits and ``. _ @ -`` become ``_``); returns the files written."""
-    return _write(Path(folder), _pages(plan))
+    return write_files(folder, _pages(plan))
 
 
 def write_room_exports(plan: BreakoutPlan, folder: str | Path) -> list[Path]:
@@ -213,4 +201,4 @@ def write_room_exports(plan: BreakoutPlan, folder: str | Path) -> list[Path]:
         ("rooms.xlsx", rooms_xlsx(plan)),
         *_pages(plan),
     ]
-    return _write(Path(folder), files)
+    return write_files(folder, files)

@@ -6,13 +6,20 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 from matchmaker.io.tabular import neutralise
 
-__all__ = ["csv_bytes", "file_stems", "sheet_names", "write_atomic", "xlsx_bytes"]
+__all__ = [
+    "csv_bytes",
+    "file_stems",
+    "sheet_names",
+    "write_atomic",
+    "write_files",
+    "xlsx_bytes",
+]
 
 _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 _FILE_FORBIDDEN = re.compile(r"[^A-Za-z0-9._@-]")
@@ -94,3 +101,10 @@ def write_atomic(path: str | Path, data: bytes) -> Path:
     tmp.write_bytes(data)
     tmp.replace(target)
     return target
+
+
+def write_files(folder: str | Path, files: Iterable[tuple[str, bytes]]) -> list[Path]:
+    """Write ``(name, data)`` files into ``folder`` (created when missing), each atomically."""
+    target = Path(folder)
+    target.mkdir(parents=True, exist_ok=True)
+    return [write_atomic(target / name, data) for name, data in files]
