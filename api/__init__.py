@@ -1,0 +1,1 @@
+"""The Matchmaker web service: ``create_app(settings)`` builds the FastAPI application."""
