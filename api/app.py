@@ -1,0 +1,170 @@
+"""``create_app(settings)``: the FastAPI application of the service.
+
+Nothing is built at import: each call makes its own store, key ring, rate limiter and routes.
+Routers of resources that are not part of this build (their module is missing) are skipped.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import FileResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from api.docs_page import install_docs
+from api.keyring import KeyRing
+from api.limits import BodySizeLimitMiddleware, RateLimiter
+from api.problems import CatchAllMiddleware, install_problem_handlers
+from api.settings import Settings
+from matchmaker._version import __version__
+from matchmaker.store import Store
+
+__all__ = ["ROUTERS", "create_app"]
+
+log = logging.getLogger("api")
+
+# Routers in the order they appear in the docs; a missing module is skipped.
+ROUTERS = (
+    "api.routers.health",
+    "api.routers.me",
+    "api.routers.keys",
+    "api.routers.organisations",
+    "api.routers.suggestions",
+    "api.routers.events",
+    "api.routers.breakouts",
+    "api.routers.schedule",
+    "api.routers.pairs",
+    "api.routers.jobs",
+)
+STATIC_DIR = Path(__file__).parent / "static"
+
+_SECURITY_HEADERS = (
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"x-frame-options", b"DENY"),
+)
+_DEFAULT_CSP = b"default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+
+
+class SecurityHeadersMiddleware:
+    """Security headers on every response; a route may set its own Content-Security-Policy."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def sending(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                present = {name.lower() for name, _ in headers}
+                for name, value in _SECURITY_HEADERS:
+                    if name not in present:
+                        headers.append((name, value))
+                if b"content-security-policy" not in present:
+                    headers.append((b"content-security-policy", _DEFAULT_CSP))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, sending)
+
+
+def _include_routers(app: FastAPI) -> list[str]:
+    included = []
+    for name in ROUTERS:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:  # the module exists but something it imports does not
+                raise
+            continue
+        app.include_router(module.router)
+        included.append(name.rsplit(".", 1)[-1])
+    return included
+
+
+def _install_page(app: FastAPI) -> None:
+    """The organiser's page at ``/`` and its files under ``/static`` (when built)."""
+    index = STATIC_DIR / "index.html"
+    if not index.is_file():
+        return
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+
+    @app.get("/", include_in_schema=False)
+    def page() -> FileResponse:
+        return FileResponse(index, media_type="text/html")
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the application.
+
+    Parameters
+    ----------
+    settings:
+        The settings; by default read from the environment (``MATCHMAKER_*``).
+
+    Returns
+    -------
+    FastAPI
+        The app, its store open (closed at shutdown).
+    """
+    settings = settings or Settings()
+    store = Store(settings.database_url)
+    if settings.admin_key is not None:
+        store.ensure_api_key(
+            settings.admin_key.get_secret_value(),
+            role="admin",
+            subject="admin",
+            name="MATCHMAKER_ADMIN_KEY",
+        )
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        for hook in getattr(app.state, "shutdown_hooks", []):
+            hook()
+        store.close()
+
+    app = FastAPI(
+        title="Matchmaker",
+        version=__version__,
+        description="Partner suggestions, partner pairs, 1:1 schedules and breakout rooms for "
+        "interregional matchmaking. Every JSON endpoint is under `/api`; errors are problem "
+        "details (RFC 9457). Send a key as `Authorization: Bearer <key>` or `X-API-Key`.",
+        docs_url=None,
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.store = store
+    app.state.keys = KeyRing(store)
+    app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute)
+    app.state.shutdown_hooks = []
+    install_problem_handlers(app)
+    app.state.routers = _include_routers(app)
+    install_docs(app)
+    _install_page(app)
+
+    # Added last = outermost: headers go on every response, the catch-all answers first.
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_upload_bytes)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+            allow_headers=["Authorization", "X-API-Key", "Content-Type", "If-Match"],
+            expose_headers=["ETag", "Location", "Retry-After"],
+        )
+    app.add_middleware(CatchAllMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware)
+    return app

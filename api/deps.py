@@ -1,0 +1,128 @@
+"""Dependencies of the routes: the store, the settings, and who is calling (``Principal``).
+
+A key travels as ``Authorization: Bearer <key>`` or ``X-API-Key: <key>``. No key (or an
+unknown or revoked one) is 401, a key of another role 403; both as problem documents. Every
+authenticated request also takes a token from its key's bucket (429 when empty).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
+
+from fastapi import Depends, Request
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+
+from api.limits import RateLimiter
+from api.problems import ProblemError
+from api.settings import Settings
+from matchmaker.store import Store
+
+__all__ = [
+    "ROLES",
+    "Principal",
+    "PrincipalDep",
+    "SettingsDep",
+    "StoreDep",
+    "forbidden",
+    "require",
+]
+
+Role = Literal["admin", "organiser", "member"]
+ROLES: tuple[Role, ...] = ("admin", "organiser", "member")
+
+_bearer = HTTPBearer(auto_error=False, description="An API key: `Bearer mm_...`")
+_api_key = APIKeyHeader(name="X-API-Key", auto_error=False, description="An API key")
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who is calling: the role and subject of the key sent (``key_id`` is its public id)."""
+
+    role: Role
+    subject: str
+    name: str
+    key_id: str
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+
+def get_store(request: Request) -> Store:
+    store: Store = request.app.state.store
+    return store
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+StoreDep = Annotated[Store, Depends(get_store)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+def _unauthorized(detail: str) -> ProblemError:
+    return ProblemError(
+        401, "unauthorized", "Unauthorized", detail, headers={"WWW-Authenticate": "Bearer"}
+    )
+
+
+def forbidden(detail: str) -> ProblemError:
+    """A 403 problem: the key is valid but may not do this."""
+    return ProblemError(403, "forbidden", "Forbidden", detail)
+
+
+def authenticate(
+    request: Request,
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    header_key: Annotated[str | None, Depends(_api_key)],
+) -> Principal:
+    """The principal of the key sent, after taking a token from its rate-limit bucket."""
+    key = bearer.credentials if bearer is not None else header_key
+    if not key:
+        raise _unauthorized(
+            "an API key is needed: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'"
+        )
+    keys: Any = request.app.state.keys
+    principal: Principal | None = keys.principal(key)
+    if principal is None:
+        raise _unauthorized("the API key is not known or was revoked")
+    limiter: RateLimiter = request.app.state.rate_limiter
+    wait = limiter.take(principal.key_id)
+    if wait is not None:
+        seconds = max(1, int(wait + 0.999))
+        raise ProblemError(
+            429,
+            "rate-limited",
+            "Too many requests",
+            f"this key made more than {limiter.per_minute} requests in a minute; "
+            f"try again in {seconds} s",
+            headers={"Retry-After": str(seconds)},
+        )
+    return principal
+
+
+PrincipalDep = Annotated[Principal, Depends(authenticate)]
+
+
+def require(*roles: Role) -> Callable[..., Principal]:
+    """A dependency giving the caller's :class:`Principal` when its role is one of ``roles``.
+
+    Examples
+    --------
+    >>> AdminDep = Annotated[Principal, Depends(require("admin"))]  # doctest: +SKIP
+    """
+    allowed = frozenset(roles)
+
+    def dependency(principal: PrincipalDep) -> Principal:
+        if principal.role not in allowed:
+            names = " or ".join(sorted(allowed))
+            raise forbidden(
+                f"this needs the role {names}; the key sent is of role {principal.role}"
+            )
+        return principal
+
+    return dependency

@@ -1,0 +1,287 @@
+"""Errors as problem details (RFC 9457): ``application/problem+json`` for every error.
+
+The handlers turn :class:`ProblemError`, the project's own errors (with the same row, field and
+message as the command line), FastAPI's request-validation errors, unknown routes, wrong
+methods and any unexpected exception into one shape::
+
+    {"type": "/problems/invalid-input", "title": "Invalid input", "status": 422,
+     "detail": "...", "instance": "/api/...", "problems": [{"row", "field", "value",
+     "message"}]}
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException
+from starlette.responses import JSONResponse, Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from matchmaker import errors
+from matchmaker.errors import InfeasibleError, InvalidInputError, MatchmakerError, Problem
+
+__all__ = [
+    "PROBLEM_MEDIA_TYPE",
+    "CatchAllMiddleware",
+    "ProblemError",
+    "install_problem_handlers",
+    "problem_response",
+    "problems_of",
+]
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+log = logging.getLogger("api")
+
+# status -> (type, title) for errors that carry only a status
+_BY_STATUS: dict[int, tuple[str, str]] = {
+    400: ("bad-request", "Bad request"),
+    401: ("unauthorized", "Unauthorized"),
+    403: ("forbidden", "Forbidden"),
+    404: ("not-found", "Not found"),
+    405: ("method-not-allowed", "Method not allowed"),
+    406: ("not-acceptable", "Not acceptable"),
+    409: ("conflict", "Conflict"),
+    412: ("version-conflict", "Version conflict"),
+    413: ("too-large", "Too large"),
+    415: ("unsupported-media-type", "Unsupported media type"),
+    422: ("invalid-input", "Invalid input"),
+    428: ("precondition-required", "Precondition required"),
+    429: ("rate-limited", "Too many requests"),
+    500: ("internal", "Internal error"),
+}
+
+
+class ProblemError(Exception):
+    """An error the API answers with a problem document.
+
+    Parameters
+    ----------
+    status:
+        The HTTP status.
+    type_:
+        The problem type's last part (``not-found`` becomes ``/problems/not-found``).
+    title:
+        A short summary of the type.
+    detail:
+        What went wrong this time, in a sentence a person can act on.
+    headers:
+        Extra response headers (``Retry-After``, ``WWW-Authenticate``).
+    **extra:
+        Extension members (``problems``, ``rule``...).
+    """
+
+    def __init__(
+        self,
+        status: int,
+        type_: str,
+        title: str,
+        detail: str,
+        *,
+        headers: Mapping[str, str] | None = None,
+        **extra: Any,
+    ) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.type = type_
+        self.title = title
+        self.detail = detail
+        self.headers = dict(headers or {})
+        self.extra = extra
+
+
+def problems_of(items: Sequence[Problem]) -> list[dict[str, Any]]:
+    """The project's problems as the API writes them: ``row``, ``field``, ``value``, ``message``."""
+    return [
+        {"row": p.row, "field": p.column, "value": p.value, "message": p.message} for p in items
+    ]
+
+
+def problem_response(
+    request: Request | None,
+    status: int,
+    type_: str,
+    title: str,
+    detail: str,
+    *,
+    headers: Mapping[str, str] | None = None,
+    **extra: Any,
+) -> JSONResponse:
+    """A problem document with its media type."""
+    body: dict[str, Any] = {
+        "type": f"/problems/{type_}",
+        "title": title,
+        "status": status,
+        "detail": detail,
+    }
+    if request is not None:
+        body["instance"] = request.url.path
+    body.update(extra)
+    return JSONResponse(
+        jsonable_encoder(body),
+        status_code=status,
+        headers=dict(headers or {}),
+        media_type=PROBLEM_MEDIA_TYPE,
+    )
+
+
+def _status_problem(request: Request | None, status: int, detail: str, **kw: Any) -> JSONResponse:
+    type_, title = _BY_STATUS.get(status, ("error", "Error"))
+    return problem_response(request, status, type_, title, detail, **kw)
+
+
+async def _on_problem(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ProblemError)
+    return problem_response(
+        request, exc.status, exc.type, exc.title, exc.detail, headers=exc.headers, **exc.extra
+    )
+
+
+async def _on_invalid_input(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, InvalidInputError)
+    return _status_problem(request, 422, exc.message, problems=problems_of(exc.problems))
+
+
+async def _on_infeasible(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, InfeasibleError)
+    return problem_response(request, 409, "infeasible", "Infeasible", exc.message, rule=exc.rule)
+
+
+def _store_error(name: str) -> type[Exception] | None:
+    found = getattr(errors, name, None)
+    return found if isinstance(found, type) and issubclass(found, Exception) else None
+
+
+def _message(exc: Exception) -> str:
+    return str(getattr(exc, "message", None) or exc)
+
+
+async def _on_not_found(request: Request, exc: Exception) -> Response:
+    return _status_problem(request, 404, _message(exc))
+
+
+async def _on_exists(request: Request, exc: Exception) -> Response:
+    found = exc.problems if isinstance(exc, InvalidInputError) else []
+    return _status_problem(request, 409, _message(exc), problems=problems_of(found))
+
+
+async def _on_version_conflict(request: Request, exc: Exception) -> Response:
+    return _status_problem(request, 412, _message(exc))
+
+
+async def _on_matchmaker_error(request: Request, exc: Exception) -> Response:
+    # Any other error the project raises on purpose is about the input.
+    return _status_problem(request, 422, str(exc), problems=[])
+
+
+def _location(loc: Sequence[int | str]) -> str:
+    return ".".join(str(part) for part in loc)
+
+
+def _value(error: Mapping[str, Any]) -> str | None:
+    if error.get("type") == "missing" or "input" not in error:
+        return None
+    value = error["input"]
+    if isinstance(value, str):
+        return value[:200]
+    try:
+        text = repr(jsonable_encoder(value))
+    except Exception:  # an input that cannot even be shown
+        text = "<value>"
+    return text[:200]
+
+
+async def _on_request_validation(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    found = [
+        {
+            "row": None,
+            "field": _location(e.get("loc", ())),
+            "value": _value(e),
+            "message": str(e.get("msg", "invalid value")),
+        }
+        for e in exc.errors()
+    ]
+    n = len(found)
+    detail = f"the request has {n} problem{'s' if n != 1 else ''}; nothing was changed"
+    return _status_problem(request, 422, detail, problems=found)
+
+
+_HTTP_DETAILS = {
+    404: "no such resource: {path}",
+    405: "method {method} is not allowed on {path}",
+}
+
+
+async def _on_http(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    status = exc.status_code
+    detail = exc.detail if isinstance(exc.detail, str) else ""
+    template = _HTTP_DETAILS.get(status)
+    if template and detail in ("", "Not Found", "Method Not Allowed"):
+        detail = template.format(path=request.url.path, method=request.method)
+    headers = dict(exc.headers or {})
+    return _status_problem(
+        request, status, detail or "the request cannot be served", headers=headers
+    )
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    """Register the handlers that answer every error with a problem document."""
+    app.add_exception_handler(ProblemError, _on_problem)
+    app.add_exception_handler(RequestValidationError, _on_request_validation)
+    app.add_exception_handler(HTTPException, _on_http)
+    for name, handler in (
+        ("NotFoundError", _on_not_found),
+        ("AlreadyExistsError", _on_exists),
+        ("VersionConflictError", _on_version_conflict),
+    ):
+        exc_type = _store_error(name)
+        if exc_type is not None:
+            app.add_exception_handler(exc_type, handler)
+    app.add_exception_handler(InvalidInputError, _on_invalid_input)
+    app.add_exception_handler(InfeasibleError, _on_infeasible)
+    app.add_exception_handler(MatchmakerError, _on_matchmaker_error)
+
+
+class CatchAllMiddleware:
+    """Answer any unexpected exception with a 500 problem (no stack trace) and log it.
+
+    Starlette's own handler for ``Exception`` re-raises after answering; this one does not,
+    so that a client, the test client included, only ever sees the problem document.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def sending(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sending)
+        except Exception:
+            log.exception("unexpected error on %s %s", scope.get("method"), scope.get("path"))
+            if started:
+                raise
+            response = problem_response(
+                None,
+                500,
+                "internal",
+                "Internal error",
+                "the server could not answer this request; the error was logged",
+                instance=scope.get("path", ""),
+            )
+            await response(scope, receive, send)
