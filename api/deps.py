@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
-from fastapi import Depends, Request
+from fastapi import Depends, Header, Request
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
 from api.limits import RateLimiter
@@ -21,10 +21,13 @@ from matchmaker.store import Store
 
 __all__ = [
     "ROLES",
+    "IfMatchDep",
     "Principal",
     "PrincipalDep",
     "SettingsDep",
     "StoreDep",
+    "etag",
+    "expected_version",
     "forbidden",
     "require",
 ]
@@ -126,3 +129,43 @@ def require(*roles: Role) -> Callable[..., Principal]:
         return principal
 
     return dependency
+
+
+def etag(version: int) -> str:
+    """The ``ETag`` of a stored version: ``"3"``."""
+    return f'"{version}"'
+
+
+def expected_version(
+    if_match: Annotated[
+        str | None,
+        Header(
+            alias="If-Match",
+            description='The ETag of the version read (`"3"`); needed to change or delete.',
+        ),
+    ] = None,
+) -> int:
+    """The version an update expects, from ``If-Match``: 428 when missing, 412 when it is not
+    a version this server gave."""
+    if if_match is None or not if_match.strip():
+        raise ProblemError(
+            428,
+            "precondition-required",
+            "Precondition required",
+            'send If-Match with the ETag of the version you read (If-Match: "3"), so that '
+            "nobody else's change is overwritten",
+        )
+    text = if_match.strip()
+    text = text.removeprefix("W/").strip('"')
+    if not text.isdecimal() or len(text) > 18:
+        raise ProblemError(
+            412,
+            "version-conflict",
+            "Version conflict",
+            f"If-Match {if_match[:60]!r} is not an ETag of this server; send the ETag of the "
+            'version you read (If-Match: "3")',
+        )
+    return int(text)
+
+
+IfMatchDep = Annotated[int, Depends(expected_version)]
