@@ -1,0 +1,391 @@
+// Breakouts: run the allocation (with its progress), see each round as room cards, move and pin
+// people, run again with the pins kept, and download the room lists.
+
+import { download, encode, followJob, getJson, jobPath, sendJson } from "./api.js";
+import {
+  announce, busy, clear, countryLabel, field, h, messageSlot, newId, number, progressBar,
+  showError, showMessage, typeLabel,
+} from "./dom.js";
+import { eventDocument } from "./event-doc.js";
+
+export function breakoutsPanel(state) {
+  let allocation = null;
+  let allocationEtag = null;
+  let running = false;
+
+  // --- the run form ------------------------------------------------------------------------
+  const modeName = newId("mode");
+  const affinity = h("input", { type: "radio", name: modeName, value: "affinity", checked: true, id: newId("mode") });
+  const diversity = h("input", { type: "radio", name: modeName, value: "diversity", id: newId("mode") });
+  const seed = h("input", { type: "number", name: "seed", min: "0", step: "1", inputmode: "numeric" });
+  const timeLimit = h("input", { type: "number", name: "time_limit", min: "0.1", max: "600", step: "0.1", inputmode: "decimal" });
+  const runButton = h("button", { type: "submit", id: "run-breakouts" }, "Run the allocation");
+  const progress = progressBar("Allocation progress");
+  const runSlot = messageSlot();
+  const runForm = h("form", { class: "stack", novalidate: true },
+    h("fieldset", {},
+      h("legend", {}, "What the rooms should favour"),
+      h("div", { class: "field radio" }, affinity, h("label", { for: affinity.id }, "Affinity: people with shared interests and the room's themes together")),
+      h("div", { class: "field radio" }, diversity, h("label", { for: diversity.id }, "Diversity: a mix of countries, types and interests in every room")),
+    ),
+    h("details", { class: "more" },
+      h("summary", {}, "More settings"),
+      h("div", { class: "grid-2" },
+        field("Seed (optional)", seed, "The same seed and the same event give the same rooms."),
+        field("Time limit in seconds (optional)", timeLimit, "Longer searches may find slightly better rooms."),
+      )),
+    h("p", { class: "hint" }, "The rooms and rounds of the Rooms and rounds tab are used; pinned people stay in their rooms."),
+    h("div", { class: "actions" }, runButton),
+    progress.element,
+    runSlot,
+  );
+
+  // --- the results -------------------------------------------------------------------------
+  const summary = h("div", { class: "summary" });
+  const resultSlot = messageSlot();
+  const downloads = h("div", { class: "actions downloads" });
+  const roundsBox = h("div", { class: "rounds" });
+  const resultsSection = h("section", { class: "panel", "aria-labelledby": "breakout-results-title" },
+    h("h2", { id: "breakout-results-title" }, "Rooms"),
+    summary, downloads, resultSlot, roundsBox);
+
+  const element = h("div", { class: "stack" },
+    h("section", { class: "panel", "aria-labelledby": "run-breakouts-title" },
+      h("h2", { id: "run-breakouts-title" }, "Run the allocation"), runForm),
+    resultsSection,
+  );
+
+  const pinsOf = () => state.event?.rules?.pins ?? [];
+  const isPinned = (person, roundId, roomId) => {
+    if (!state.event?.rules) return Boolean(person.pinned);
+    return pinsOf().some((pin) => pin.participant === person.participant && pin.room === roomId
+      && (pin.round === null || pin.round === undefined || pin.round === roundId));
+  };
+
+  async function loadAllocation(focusAfter) {
+    try {
+      const { data, etag } = await getJson(`${state.path}/breakouts`);
+      allocation = data;
+      allocationEtag = etag ?? (data?.version !== undefined ? `"${data.version}"` : null);
+      renderAllocation();
+      if (focusAfter) focusAfter();
+    } catch (error) {
+      allocation = null;
+      clear(summary);
+      clear(downloads);
+      clear(roundsBox);
+      if (error.status === 404) {
+        summary.append(h("p", {}, "No allocation yet. Set the rooms and rounds, then run the allocation above."));
+      } else {
+        showError(resultSlot, error);
+      }
+    }
+  }
+
+  function renderAllocation() {
+    clear(resultSlot);
+    const a = allocation;
+    const people = new Set();
+    for (const round of a.rounds ?? []) for (const room of round.rooms ?? []) for (const p of room.people ?? []) people.add(p.participant);
+    const violations = a.violations ?? [];
+    const facts = [
+      ["Result", a.status === "optimal" ? "best possible" : a.status === "feasible" ? "every rule kept (good, not proven best)" : (a.status ?? "")],
+      ["Mode", a.mode === "diversity" ? "diversity" : "affinity"],
+      ["People", String(people.size)],
+      ["Repeated encounters", String(a.repeats ?? 0)],
+      ["Gap to the best possible", a.gap === undefined || a.gap === null ? "–" : `at most ${number(a.gap * 100, 1)} %`],
+      ["Made", a.created ? new Date(a.created).toLocaleString() : "–"],
+    ];
+    clear(summary).append(
+      h("dl", { class: "facts" }, facts.map(([k, v]) => [h("dt", {}, k), h("dd", {}, v)])),
+      a.message ? h("p", {}, a.message) : null,
+      state.event && a.event_version !== undefined && state.event.version !== undefined && a.event_version !== state.event.version
+        ? h("p", { class: "message note" }, "The event has changed since these rooms were made (rooms, rules, pins or participants). Run the allocation again to use the changes; pins are kept.")
+        : null,
+      violations.length
+        ? h("div", { class: "violations" },
+          h("h3", {}, violations.length === 1 ? "1 wish that could not be met" : `${violations.length} wishes that could not be met`),
+          h("ul", {}, violations.map((v) => h("li", {}, typeof v === "string" ? v : (v.message ?? `${v.rule}: ${v.round} ${v.room}`)))))
+        : h("p", {}, "Every rule and wish is met."),
+    );
+
+    const dlSlot = messageSlot();
+    const dlButton = (label, path, name) => h("button", {
+      type: "button", class: "secondary",
+      onclick: async (event) => {
+        clear(dlSlot);
+        await busy(event.currentTarget, async () => {
+          try {
+            const saved = await download(path, name);
+            announce(`Downloaded ${saved}.`);
+          } catch (error) {
+            showError(dlSlot, error);
+          }
+        });
+      },
+    }, label);
+    clear(downloads).append(
+      h("span", { class: "label" }, "Download every room:"),
+      dlButton("Room lists (CSV)", `${state.path}/breakouts/rooms.csv`, `${state.id}-rooms.csv`),
+      dlButton("Room lists (XLSX)", `${state.path}/breakouts/rooms.xlsx`, `${state.id}-rooms.xlsx`),
+      dlSlot,
+    );
+
+    clear(roundsBox);
+    for (const round of a.rounds ?? []) {
+      const titleId = newId("round");
+      const cards = h("div", { class: "cards" }, (round.rooms ?? []).map((room) => roomCard(round, room)));
+      roundsBox.append(h("section", { class: "round", "data-round": round.id, "aria-labelledby": titleId },
+        h("h3", { id: titleId }, round.name || round.id), cards));
+    }
+  }
+
+  function roomCard(round, room) {
+    const seats = room.seats ?? (room.people ?? []).reduce((s, p) => s + (Number(p.seats) || 1), 0);
+    const full = seats >= room.capacity;
+    const q = room.quality ?? {};
+    const titleId = newId("room");
+    const cardSlot = messageSlot();
+    const printButton = h("button", {
+      type: "button", class: "secondary small",
+      "aria-label": `Printable page of ${room.name} (${round.name || round.id})`,
+      onclick: async (event) => {
+        clear(cardSlot);
+        await busy(event.currentTarget, async () => {
+          try {
+            const saved = await download(
+              `${state.path}/breakouts/rooms/${encode(round.id)}/${encode(room.id)}.html`,
+              `${state.id}-${round.id}-${room.id}.html`,
+            );
+            announce(`Downloaded ${saved}; open it to print.`);
+          } catch (error) {
+            showError(cardSlot, error);
+          }
+        });
+      },
+    }, "Printable page");
+    return h("article", {
+      class: `room-card${full ? " full" : ""}`, "aria-labelledby": titleId,
+      "data-round": round.id, "data-room": room.id,
+      "data-capacity": String(room.capacity), "data-seats": String(seats),
+    },
+    h("header", {},
+      h("h4", { id: titleId }, room.name || room.id),
+      h("p", { class: "seats" }, h("strong", {}, `${seats} / ${room.capacity}`), " seats used"),
+      room.themes?.length ? h("p", { class: "themes" }, `Themes: ${room.themes.join(", ")}`) : null),
+    h("dl", { class: "quality", "aria-label": "Quality of the room" },
+      h("dt", {}, "Countries"), h("dd", { "data-figure": "countries" }, String(q.countries ?? "–")),
+      h("dt", {}, "Types"), h("dd", { "data-figure": "types" }, String(q.types ?? "–")),
+      h("dt", {}, "Diversity (countries)"), h("dd", {}, number(q.country_entropy)),
+      h("dt", {}, "Diversity (types)"), h("dd", {}, number(q.type_entropy)),
+      q.fit !== undefined ? [h("dt", {}, "Theme fit"), h("dd", {}, number(q.fit))] : null),
+    h("ul", { class: "people", "aria-label": `People in ${room.name || room.id}` },
+      (room.people ?? []).map((p) => personItem(round, room, p))),
+    h("p", { class: "card-actions" }, printButton),
+    cardSlot,
+    );
+  }
+
+  function personItem(round, room, p) {
+    const pinned = isPinned(p, round.id, room.id);
+    const label = p.person || p.participant;
+    const slot = messageSlot();
+    const move = h("button", {
+      type: "button", class: "secondary small", "data-action": "move",
+      "aria-label": `Move ${label} (${round.name || round.id}) to another room`,
+      onclick: (event) => openMove(round, room, p, event.currentTarget),
+    }, "Move to…");
+    const pin = h("button", {
+      type: "button", class: "secondary small", "data-action": "pin", "aria-pressed": String(pinned),
+      "aria-label": pinned ? `Unpin ${label} from ${room.name || room.id}` : `Pin ${label} to ${room.name || room.id}`,
+      onclick: async (event) => {
+        clear(slot);
+        await busy(event.currentTarget, async () => {
+          try {
+            if (pinned) await unpin(p.participant, round.id, room.id);
+            else await movePerson(p.participant, round.id, room.id, true);
+            announce(pinned ? `${label} is no longer pinned.` : `${label} is pinned to ${room.name}; the next run keeps it.`);
+          } catch (error) {
+            showConflictAware(slot, error);
+          }
+        });
+      },
+    }, pinned ? "Unpin" : "Pin here");
+    return h("li", {
+      class: `person${pinned ? " pinned" : ""}`,
+      "data-participant": p.participant, "data-organisation": p.organisation ?? "",
+      "data-country": p.country ?? "", "data-type": p.type ?? "", "data-pinned": String(pinned),
+      "data-seats": String(p.seats ?? 1),
+    },
+    h("p", { class: "person-name" }, h("span", {}, label),
+      p.person && p.person !== p.participant ? h("span", { class: "muted" }, ` (${p.participant})`) : null,
+      pinned ? h("span", { class: "badge" }, "pinned") : null,
+      (p.seats ?? 1) > 1 ? h("span", { class: "badge" }, `${p.seats} seats`) : null),
+    h("p", { class: "person-org" },
+      h("span", { class: "org" }, p.organisation_name || p.organisation || ""),
+      h("span", { class: "country" }, countryLabel(p.country)),
+      h("span", { class: "type" }, typeLabel(p.type))),
+    p.why ? h("details", { class: "why" }, h("summary", {}, "Why here?"), h("p", {}, p.why)) : null,
+    h("div", { class: "person-actions" }, move, pin),
+    slot);
+  }
+
+  function showConflictAware(slot, error) {
+    if (error.status === 412) {
+      showError(slot, Object.assign(error, {
+        message: "These rooms changed since you loaded them (someone moved a person or ran the allocation again).",
+      }), h("button", { type: "button", class: "secondary small", onclick: () => refresh() }, "Reload the rooms"));
+    } else {
+      showError(slot, error);
+    }
+  }
+
+  async function refresh(focusAfter) {
+    try {
+      await state.reload();
+    } catch (error) {
+      showError(resultSlot, error);
+    }
+    await loadAllocation(focusAfter);
+  }
+
+  const focusPerson = (participant, roundId, action) => () => {
+    const li = roundsBox.querySelector(`[data-round="${CSS.escape(roundId)}"] li[data-participant="${CSS.escape(participant)}"]`);
+    li?.querySelector(`[data-action="${action}"]`)?.focus();
+  };
+
+  async function movePerson(participant, roundId, roomId, pin) {
+    await sendJson("POST", `${state.path}/breakouts/moves`, {
+      json: { participant, round: roundId, room: roomId, pin },
+      ifMatch: allocationEtag,
+    });
+    await refresh(focusPerson(participant, roundId, pin ? "pin" : "move"));
+  }
+
+  async function unpin(participant, roundId, roomId) {
+    const doc = eventDocument(state.event);
+    const pins = (doc.rules?.pins ?? []).filter((pin) => !(pin.participant === participant && pin.room === roomId
+      && (pin.round === null || pin.round === undefined || pin.round === roundId)));
+    doc.rules = { ...(doc.rules ?? {}), pins };
+    const answer = await sendJson("PUT", state.path, { json: doc, ifMatch: state.etag });
+    if (answer.data?.id) state.set(answer.data, answer.etag);
+    else await state.reload();
+    renderAllocation();
+    focusPerson(participant, roundId, "pin")();
+  }
+
+  // --- the move dialog ---------------------------------------------------------------------
+  const dialog = document.getElementById("move-dialog");
+  const dialogForm = document.getElementById("move-form");
+  const dialogWho = document.getElementById("move-who");
+  const dialogRooms = document.getElementById("move-rooms");
+  const dialogPin = document.getElementById("move-pin");
+  const dialogError = document.getElementById("move-error");
+  const dialogSubmit = document.getElementById("move-submit");
+  let moving = null;
+
+  function openMove(round, room, p, opener) {
+    moving = { round, room, p, opener };
+    const label = p.person || p.participant;
+    dialogWho.textContent = `${label} (${p.organisation_name || p.organisation}) is in ${room.name} in ${round.name || round.id}. Choose another room:`;
+    clear(dialogError);
+    dialogPin.checked = false;
+    const name = newId("room-choice");
+    clear(dialogRooms).append((round.rooms ?? []).map((r) => {
+      const seats = r.seats ?? (r.people ?? []).reduce((s, x) => s + (Number(x.seats) || 1), 0);
+      const here = r.id === room.id;
+      const fits = seats + (Number(p.seats) || 1) <= r.capacity;
+      const input = h("input", { type: "radio", name, value: r.id, id: newId("choice"), disabled: here || !fits });
+      const note = here ? " (here now)" : !fits ? " (full)" : "";
+      return h("div", { class: "field radio" }, input,
+        h("label", { for: input.id }, `${r.name || r.id}: ${seats} / ${r.capacity} seats${note}`));
+    }));
+    dialog.showModal();
+    (dialogRooms.querySelector("input:not([disabled])") ?? dialogPin).focus();
+  }
+
+  if (!dialogForm.dataset.bound) {
+    // The dialog is shared by every event screen; bind it once and send it to the open panel.
+    dialogForm.dataset.bound = "true";
+    dialogForm.addEventListener("submit", (event) => {
+      event.preventDefault();
+      dialog.dispatchEvent(new CustomEvent("move-submit"));
+    });
+    document.getElementById("move-cancel").addEventListener("click", () => dialog.close());
+  }
+  dialog.addEventListener("move-submit", async () => {
+    if (!moving || !element.isConnected) return;
+    const chosen = dialogRooms.querySelector("input:checked");
+    if (!chosen) {
+      showMessage(dialogError, "Choose a room first.", "error");
+      return;
+    }
+    const { round, p } = moving;
+    await busy(dialogSubmit, async () => {
+      try {
+        await movePerson(p.participant, round.id, chosen.value, dialogPin.checked);
+        dialog.close();
+        const target = round.rooms.find((r) => r.id === chosen.value);
+        announce(`${p.person || p.participant} moved to ${target?.name ?? chosen.value}${dialogPin.checked ? " and pinned" : ""}.`);
+        focusPerson(p.participant, round.id, "move")();
+      } catch (error) {
+        showConflictAware(dialogError, error);
+      }
+    });
+  });
+  dialog.addEventListener("close", () => {
+    if (moving?.opener?.isConnected) moving.opener.focus();
+    moving = null;
+  });
+
+  // --- running -----------------------------------------------------------------------------
+  runForm.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (running) return;
+    clear(runSlot);
+    const body = { mode: diversity.checked ? "diversity" : "affinity" };
+    if (seed.value !== "") {
+      const s = Number(seed.value);
+      if (!Number.isInteger(s) || s < 0) {
+        showMessage(runSlot, "The seed is a whole number, 0 or more, or empty.", "error");
+        seed.focus();
+        return;
+      }
+      body.seed = s;
+    }
+    if (timeLimit.value !== "") {
+      const t = Number(timeLimit.value);
+      if (!(t > 0)) {
+        showMessage(runSlot, "The time limit is a number of seconds above 0, or empty.", "error");
+        timeLimit.focus();
+        return;
+      }
+      body.time_limit = t;
+    }
+    running = true;
+    await busy(runButton, async () => {
+      progress.start();
+      announce("The allocation is running.");
+      try {
+        const answer = await sendJson("POST", `${state.path}/breakouts`, { json: body });
+        const job = await followJob(jobPath(answer), (j) => progress.update(j));
+        progress.done("Done: the rooms are below.");
+        await refresh();
+        announce("The allocation is done; the rooms are shown below.");
+        void job;
+      } catch (error) {
+        progress.fail("The allocation did not finish.");
+        showError(runSlot, error);
+      } finally {
+        running = false;
+      }
+    });
+  });
+
+  return {
+    element,
+    show() {
+      loadAllocation();
+    },
+  };
+}

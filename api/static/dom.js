@@ -1,0 +1,254 @@
+// Building the page: elements (text only, never HTML from the service), messages, tables,
+// labels for codes, and the live region that screen readers follow.
+
+/**
+ * h("button", {class: "x", onclick: fn, disabled: true}, "text", child, [more])
+ * Attributes starting with "on" are listeners; `true`/`false` add or leave out an attribute;
+ * null and undefined children are skipped; strings become text nodes.
+ */
+export function h(tag, attrs = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [name, value] of Object.entries(attrs ?? {})) {
+    if (value === null || value === undefined || value === false) continue;
+    if (name.startsWith("on") && typeof value === "function") {
+      el.addEventListener(name.slice(2), value);
+    } else if (name === "class") {
+      el.className = value;
+    } else if (name === "text") {
+      el.textContent = value;
+    } else if (name === "value") {
+      el.value = value;
+    } else if (name === "checked" || name === "selected") {
+      el[name] = Boolean(value);
+      if (value) el.setAttribute(name, "");
+    } else if (value === true) {
+      el.setAttribute(name, "");
+    } else {
+      el.setAttribute(name, String(value));
+    }
+  }
+  append(el, children);
+  return el;
+}
+
+function append(el, children) {
+  for (const child of children) {
+    if (child === null || child === undefined || child === false) continue;
+    if (Array.isArray(child)) append(el, child);
+    else el.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+}
+
+export function clear(el) {
+  el.replaceChildren();
+  return el;
+}
+
+let uid = 0;
+/** A fresh id for pairing labels and controls. */
+export function newId(prefix = "f") {
+  uid += 1;
+  return `${prefix}-${uid}`;
+}
+
+/** A labelled control: `field("Capacity", input, "hint")`; the input gets an id if it has none. */
+export function field(labelText, control, hint) {
+  if (!control.id) control.id = newId("field");
+  const parts = [h("label", { for: control.id }, labelText)];
+  let hintEl = null;
+  if (hint) {
+    hintEl = h("p", { class: "hint", id: `${control.id}-hint` }, hint);
+    const described = control.getAttribute("aria-describedby");
+    control.setAttribute("aria-describedby", [described, hintEl.id].filter(Boolean).join(" "));
+  }
+  const wrapperClass = control.type === "checkbox" ? "field checkbox" : "field";
+  return control.type === "checkbox"
+    ? h("div", { class: wrapperClass }, control, parts, hintEl)
+    : h("div", { class: wrapperClass }, parts, control, hintEl);
+}
+
+/** A slot that shows errors and notes next to the control that caused them. */
+export function messageSlot() {
+  return h("div", { class: "message-slot", role: "alert" });
+}
+
+export function showMessage(slot, text, kind = "note") {
+  clear(slot).append(h("p", { class: `message ${kind}` }, text));
+}
+
+export function clearMessage(slot) {
+  clear(slot);
+}
+
+const PROBLEM_COLUMNS = [
+  ["Row", (p) => p.row ?? p.item ?? ""],
+  ["Column", (p) => p.column ?? p.field ?? p.loc ?? ""],
+  ["Value", (p) => displayValue(p.value)],
+  ["What to fix", (p) => p.message ?? p.msg ?? ""],
+];
+
+function displayValue(value) {
+  if (value === null || value === undefined) return "";
+  if (typeof value === "object") return Array.isArray(value) ? value.join(", ") : "";
+  return String(value);
+}
+
+/** The rows to fix, as a table (row, column, value, what to fix). */
+export function problemsTable(problems, caption = "Rows to fix") {
+  return table(
+    PROBLEM_COLUMNS.map(([title]) => title),
+    problems.map((p) => PROBLEM_COLUMNS.map(([, get]) => get(p))),
+    { caption, class: "problems" },
+  );
+}
+
+/**
+ * Show an error in a slot: its sentence, and the rows to fix when there are any. `extra` nodes
+ * (a Reload button) follow the sentence.
+ */
+export function showError(slot, error, ...extra) {
+  const message = error?.message && error.name === "ApiError"
+    ? error.message
+    : "Something went wrong on this page. Reload it and try again.";
+  if (error && error.name !== "ApiError") console.error(error);
+  const parts = [h("p", { class: "message error" }, message, extra.length ? " " : null, extra)];
+  if (error?.problems?.length) {
+    const count = error.problems.length;
+    parts.push(problemsTable(error.problems, count === 1 ? "1 problem to fix" : `${count} problems to fix`));
+  }
+  clear(slot).append(...parts);
+  announce(message);
+}
+
+/** A table inside a scroll box that the keyboard can reach on narrow screens. */
+export function table(headers, rows, { caption, class: cls } = {}) {
+  const t = h(
+    "table",
+    { class: cls },
+    caption ? h("caption", {}, caption) : null,
+    h("thead", {}, h("tr", {}, headers.map((title) => h("th", { scope: "col" }, title)))),
+    h("tbody", {}, rows.map((cells) => h("tr", {}, cells.map((cell) => h("td", {}, cell))))),
+  );
+  return h("div", { class: "table-wrap", tabindex: "0", role: "region", "aria-label": caption ?? "Table" }, t);
+}
+
+/** Say something through the page's polite live region. */
+export function announce(text) {
+  const region = document.getElementById("status");
+  if (!region) return;
+  region.textContent = "";
+  // A fresh text node after a tick, so that the same words are read again.
+  setTimeout(() => {
+    region.textContent = text;
+  }, 50);
+}
+
+/** Run `work` with the button disabled and marked busy. */
+export async function busy(button, work) {
+  const wasDisabled = button.disabled;
+  button.disabled = true;
+  button.setAttribute("aria-busy", "true");
+  try {
+    return await work();
+  } finally {
+    button.disabled = wasDisabled;
+    button.removeAttribute("aria-busy");
+  }
+}
+
+const TYPE_LABELS = {
+  cluster: "Cluster",
+  sme: "SME",
+  large_company: "Large company",
+  university: "University",
+  research_organisation: "Research organisation",
+  public_authority: "Public authority",
+  agency: "Agency",
+  network: "Network",
+  other: "Other",
+};
+
+export const ORG_TYPES = Object.keys(TYPE_LABELS);
+
+export function typeLabel(type) {
+  return TYPE_LABELS[type] ?? (type ? String(type) : "");
+}
+
+let regionNames = null;
+try {
+  regionNames = new Intl.DisplayNames(["en"], { type: "region" });
+} catch {
+  regionNames = null;
+}
+
+/** "Belgium (BE)"; NUTS writes Greece EL and the United Kingdom UK. */
+export function countryLabel(code) {
+  if (!code) return "";
+  const iso = { EL: "GR", UK: "GB" }[code] ?? code;
+  let name = "";
+  try {
+    name = regionNames?.of(iso) ?? "";
+  } catch {
+    name = "";
+  }
+  return name && name !== iso ? `${name} (${code})` : String(code);
+}
+
+export function number(value, digits = 2) {
+  if (value === null || value === undefined || Number.isNaN(Number(value))) return "–";
+  return Number(value).toLocaleString("en", { maximumFractionDigits: digits });
+}
+
+export function percent(value) {
+  if (value === null || value === undefined || Number.isNaN(Number(value))) return "–";
+  return `${Math.round(Number(value) * 100)} %`;
+}
+
+/** A URL-safe id made from a name: "Room A (left)" -> "room-a-left". */
+export function slug(text, fallback = "item") {
+  const s = String(text ?? "")
+    .normalize("NFKD")
+    .replace(/[\u0300-\u036f]/g, "")
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "-")
+    .replace(/^-+|-+$/g, "")
+    .slice(0, 60);
+  return s || fallback;
+}
+
+/** A progress bar with its words, inside a live region. */
+export function progressBar(label) {
+  const bar = h("progress", { max: "1", value: "0", "aria-label": label });
+  const words = h("span", { class: "progress-words" }, "Waiting to start…");
+  const box = h("div", { class: "progress", role: "status", "aria-live": "polite" }, bar, words);
+  box.hidden = true;
+  return {
+    element: box,
+    start() {
+      box.hidden = false;
+      bar.value = 0;
+      bar.removeAttribute("value");
+      words.textContent = "Starting…";
+    },
+    update(job) {
+      box.hidden = false;
+      const p = Number(job.progress);
+      if (Number.isFinite(p) && p > 0) bar.value = Math.min(1, p);
+      const state = { queued: "Waiting for a free worker", running: "Running", succeeded: "Done", failed: "Failed" }[job.status] ?? "Running";
+      // Words in steps of 10 %, so that a screen reader is not flooded with every poll.
+      const pct = Number.isFinite(p) ? ` ${Math.round(p * 10) * 10} %` : "";
+      const text = `${state}${job.status === "running" ? pct : ""}${job.message ? `: ${job.message}` : ""}`;
+      if (words.textContent !== text) words.textContent = text;
+    },
+    done(text) {
+      bar.value = 1;
+      words.textContent = text;
+    },
+    fail(text) {
+      words.textContent = text;
+    },
+    hide() {
+      box.hidden = true;
+    },
+  };
+}

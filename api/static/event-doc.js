@@ -1,0 +1,10 @@
+// The event document as PUT /api/events/{id} takes it: the GET answer without the fields the
+// service adds (version, owner, timestamps).
+
+const SERVICE_FIELDS = ["version", "owner", "created", "updated", "etag"];
+
+export function eventDocument(event) {
+  const doc = { ...(event ?? {}) };
+  for (const name of SERVICE_FIELDS) delete doc[name];
+  return doc;
+}
