@@ -10,19 +10,18 @@ import importlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import FileResponse
-from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.docs_page import install_docs
 from api.keyring import KeyRing
 from api.limits import BodySizeLimitMiddleware, RateLimiter
-from api.problems import CatchAllMiddleware, install_problem_handlers
+from api.problems import CatchAllMiddleware, install_problem_handlers, use_problem_media_type
 from api.settings import Settings
+from api.suggestion_index import SuggestionIndex
 from matchmaker._version import __version__
 from matchmaker.store import Store
 
@@ -35,15 +34,15 @@ ROUTERS = (
     "api.routers.health",
     "api.routers.me",
     "api.routers.keys",
-    "api.routers.organisations",
+    # before organisations: /api/organisations/{id:path} would also match .../suggestions
     "api.routers.suggestions",
+    "api.routers.organisations",
     "api.routers.events",
     "api.routers.breakouts",
     "api.routers.schedule",
     "api.routers.pairs",
     "api.routers.jobs",
 )
-STATIC_DIR = Path(__file__).parent / "static"
 
 _SECURITY_HEADERS = (
     (b"x-content-type-options", b"nosniff"),
@@ -95,14 +94,24 @@ def _include_routers(app: FastAPI) -> list[str]:
 
 def _install_page(app: FastAPI) -> None:
     """The organiser's page at ``/`` and its files under ``/static`` (when built)."""
-    index = STATIC_DIR / "index.html"
-    if not index.is_file():
+    try:
+        page = importlib.import_module("api.routers.page")
+    except ModuleNotFoundError as exc:
+        if exc.name != "api.routers.page":
+            raise
         return
-    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    page.mount(app)
 
-    @app.get("/", include_in_schema=False)
-    def page() -> FileResponse:
-        return FileResponse(index, media_type="text/html")
+
+def _problem_openapi(app: FastAPI) -> None:
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = use_problem_media_type(generate())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -147,13 +156,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.store = store
-    app.state.keys = KeyRing(store)
+    app.state.keys = KeyRing(store, ttl=settings.key_cache_seconds)
     app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute)
+    app.state.suggestions = SuggestionIndex(store, background=settings.background_refit)
     app.state.shutdown_hooks = []
     install_problem_handlers(app)
     app.state.routers = _include_routers(app)
     install_docs(app)
     _install_page(app)
+    _problem_openapi(app)
 
     # Added last = outermost: headers go on every response, the catch-all answers first.
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_upload_bytes)

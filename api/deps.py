@@ -24,6 +24,7 @@ __all__ = [
     "IfMatchDep",
     "Principal",
     "PrincipalDep",
+    "Role",
     "SettingsDep",
     "StoreDep",
     "etag",

@@ -11,9 +11,9 @@ import hashlib
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import cast
 
-from api.deps import Principal
+from api.deps import Principal, Role
 from matchmaker.store import Store
 
 __all__ = ["KeyRing"]
@@ -48,11 +48,14 @@ class KeyRing:
                 hit = self._cache.get(digest)
             if hit is not None and now - hit[0] < self.ttl:
                 return hit[1]
-        record: Any = self.store.authenticate(key)
+        record = self.store.authenticate(key)
         if record is None:
             return None
         found = Principal(
-            role=record.role, subject=record.subject, name=record.name or "", key_id=record.id
+            role=cast(Role, record.role),
+            subject=record.subject or "",
+            name=record.name or "",
+            key_id=record.id,
         )
         if self.ttl > 0:
             with self._lock:
@@ -67,3 +70,8 @@ class KeyRing:
             for digest, (_, p) in list(self._cache.items()):
                 if p.key_id == key_id:
                     del self._cache[digest]
+
+    def clear(self) -> None:
+        """Forget every key (after changes that revoke keys in bulk)."""
+        with self._lock:
+            self._cache.clear()

@@ -18,6 +18,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -28,7 +29,9 @@ from matchmaker.errors import InfeasibleError, InvalidInputError, MatchmakerErro
 __all__ = [
     "PROBLEM_MEDIA_TYPE",
     "CatchAllMiddleware",
+    "ProblemDocument",
     "ProblemError",
+    "error_responses",
     "install_problem_handlers",
     "problem_response",
     "problems_of",
@@ -285,3 +288,72 @@ class CatchAllMiddleware:
                 instance=scope.get("path", ""),
             )
             await response(scope, receive, send)
+
+
+class ProblemItem(BaseModel):
+    """One problem of the input: the row (``None`` for a request or the whole file), the
+    field (a column, a JSON path or a request location), the value and the rule."""
+
+    row: int | None = None
+    field: str | None = None
+    value: str | None = None
+    message: str
+
+
+class ProblemDocument(BaseModel):
+    """An error (RFC 9457); ``problems`` lists each problem of the input."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    instance: str | None = None
+    problems: list[ProblemItem] | None = None
+
+
+_DESCRIPTIONS = {
+    401: "No key, or an unknown or revoked key",
+    403: "The key's role or subject may not do this",
+    404: "No such resource",
+    409: "Conflict: the id exists, or a rule cannot be met",
+    412: "If-Match is not the stored version",
+    413: "The upload is larger than the limit",
+    422: "Invalid input; `problems` lists each problem",
+    428: "If-Match is missing",
+    429: "Too many requests for this key; see Retry-After",
+}
+
+
+def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` for error statuses, each a problem document."""
+    return {
+        status: {
+            "model": ProblemDocument,
+            "description": _DESCRIPTIONS.get(status, "Error"),
+            "content": {PROBLEM_MEDIA_TYPE: {}},
+        }
+        for status in statuses
+    }
+
+
+def use_problem_media_type(schema: dict[str, Any]) -> dict[str, Any]:
+    """In an OpenAPI document, give error responses the problem media type only.
+
+    FastAPI writes a response ``model`` under ``application/json``; the errors of this API are
+    ``application/problem+json``. Also FastAPI's own 422 (``HTTPValidationError``) is turned
+    into a problem document, as the handler answers.
+    """
+    ref = {"$ref": "#/components/schemas/ProblemDocument"}
+    for operations in schema.get("paths", {}).values():
+        for operation in operations.values():
+            if not isinstance(operation, dict):
+                continue
+            for status, response in operation.get("responses", {}).items():
+                content = response.get("content", {})
+                if not str(status).startswith(("4", "5")):
+                    continue
+                if PROBLEM_MEDIA_TYPE in content or status == "422":
+                    response["content"] = {PROBLEM_MEDIA_TYPE: {"schema": ref}}
+    return schema

@@ -28,6 +28,12 @@ class Settings(BaseSettings):
         Origins allowed to call the API from a browser (comma-separated); none by default.
     job_workers:
         Threads that run jobs (allocations, schedules, pairs).
+    background_refit:
+        After a change of the registry, answer suggestions from the previous fit while the
+        new one is built (``False``: wait for it; tests use that).
+    key_cache_seconds:
+        How long a key's role is remembered before the database is asked again; a key revoked
+        through another worker process is refused after at most this long.
     """
 
     model_config = SettingsConfigDict(env_prefix="MATCHMAKER_", extra="ignore")
@@ -39,6 +45,8 @@ class Settings(BaseSettings):
     rate_limit_per_minute: int = Field(default=1200, ge=1)
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     job_workers: int = Field(default=1, ge=1)
+    background_refit: bool = True
+    key_cache_seconds: float = Field(default=5.0, ge=0)
 
     @field_validator("cors_origins", mode="before")
     @classmethod

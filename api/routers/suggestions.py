@@ -1,0 +1,154 @@
+"""``/api/organisations/{id}/suggestions``: an organisation's best partners, with reasons.
+
+Admins may ask for any organisation, a member for its own only. The registry's fitted matrices
+are cached per registry revision (see ``api.suggestion_index``).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel
+
+from api.deps import Principal, forbidden, require
+from api.problems import error_responses
+from api.routers.organisations import checked_id
+from api.suggestion_index import SuggestionIndex
+from matchmaker import taxonomy
+from matchmaker.errors import InvalidInputError, Problem
+from matchmaker.models import parse_org_type
+from matchmaker.score import DEFAULT_PRESET, PRESETS
+from matchmaker.solvers import Filters, suggest
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/api/organisations", tags=["suggestions"])
+
+Asker = Annotated[Principal, Depends(require("admin", "member"))]
+FilterValues = Annotated[
+    list[Annotated[str, Query(max_length=40)]] | None,
+    Query(max_length=50, description="repeat the parameter or separate values by commas"),
+]
+
+
+class SuggestionOut(BaseModel):
+    id: str
+    name: str
+    country: str
+    region: str
+    type: str
+    score: float
+    components: dict[str, float]
+    reasons: list[str]
+
+
+class Suggestions(BaseModel):
+    organisation: str
+    preset: str
+    revision: int
+    suggestions: list[SuggestionOut]
+
+
+def _values(values: list[str] | None) -> list[str]:
+    return [v.strip() for text in values or () for v in text.split(",") if v.strip()]
+
+
+def _filters(
+    countries: list[str], types: list[str], sectors: list[str]
+) -> tuple[Filters, list[Problem]]:
+    """Filters in canonical codes, and a problem for each value that is not a code."""
+    problems: list[Problem] = []
+    nuts, nace = taxonomy.nuts(), taxonomy.nace()
+    good_countries = []
+    for c in countries:
+        code = nuts.normalise(c)
+        if nuts.is_valid(code) and nuts.level(code) == 0:
+            good_countries.append(code)
+        else:
+            problems.append(
+                Problem(None, "query.country", c, f"country '{c}' is not a NUTS country code")
+            )
+    good_types = []
+    for t in types:
+        try:
+            good_types.append(parse_org_type(t).value)
+        except ValueError as exc:
+            problems.append(Problem(None, "query.type", t, str(exc)))
+    good_sectors = []
+    for s in sectors:
+        try:
+            good_sectors.append(nace.normalise(s))
+        except InvalidInputError as exc:
+            problems.append(Problem(None, "query.sector", s, exc.message))
+    filters = Filters(countries=good_countries, types=good_types, sectors=good_sectors)
+    return filters, problems
+
+
+@router.get(
+    "/{org_id:path}/suggestions",
+    response_model=Suggestions,
+    summary="Partner suggestions for an organisation",
+    responses=error_responses(401, 403, 404, 422, 429),
+)
+def suggestions(
+    principal: Asker,
+    request: Request,
+    org_id: str,
+    k: Annotated[int, Query(ge=1, le=100, description="how many partners")] = 10,
+    preset: Annotated[
+        str,
+        Query(
+            max_length=40,
+            description="what the partnership is for",
+            json_schema_extra={"enum": list(PRESETS)},
+        ),
+    ] = DEFAULT_PRESET,
+    country: FilterValues = None,
+    type: FilterValues = None,
+    sector: FilterValues = None,
+    explain: Annotated[bool, Query(description="reasons in words")] = True,
+) -> Response:
+    """The ``k`` best partners, best first: score, each component, and reasons.
+
+    Filters keep only partners of these countries, types or NACE sectors (a sector matches the
+    codes below it). The answer's ``revision`` is the registry revision it was computed on.
+    """
+    checked_id(org_id)
+    if principal.role == "member" and principal.subject != org_id:
+        raise forbidden(
+            f"a member key gets suggestions for its own organisation only "
+            f"('{principal.subject}'), not for '{org_id}'"
+        )
+    filters, problems = _filters(_values(country), _values(type), _values(sector))
+    if preset not in PRESETS:
+        choices = ", ".join(PRESETS)
+        problems.append(
+            Problem(None, "query.preset", preset, f"preset '{preset}' must be one of: {choices}")
+        )
+    if problems:
+        n = len(problems)
+        raise InvalidInputError(f"{n} filter value{'s are' if n != 1 else ' is'} unknown", problems)
+    index: SuggestionIndex = request.app.state.suggestions
+    fit = index.fit_for(org_id)
+    profiles = fit.profiles
+    found = suggest(profiles, org_id, k=k, scorer=preset, filters=filters, explain=explain)
+    items: list[dict[str, Any]] = []
+    for s in found:
+        org = profiles.organisations[profiles.index[s.id]]
+        items.append(
+            {
+                "id": s.id,
+                "name": org.name,
+                "country": org.country,
+                "region": org.region,
+                "type": org.type.value,
+                "score": round(s.score, 4),
+                "components": {c: round(v, 4) for c, v in s.components.items()},
+                "reasons": s.reasons,
+            }
+        )
+    return JSONResponse(
+        {"organisation": org_id, "preset": preset, "revision": fit.revision, "suggestions": items}
+    )
