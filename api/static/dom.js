@@ -112,12 +112,65 @@ export function showError(slot, error, ...extra) {
     : "Something went wrong on this page. Reload it and try again.";
   if (error && error.name !== "ApiError") console.error(error);
   const parts = [h("p", { class: "message error" }, message, extra.length ? " " : null, extra)];
-  if (error?.problems?.length) {
-    const count = error.problems.length;
-    parts.push(problemsTable(error.problems, count === 1 ? "1 problem to fix" : `${count} problems to fix`));
+  const problems = error?.problems ?? [];
+  if (problems.some((p) => p.row !== undefined && p.row !== null)) {
+    // Rows of a file or a table: where each one is, and what to fix.
+    const count = problems.length;
+    parts.push(problemsTable(problems, count === 1 ? "1 problem to fix" : `${count} problems to fix`));
+  } else if (problems.length) {
+    parts.push(h("ul", { class: "problem-list" }, problems.map((p) => h("li", {}, problemSentence(p)))));
   }
   clear(slot).append(...parts);
   announce(message);
+}
+
+function problemSentence(p) {
+  const text = String(p.message ?? p.msg ?? "").trim();
+  if (!text) return `${fieldPath(p.field ?? p.column)}: ${displayValue(p.value)}`;
+  return text.charAt(0).toUpperCase() + text.slice(1) + (/[.!?]$/.test(text) ? "" : ".");
+}
+
+/** "body.rooms.1.capacity" or "rooms[1].capacity" -> "rooms[1].capacity"; "query.sector" -> "sector". */
+export function fieldPath(path) {
+  return String(path ?? "")
+    .replace(/^(body|query|path)\./, "")
+    .replace(/\.(\d+)(?=\.|$)/g, "[$1]");
+}
+
+/**
+ * Mark the controls of `form` that problems name (by `data-path`, else by `name`), with the
+ * problem's words under the control; returns how many were marked.
+ */
+export function markFields(form, problems) {
+  clearFields(form);
+  let marked = 0;
+  for (const p of problems ?? []) {
+    const path = fieldPath(p.field ?? p.column);
+    if (!path) continue;
+    const last = path.split(/[.[\]]+/).filter(Boolean).pop();
+    const control = form.querySelector(`[data-path="${CSS.escape(path)}"]`)
+      ?? (last ? form.querySelector(`[name="${CSS.escape(last)}"]`) : null);
+    if (!control) continue;
+    const note = h("p", { class: "field-error", id: newId("field-error") }, problemSentence(p));
+    control.setAttribute("aria-invalid", "true");
+    const described = control.getAttribute("aria-describedby");
+    control.dataset.describedBefore = described ?? "";
+    control.setAttribute("aria-describedby", [described, note.id].filter(Boolean).join(" "));
+    control.insertAdjacentElement("afterend", note);
+    marked += 1;
+  }
+  return marked;
+}
+
+export function clearFields(form) {
+  for (const note of form.querySelectorAll(".field-error")) note.remove();
+  for (const control of form.querySelectorAll("[aria-invalid=true]")) {
+    control.removeAttribute("aria-invalid");
+    const before = control.dataset.describedBefore;
+    if (before) control.setAttribute("aria-describedby", before);
+    else control.removeAttribute("aria-describedby");
+    delete control.dataset.describedBefore;
+  }
 }
 
 /** A table inside a scroll box that the keyboard can reach on narrow screens. */

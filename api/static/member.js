@@ -3,8 +3,8 @@
 
 import { encode, getJson } from "./api.js";
 import {
-  ORG_TYPES, announce, busy, clear, countryLabel, field, h, messageSlot, newId, percent,
-  showError, typeLabel,
+  ORG_TYPES, announce, busy, clear, clearFields, countryLabel, field, h, markFields, messageSlot,
+  newId, percent, showError, typeLabel,
 } from "./dom.js";
 
 const PRESETS = [
@@ -74,11 +74,13 @@ export async function renderMember(view, me) {
     if (code) params.set("sector", code);
     try {
       const { data } = await getJson(`/api/organisations/${encode(orgId)}/suggestions?${params}`);
+      clearFields(form);
       render(data?.suggestions ?? []);
     } catch (error) {
       clear(list);
       count.textContent = "";
       showError(formSlot, error);
+      markFields(form, error.problems);
     }
   }
 
