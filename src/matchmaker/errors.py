@@ -10,12 +10,15 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 __all__ = [
+    "AlreadyExistsError",
     "InfeasibleError",
     "InvalidInputError",
     "MatchmakerError",
     "NotFittedError",
+    "NotFoundError",
     "Problem",
     "UnknownCodeError",
+    "VersionConflictError",
 ]
 
 
@@ -88,6 +91,40 @@ class UnknownCodeError(InvalidInputError, KeyError):
 
     def __str__(self) -> str:  # KeyError would quote the message
         return self.message
+
+
+class AlreadyExistsError(InvalidInputError):
+    """Ids that are already in the database; ``problems`` names each of them."""
+
+
+class NotFoundError(MatchmakerError, LookupError):
+    """A record that is not in the database: ``what`` (``"event"``, ...) and its ``id``."""
+
+    def __init__(self, what: str, id: str | int) -> None:
+        shown = f"'{id}'" if isinstance(id, str) else str(id)
+        super().__init__(f"{what} {shown} is not in the database")
+        self.message = str(self.args[0])
+        self.what = what
+        self.id = id
+
+
+class VersionConflictError(MatchmakerError):
+    """A versioned update sent a version that is no longer the stored one.
+
+    ``current`` is the stored version, ``sent`` the one the update expected.
+    """
+
+    def __init__(self, what: str, id: str | int, *, current: int, sent: int) -> None:
+        shown = f"'{id}'" if isinstance(id, str) else str(id)
+        super().__init__(
+            f"{what} {shown} was changed by someone else (version {current} is stored, you "
+            f"sent {sent}); reload it and try again"
+        )
+        self.message = str(self.args[0])
+        self.what = what
+        self.id = id
+        self.current = current
+        self.sent = sent
 
 
 class InfeasibleError(MatchmakerError):

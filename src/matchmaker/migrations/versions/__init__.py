@@ -1,0 +1,1 @@
+"""Revisions, oldest first: ``r0001_initial``, ``r0002_events_results_jobs_keys``."""

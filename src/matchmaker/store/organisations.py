@@ -1,0 +1,383 @@
+"""The organisation registry: imports, versioned single changes, filtered pages, its revision."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, delete, func, insert, select, update
+from sqlalchemy.orm import Session
+
+from matchmaker import taxonomy
+from matchmaker.errors import AlreadyExistsError, InvalidInputError, Problem
+from matchmaker.models import Organisation, parse_org_type
+from matchmaker.store.base import StoreBase, versioned
+from matchmaker.store.records import ImportSummary, OrgRecord
+from matchmaker.store.schema import (
+    ApiKeyRow,
+    CounterRow,
+    OrganisationRow,
+    fold_text,
+    now,
+    search_text,
+    sectors_text,
+)
+
+__all__ = ["OrganisationStore"]
+
+_CHUNK = 5_000
+REGISTRY = "registry"
+
+
+def aware(value: dt.datetime) -> dt.datetime:
+    """A stored time as an aware UTC time (SQLite gives them back without a zone)."""
+    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
+
+
+def org_values(org: Organisation, at: dt.datetime) -> dict[str, Any]:
+    """The columns of an organisation's row (without version and created_at)."""
+    return {
+        "id": org.id,
+        "name": org.name,
+        "type": org.type.value,
+        "region": org.region,
+        "country": org.country,
+        "profile": org.model_dump(mode="json", exclude_none=True, exclude={"country"}),
+        "sectors": sectors_text(org.sectors),
+        "search": search_text(org.id, org.name),
+        "updated_at": at,
+    }
+
+
+def org_record(row: OrganisationRow) -> OrgRecord:
+    return OrgRecord(
+        value=Organisation.model_validate(row.profile),
+        version=row.version,
+        created_at=aware(row.created_at),
+        updated_at=aware(row.updated_at),
+    )
+
+
+def bump_registry(session: Session) -> None:
+    """Raise the registry revision, in the caller's transaction."""
+    done = session.execute(
+        update(CounterRow).where(CounterRow.name == REGISTRY).values(value=CounterRow.value + 1)
+    )
+    if done.rowcount == 0:  # type: ignore[attr-defined]
+        session.add(CounterRow(name=REGISTRY, value=1))
+
+
+def import_organisations(
+    session: Session,
+    organisations: Sequence[Organisation],
+    *,
+    replace: bool,
+    at: dt.datetime,
+    keep_existing: bool = False,
+) -> ImportSummary:
+    """Insert (and with ``replace`` overwrite) organisations in the caller's transaction.
+
+    Ids already stored are refused unless ``replace`` or ``keep_existing`` (which keeps their
+    stored profiles). The registry revision is raised when anything changed.
+    """
+    ids = [o.id for o in organisations]
+    existing: set[str] = set()
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start : start + _CHUNK]
+        existing.update(
+            session.scalars(select(OrganisationRow.id).where(OrganisationRow.id.in_(chunk)))
+        )
+    if existing and not replace and not keep_existing:
+        raise AlreadyExistsError(
+            f"{len(existing)} organisation id{'s are' if len(existing) > 1 else ' is'} "
+            "already in the database; nothing was imported (use replace to overwrite)",
+            [
+                Problem(None, "id", i, f"id '{i}' is already in the database")
+                for i in sorted(existing)
+            ],
+        )
+    new_rows = [
+        {**org_values(o, at), "version": 1, "created_at": at}
+        for o in organisations
+        if o.id not in existing
+    ]
+    for start in range(0, len(new_rows), _CHUNK):
+        session.execute(insert(OrganisationRow), new_rows[start : start + _CHUNK])
+    replaced = 0
+    if replace:
+        for org in organisations:
+            if org.id in existing:
+                session.execute(
+                    update(OrganisationRow)
+                    .where(OrganisationRow.id == org.id)
+                    .values(**org_values(org, at), version=OrganisationRow.version + 1)
+                )
+                replaced += 1
+    if new_rows or replaced:
+        bump_registry(session)
+    return ImportSummary(created=len(new_rows), replaced=replaced)
+
+
+class OrganisationStore(StoreBase):
+    """The registry's part of :class:`~matchmaker.store.Store`."""
+
+    def import_organisations(
+        self, organisations: Sequence[Organisation], *, replace: bool = False
+    ) -> ImportSummary:
+        """Store organisations in one transaction: all of them or none.
+
+        Parameters
+        ----------
+        organisations:
+            Validated profiles; their ids must be distinct.
+        replace:
+            Overwrite profiles whose ids are stored (raising their versions); without it such
+            ids are refused, every one listed.
+
+        Raises
+        ------
+        InvalidInputError
+            Duplicate ids in ``organisations``.
+        AlreadyExistsError
+            Ids already stored, without ``replace``.
+        """
+        ids = [o.id for o in organisations]
+        dups = [i for i, n in Counter(ids).items() if n > 1]
+        if dups:
+            raise InvalidInputError(
+                "duplicate ids in the import; nothing was imported",
+                [Problem(None, "id", d, f"id '{d}' appears more than once") for d in dups],
+            )
+        at = now()
+        return self._write(lambda s: import_organisations(s, organisations, replace=replace, at=at))
+
+    def create_organisation(self, org: Organisation) -> OrgRecord:
+        """Store a new organisation at version 1.
+
+        Raises
+        ------
+        AlreadyExistsError
+            When its id is stored.
+        """
+
+        def run(session: Session) -> OrgRecord:
+            import_organisations(session, [org], replace=False, at=now())
+            row = session.get(OrganisationRow, org.id)
+            assert row is not None
+            return org_record(row)
+
+        return self._write(run)
+
+    def update_organisation(self, org: Organisation, *, expected_version: int) -> OrgRecord:
+        """Replace a stored profile, if it is still at ``expected_version``; version + 1.
+
+        Raises
+        ------
+        NotFoundError
+            No organisation with this id.
+        VersionConflictError
+            Someone changed it since ``expected_version``.
+        """
+
+        def run(session: Session) -> OrgRecord:
+            versioned(
+                session,
+                update(OrganisationRow)
+                .where(OrganisationRow.id == org.id, OrganisationRow.version == expected_version)
+                .values(**org_values(org, now()), version=OrganisationRow.version + 1),
+                what="organisation",
+                key=org.id,
+                expected=expected_version,
+                version_of=_version_of(org.id),
+            )
+            bump_registry(session)
+            row = session.get(OrganisationRow, org.id, populate_existing=True)
+            assert row is not None
+            return org_record(row)
+
+        return self._write(run)
+
+    def delete_organisation(self, org_id: str, *, expected_version: int) -> None:
+        """Delete an organisation at ``expected_version``; member keys for it are revoked.
+
+        Events that include it keep their own copy of its profile.
+
+        Raises
+        ------
+        NotFoundError, VersionConflictError
+        """
+
+        def run(session: Session) -> None:
+            versioned(
+                session,
+                delete(OrganisationRow).where(
+                    OrganisationRow.id == org_id, OrganisationRow.version == expected_version
+                ),
+                what="organisation",
+                key=org_id,
+                expected=expected_version,
+                version_of=_version_of(org_id),
+            )
+            session.execute(
+                update(ApiKeyRow)
+                .where(
+                    ApiKeyRow.role == "member",
+                    ApiKeyRow.subject == org_id,
+                    ApiKeyRow.revoked_at.is_(None),
+                )
+                .values(revoked_at=now())
+            )
+            bump_registry(session)
+
+        self._write(run)
+
+    def get_organisation(self, org_id: str) -> Organisation | None:
+        """The stored profile, or ``None``."""
+        record = self.get_organisation_record(org_id)
+        return None if record is None else record.value
+
+    def get_organisation_record(self, org_id: str) -> OrgRecord | None:
+        """The stored profile with its version and times, or ``None``."""
+
+        def run(session: Session) -> OrgRecord | None:
+            row = session.get(OrganisationRow, org_id)
+            return None if row is None else org_record(row)
+
+        return self._read(run)
+
+    def list_organisations(
+        self,
+        *,
+        country: str | None = None,
+        type: str | None = None,
+        sector: str | None = None,
+        q: str | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> tuple[list[OrgRecord], int]:
+        """A page of organisations, ordered by id, and how many match in all.
+
+        Parameters
+        ----------
+        country:
+            NUTS country code (``EL`` for Greece; ``GR`` is read as ``EL``).
+        type:
+            Organisation type, its code or a common spelling (``"SME"``).
+        sector:
+            A NACE code, matching it and every code below it: ``C26`` matches ``C26.51``
+            (``2651`` is read as ``C26.51``).
+        q:
+            Text found in the name or the id, regardless of case and accents.
+        limit, offset:
+            The page.
+
+        Raises
+        ------
+        InvalidInputError
+            An unknown type or NACE code, or a negative limit or offset.
+        """
+        conditions = _filters(country=country, type=type, sector=sector, q=q)
+        if limit < 0 or offset < 0:
+            raise InvalidInputError(
+                f"limit {limit} and offset {offset} must not be negative",
+                [Problem(None, "limit" if limit < 0 else "offset", None, "must be 0 or more")],
+            )
+
+        def run(session: Session) -> tuple[list[OrgRecord], int]:
+            total = session.scalar(
+                select(func.count()).select_from(OrganisationRow).where(*conditions)
+            )
+            rows = session.scalars(
+                select(OrganisationRow)
+                .where(*conditions)
+                .order_by(OrganisationRow.id)
+                .limit(limit)
+                .offset(offset)
+            )
+            return [org_record(r) for r in rows], int(total or 0)
+
+        return self._read(run)
+
+    def organisations(self, *, limit: int | None = None, offset: int = 0) -> list[Organisation]:
+        """Profiles ordered by id (validated again on the way out)."""
+
+        def run(session: Session) -> list[Organisation]:
+            stmt = select(OrganisationRow.profile).order_by(OrganisationRow.id).offset(offset)
+            if limit is not None:
+                stmt = stmt.limit(limit)
+            return [Organisation.model_validate(p) for p in session.scalars(stmt)]
+
+        return self._read(run)
+
+    def count_organisations(self) -> int:
+        """How many organisations are stored."""
+        return self._read(
+            lambda s: int(s.scalar(select(func.count()).select_from(OrganisationRow)) or 0)
+        )
+
+    def counts_by(self, column: str) -> list[tuple[str, int]]:
+        """Organisations per value of ``column`` (``type``, ``country`` or ``region``)."""
+        columns = {
+            "type": OrganisationRow.type,
+            "country": OrganisationRow.country,
+            "region": OrganisationRow.region,
+        }
+        if column not in columns:
+            raise ValueError(f"column '{column}' must be one of: {', '.join(columns)}")
+        col = columns[column]
+
+        def run(session: Session) -> list[tuple[str, int]]:
+            rows = session.execute(
+                select(col, func.count()).group_by(col).order_by(func.count().desc(), col)
+            )
+            return [(str(value), int(n)) for value, n in rows]
+
+        return self._read(run)
+
+    def registry_revision(self) -> int:
+        """A number raised by every change of the organisations (imports, single changes,
+        events that add organisations): equal numbers mean an unchanged registry."""
+        return self._read(_revision)
+
+    def registry_snapshot(self) -> tuple[int, list[Organisation]]:
+        """The registry revision and every profile (ordered by id), read in one snapshot, so
+        that what is cached under the revision is the registry at that revision."""
+
+        def run(session: Session) -> tuple[int, list[Organisation]]:
+            revision = _revision(session)
+            stmt = select(OrganisationRow.profile).order_by(OrganisationRow.id)
+            return revision, [Organisation.model_validate(p) for p in session.scalars(stmt)]
+
+        return self._read(run)
+
+
+def _version_of(org_id: str) -> Select[int]:
+    return select(OrganisationRow.version).where(OrganisationRow.id == org_id)
+
+
+def _revision(session: Session) -> int:
+    value = session.scalar(select(CounterRow.value).where(CounterRow.name == REGISTRY))
+    return int(value or 0)
+
+
+def _filters(
+    *, country: str | None, type: str | None, sector: str | None, q: str | None
+) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
+    if country:
+        conditions.append(OrganisationRow.country == taxonomy.nuts().normalise(country.strip()))
+    if type:
+        try:
+            kind = parse_org_type(type)
+        except ValueError as exc:
+            raise InvalidInputError(str(exc), [Problem(None, "type", type, str(exc))]) from None
+        conditions.append(OrganisationRow.type == kind.value)
+    if sector:
+        code = taxonomy.nace().normalise(sector.strip())
+        conditions.append(OrganisationRow.sectors.contains(f";{code}", autoescape=True))
+    if q and q.strip():
+        folded = fold_text(q.strip())
+        conditions.append(OrganisationRow.search.contains(folded, autoescape=True))
+    return conditions

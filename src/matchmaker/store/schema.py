@@ -1,0 +1,194 @@
+"""The tables of the store, as SQLAlchemy declarative models.
+
+The migrations in ``matchmaker/migrations/versions`` build exactly this schema; a test compares
+the two (``alembic check``). Change both together: edit a model here, then write a revision.
+
+Documents (profiles, events, results) are kept whole as JSON next to the columns that queries
+filter on. Every versioned row has ``version``, raised by one on every change; an update says
+which version it read, and is refused when another one came in between.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import unicodedata
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+__all__ = [
+    "ApiKeyRow",
+    "Base",
+    "CounterRow",
+    "EventRow",
+    "JobRow",
+    "OrganisationRow",
+    "ParticipantRow",
+    "ResultRow",
+    "RoomRow",
+    "fold_text",
+    "search_text",
+    "sectors_text",
+]
+
+# Constraint names that are the same on every database, so that migrations can name them
+# (SQLite cannot drop an unnamed constraint). Primary keys keep each database's own names, as
+# the first schema (made by create_all) has them.
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+}
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+def fold_text(text: str) -> str:
+    """Text case-folded and without accents: ``Université`` -> ``universite``.
+
+    Folded in Python because SQLite's ``lower()`` folds ASCII letters only.
+    """
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def search_text(org_id: str, name: str) -> str:
+    """What a name search looks in: the id and the name, folded by :func:`fold_text`."""
+    return fold_text(f"{org_id}\n{name}")
+
+
+def sectors_text(codes: Iterable[str]) -> str:
+    """NACE codes as ``;C20.16;C22;``, so that ``LIKE '%;C20%'`` finds a code by its prefix."""
+    return "".join(f";{c}" for c in codes) + ";"
+
+
+class OrganisationRow(Base):
+    __tablename__ = "organisations"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(300), index=True)
+    type: Mapped[str] = mapped_column(String(32), index=True)
+    region: Mapped[str] = mapped_column(String(8), index=True)
+    country: Mapped[str] = mapped_column(String(2), index=True)
+    profile: Mapped[dict[str, Any]] = mapped_column(JSON)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=now)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=now)
+    # Revision 0002: the filters of list_organisations.
+    sectors: Mapped[str] = mapped_column(Text, default=";", server_default=";")
+    search: Mapped[str] = mapped_column(Text, default="", server_default="")
+
+
+class EventRow(Base):
+    """An event without its participants and rooms, which are rows of their own."""
+
+    __tablename__ = "events"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(300))
+    document: Mapped[dict[str, Any]] = mapped_column(JSON)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=now)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=now)
+    owner: Mapped[str | None] = mapped_column(String(200), index=True)
+
+
+class ParticipantRow(Base):
+    __tablename__ = "participants"
+
+    event_id: Mapped[str] = mapped_column(
+        String(64), ForeignKey("events.id", ondelete="CASCADE"), primary_key=True
+    )
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)
+    organisation: Mapped[str] = mapped_column(String(64), index=True)
+    document: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class RoomRow(Base):
+    __tablename__ = "rooms"
+
+    event_id: Mapped[str] = mapped_column(
+        String(64), ForeignKey("events.id", ondelete="CASCADE"), primary_key=True
+    )
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)
+    document: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class ResultRow(Base):
+    """A solver's result for an event: an allocation, a schedule or pairs."""
+
+    __tablename__ = "results"
+    __table_args__ = (Index("ix_results_event_id_kind", "event_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    event_id: Mapped[str] = mapped_column(String(64), ForeignKey("events.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))
+    document: Mapped[dict[str, Any]] = mapped_column(JSON)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    event_version: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=now)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=now)
+
+
+class JobRow(Base):
+    """A background run. Not tied to the event by a key: a job's record outlives its event."""
+
+    __tablename__ = "jobs"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    event_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    owner: Mapped[str | None] = mapped_column(String(200))
+    params: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    progress: Mapped[float] = mapped_column(Float, default=0.0)
+    message: Mapped[str] = mapped_column(Text, default="")
+    result_id: Mapped[int | None] = mapped_column(Integer)
+    problem: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    instance: Mapped[str | None] = mapped_column(String(100))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=now)
+    started_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ApiKeyRow(Base):
+    """An API key: its id and the SHA-256 digest of the whole key, never the key."""
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[str] = mapped_column(String(16), primary_key=True)
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(16))
+    subject: Mapped[str | None] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=now)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class CounterRow(Base):
+    """Named counters; ``registry`` is raised by every change of the organisations."""
+
+    __tablename__ = "counters"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    value: Mapped[int] = mapped_column(Integer)
