@@ -4,7 +4,7 @@
 //   #/event/<id>/<tab>      one event: participants, rooms, breakouts, meetings
 
 import { getJson, storedKey, storeKey } from "./api.js";
-import { clear, h, showError, showMessage } from "./dom.js";
+import { clear, fill, h, showError, showMessage } from "./dom.js";
 import { renderEvent, renderEvents } from "./organiser.js";
 import { renderMember } from "./member.js";
 
@@ -73,13 +73,13 @@ async function route() {
       if (r.name === "event") await renderEvent(view, me, r.id, r.tab);
       else await renderEvents(view, me);
     } else {
-      clear(view).append(
+      fill(view, 
         h("p", { class: "message error" }, `This page has nothing for the role "${me.role}".`),
       );
     }
   } catch (error) {
     const slot = h("div", { class: "message-slot", role: "alert" });
-    clear(view).append(slot);
+    fill(view, slot);
     showError(slot, error);
   }
 }

@@ -3,9 +3,12 @@
 
 import { download, encode, followJob, getJson, jobPath, sendJson } from "./api.js";
 import {
-  announce, busy, clear, countryLabel, field, h, messageSlot, newId, number, progressBar,
-  showError, showMessage, typeLabel,
+  announce, busy, clear, countryLabel, field, fill, h, messageSlot, newId, number, percent,
+  progressBar, showError, showMessage, typeLabel,
 } from "./dom.js";
+
+// Shannon entropy in bits: 0 for a room of one kind, 1 for two kinds half and half, and so on.
+const bits = (value) => (value === null || value === undefined ? "–" : `${number(value)} bits`);
 import { eventDocument } from "./event-doc.js";
 
 export function breakoutsPanel(state) {
@@ -96,9 +99,11 @@ export function breakoutsPanel(state) {
       ["Gap to the best possible", a.gap === undefined || a.gap === null ? "–" : `at most ${number(a.gap * 100, 1)} %`],
       ["Made", a.created ? new Date(a.created).toLocaleString() : "–"],
     ];
-    clear(summary).append(
+    fill(summary, 
       h("dl", { class: "facts" }, facts.map(([k, v]) => [h("dt", {}, k), h("dd", {}, v)])),
       a.message ? h("p", {}, a.message) : null,
+      h("details", { class: "more" }, h("summary", {}, "What the room figures mean"),
+        h("p", {}, "Countries and types: how many different ones sit in the room. Diversity: how evenly the room mixes them, in bits (0 when everyone is alike, 1 for two kinds half and half, higher for a wider, more even mix). Fit to the themes: the share of people whose profile names one of the room's themes.")),
       state.event && a.event_version !== undefined && state.event.version !== undefined && a.event_version !== state.event.version
         ? h("p", { class: "message note" }, "The event has changed since these rooms were made (rooms, rules, pins or participants). Run the allocation again to use the changes; pins are kept.")
         : null,
@@ -124,7 +129,7 @@ export function breakoutsPanel(state) {
         });
       },
     }, label);
-    clear(downloads).append(
+    fill(downloads, 
       h("span", { class: "label" }, "Download every room:"),
       dlButton("Room lists (CSV)", `${state.path}/breakouts/rooms.csv`, `${state.id}-rooms.csv`),
       dlButton("Room lists (XLSX)", `${state.path}/breakouts/rooms.xlsx`, `${state.id}-rooms.xlsx`),
@@ -176,9 +181,9 @@ export function breakoutsPanel(state) {
     h("dl", { class: "quality", "aria-label": "Quality of the room" },
       h("dt", {}, "Countries"), h("dd", { "data-figure": "countries" }, String(q.countries ?? "–")),
       h("dt", {}, "Types"), h("dd", { "data-figure": "types" }, String(q.types ?? "–")),
-      h("dt", {}, "Diversity (countries)"), h("dd", {}, number(q.country_entropy)),
-      h("dt", {}, "Diversity (types)"), h("dd", {}, number(q.type_entropy)),
-      q.fit !== undefined ? [h("dt", {}, "Theme fit"), h("dd", {}, number(q.fit))] : null),
+      h("dt", {}, "Country diversity"), h("dd", { "data-figure": "country_entropy" }, bits(q.country_entropy)),
+      h("dt", {}, "Type diversity"), h("dd", { "data-figure": "type_entropy" }, bits(q.type_entropy)),
+      h("dt", {}, "Fit to the themes"), h("dd", { "data-figure": "fit" }, q.fit === null || q.fit === undefined ? "–" : percent(q.fit))),
     h("ul", { class: "people", "aria-label": `People in ${room.name || room.id}` },
       (room.people ?? []).map((p) => personItem(round, room, p))),
     h("p", { class: "card-actions" }, printButton),
@@ -291,7 +296,7 @@ export function breakoutsPanel(state) {
     clear(dialogError);
     dialogPin.checked = false;
     const name = newId("room-choice");
-    clear(dialogRooms).append((round.rooms ?? []).map((r) => {
+    fill(dialogRooms, (round.rooms ?? []).map((r) => {
       const seats = r.seats ?? (r.people ?? []).reduce((s, x) => s + (Number(x.seats) || 1), 0);
       const here = r.id === room.id;
       const fits = seats + (Number(p.seats) || 1) <= r.capacity;

@@ -44,6 +44,19 @@ export function clear(el) {
   return el;
 }
 
+/** Append children (nodes, strings, arrays; null and false skipped) to `el`. */
+export function add(el, ...children) {
+  append(el, children);
+  return el;
+}
+
+/** Replace the children of `el` (null and false skipped). */
+export function fill(el, ...children) {
+  el.replaceChildren();
+  append(el, children);
+  return el;
+}
+
 let uid = 0;
 /** A fresh id for pairing labels and controls. */
 export function newId(prefix = "f") {

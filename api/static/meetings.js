@@ -3,7 +3,7 @@
 
 import { download, encode, followJob, getJson, jobPath, sendJson } from "./api.js";
 import {
-  announce, busy, clear, countryLabel, field, h, messageSlot, newId, number, progressBar,
+  add, announce, busy, clear, countryLabel, field, fill, h, messageSlot, number, progressBar,
   showError, showMessage, table, typeLabel,
 } from "./dom.js";
 import { eventDocument } from "./event-doc.js";
@@ -38,7 +38,7 @@ export function meetingsPanel(state) {
   let schedule = null;
 
   // --- slots and tables ----------------------------------------------------------------------
-  function buildSetup() {
+  function buildSetup(note) {
     const ev = state.event ?? {};
     dirty = false;
     const tbody = h("tbody");
@@ -61,6 +61,12 @@ export function meetingsPanel(state) {
       if (focus) start.focus();
     };
     for (const slot of ev.slots ?? []) addSlotRow(slot, false);
+    const empty = h("p", { class: "hint" }, "No time slots yet: add a series below, then save.");
+    const updateEmpty = () => {
+      empty.hidden = tbody.children.length > 0;
+    };
+    new MutationObserver(updateEmpty).observe(tbody, { childList: true });
+    updateEmpty();
 
     const first = h("input", { type: "datetime-local", name: "first-start" });
     const length = h("input", { type: "number", name: "length", min: "5", max: "240", step: "5", value: "20", inputmode: "numeric" });
@@ -105,6 +111,7 @@ export function meetingsPanel(state) {
           h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Start"), h("th", { scope: "col" }, "End"),
             h("th", { scope: "col" }, h("span", { class: "visually-hidden" }, "Remove")))),
           tbody)),
+      empty,
       h("fieldset", {},
         h("legend", {}, "Add a series of slots"),
         h("div", { class: "grid-4" },
@@ -159,9 +166,7 @@ export function meetingsPanel(state) {
           const answer = await sendJson("PUT", state.path, { json: doc, ifMatch: state.etag });
           if (answer.data?.id) state.set(answer.data, answer.etag);
           else await state.reload();
-          buildSetup();
-          showMessage(setup.querySelector("form > .message-slot:last-of-type") ?? slot, "Saved.", "success");
-          announce("Slots and tables saved.");
+          buildSetup({ text: "Saved. Plan the meetings below.", kind: "success" });
         } catch (error) {
           if (error.isConflict) {
             showError(slot, error, h("button", {
@@ -169,7 +174,7 @@ export function meetingsPanel(state) {
               onclick: async () => {
                 try {
                   await state.reload();
-                  buildSetup();
+                  buildSetup({ text: "Reloaded with the latest version; make your change again.", kind: "note" });
                 } catch (e) {
                   showError(slot, e);
                 }
@@ -181,9 +186,13 @@ export function meetingsPanel(state) {
         }
       });
     });
-    clear(setup).append(h("h2", { id: "slots-title" }, "Time slots and tables"),
+    fill(setup, h("h2", { id: "slots-title" }, "Time slots and tables"),
       h("p", { class: "hint" }, "Each slot is one round of 1:1 meetings; each table holds one meeting per slot."),
       form);
+    if (note) {
+      showMessage(slot, note.text, note.kind);
+      announce(note.text);
+    }
   }
 
   // --- running -------------------------------------------------------------------------------
@@ -234,7 +243,7 @@ export function meetingsPanel(state) {
 
   // --- the schedule --------------------------------------------------------------------------
   async function loadSchedule() {
-    clear(results).append(h("h2", { id: "schedule-title" }, "Agendas"));
+    fill(results, h("h2", { id: "schedule-title" }, "Agendas"));
     try {
       const { data } = await getJson(`${state.path}/schedule`);
       schedule = data;
@@ -250,28 +259,22 @@ export function meetingsPanel(state) {
     }
   }
 
-  function agendasOf(doc) {
-    const raw = doc.agendas ?? {};
-    const list = Array.isArray(raw)
-      ? raw.map((a) => [a.participant ?? a.id, a])
-      : Object.entries(raw).map(([id, a]) => [id, a]);
-    return new Map(list.map(([id, a]) => [String(id), Array.isArray(a) ? { meetings: a } : a]));
-  }
-
   function renderSchedule() {
     const doc = schedule;
-    const agendas = agendasOf(doc);
+    const agendas = new Map((doc.agendas ?? []).map((a) => [String(a.participant), a]));
     const meetings = doc.meetings ?? [];
-    const figures = doc.figures ?? {};
+    const f = doc.figures ?? {};
+    const perPerson = f.meetings_per_participant ?? {};
+    const met = f.requests_met ?? {};
     const facts = [
-      ["Meetings", String(figures.meetings ?? meetings.length)],
+      ["Meetings", String(f.meetings ?? meetings.length)],
+      ["Participants", String(f.participants ?? agendas.size)],
+      ["Meetings per person", perPerson.max === undefined ? "–" : `${perPerson.min ?? "–"} to ${perPerson.max ?? "–"} (median ${number(perPerson.median, 1)})`],
+      ["Without a meeting", String(f.without_meeting ?? "–")],
+      ["Requests met", `${met.mutual ?? 0} mutual, ${met.one_sided ?? 0} one-sided; ${met.suggested ?? 0} suggested by the scores`],
       ["Result", doc.status === "optimal" ? "best possible" : (doc.status ?? "–")],
       ["Gap to the best possible", doc.gap === undefined || doc.gap === null ? "–" : `at most ${number(doc.gap * 100, 1)} %`],
     ];
-    for (const [k, v] of Object.entries(figures)) {
-      if (k === "meetings" || typeof v === "object") continue;
-      facts.push([k.replace(/_/g, " "), typeof v === "number" ? number(v) : String(v)]);
-    }
     const dlSlot = messageSlot();
     const dl = (label, path, name) => h("button", {
       type: "button", class: "secondary",
@@ -288,27 +291,39 @@ export function meetingsPanel(state) {
     }, label);
     const base = `${state.path}/schedule`;
 
-    const participants = state.event?.participants ?? [];
-    const ids = agendas.size ? [...agendas.keys()] : participants.map((p) => p.id);
+    const count = (a) => a.meetings.filter((m) => (m.status ?? "meeting") === "meeting").length;
+    const label = (a) => {
+      const who = a.person ? `${a.person} (${a.participant})` : a.participant;
+      return a.organisation_name ? `${who}, ${a.organisation_name}` : who;
+    };
     const select = h("select", { name: "participant" },
-      ids.map((id) => h("option", { value: id }, participantLabel(id))));
-    const agendaBox = h("div", { class: "agenda" });
+      [...agendas.values()].map((a) => h("option", { value: a.participant },
+        `${label(a)}: ${count(a)} ${count(a) === 1 ? "meeting" : "meetings"}`)));
+    const agendaBox = h("div", { class: "agenda", "aria-live": "polite" });
     const showAgenda = () => {
-      const id = select.value;
-      const agenda = agendas.get(id);
-      const rows = (agenda?.meetings ?? agenda?.rows ?? agenda?.items ?? []).filter((r) => (r.status ?? "meeting") === "meeting");
+      const me = agendas.get(select.value);
+      if (!me) return;
       const icsSlot = messageSlot();
-      clear(agendaBox).append(
+      const rows = me.meetings.filter((m) => (m.status ?? "meeting") === "meeting").map((m) => {
+        const partnerId = String(m.partner_id ?? m.partner ?? "");
+        const partner = agendas.get(partnerId) ?? {};
+        const person = m.partner_person ?? partner.person ?? (m.partner !== partnerId ? m.partner : null);
+        const why = meetings[m.meeting]?.why?.[me.participant] ?? "";
+        return [
+          `${wallLabel(m.start)}–${splitTime(m.end).local.slice(11)}`,
+          String(m.table).startsWith("Table") ? String(m.table) : `Table ${m.table}`,
+          person ? `${person} (${partnerId})` : partnerId,
+          m.organisation ?? m.partner_organisation_name ?? partner.organisation_name ?? "",
+          countryLabel(m.country ?? partner.country),
+          typeLabel(m.type ?? partner.type),
+          why ? h("details", { class: "why" }, h("summary", {}, m.request === "mutual" ? "Asked by both" : m.request === "one-sided" ? "Asked by one" : "Suggested"), h("p", {}, why)) : "",
+        ];
+      });
+      fill(agendaBox, 
         rows.length
-          ? table(["Time", "Table", "Meets", "Organisation", "Country", "Type"], rows.map((r) => [
-            `${wallLabel(r.start)}–${splitTime(r.end).local.slice(11) || ""}`,
-            String(r.table ?? ""),
-            r.partner ?? r.partner_id ?? "",
-            r.organisation ?? r.partner_organisation ?? "",
-            countryLabel(r.country),
-            typeLabel(r.type),
-          ]), { caption: `Agenda of ${participantLabel(id)}`, class: "agenda-table" })
-          : h("p", {}, `${participantLabel(id)} has no meetings in this schedule.`),
+          ? table(["Time", "Table", "Meets", "Organisation", "Country", "Type", "Why"], rows,
+            { caption: `Agenda of ${label(me)}`, class: "agenda-table" })
+          : h("p", {}, `${label(me)} has no meetings in this schedule.`),
         h("div", { class: "actions" },
           h("button", {
             type: "button", class: "secondary",
@@ -316,19 +331,20 @@ export function meetingsPanel(state) {
               clear(icsSlot);
               await busy(event.currentTarget, async () => {
                 try {
-                  announce(`Downloaded ${await download(`${base}/ics/${encode(id)}.ics`, `${id}.ics`)}.`);
+                  const path = `${base}/ics/${encode(me.participant)}.ics`;
+                  announce(`Downloaded ${await download(path, `${me.participant}.ics`)}.`);
                 } catch (error) {
                   showError(icsSlot, error);
                 }
               });
             },
-          }, `Calendar of ${participantLabel(id)} (ICS)`)),
+          }, `Calendar of ${me.person || me.participant} (ICS)`)),
         icsSlot,
       );
     };
     select.addEventListener("change", showAgenda);
 
-    results.append(
+    add(results,
       h("dl", { class: "facts" }, facts.map(([k, v]) => [h("dt", {}, k), h("dd", {}, v)])),
       doc.message ? h("p", {}, doc.message) : null,
       h("div", { class: "actions downloads" },
@@ -343,17 +359,9 @@ export function meetingsPanel(state) {
       field("Participant", select),
       agendaBox,
     );
-    if (ids.length) showAgenda();
+    if (agendas.size) showAgenda();
   }
 
-  function participantLabel(id) {
-    const p = (state.event?.participants ?? []).find((x) => x.id === id);
-    const org = (state.event?.organisations ?? []).find((o) => o.id === p?.organisation);
-    const who = p?.person ? `${p.person} (${id})` : id;
-    return org ? `${who}, ${org.name}` : who;
-  }
-
-  void newId;
   return {
     element,
     show() {

@@ -3,8 +3,8 @@
 
 import { encode, getJson } from "./api.js";
 import {
-  ORG_TYPES, announce, busy, clear, clearFields, countryLabel, field, h, markFields, messageSlot,
-  newId, percent, showError, typeLabel,
+  announce, busy, clear, clearFields, countryLabel, field, fill, h, markFields, messageSlot,
+  newId, ORG_TYPES, percent, showError, typeLabel,
 } from "./dom.js";
 
 const PRESETS = [
@@ -42,7 +42,7 @@ export async function renderMember(view, me) {
     h("div", { class: "actions" }, submit),
     formSlot);
 
-  clear(view).append(
+  fill(view, 
     h("section", { class: "panel" }, title, intro, headSlot),
     h("section", { class: "panel" }, form),
     h("section", { class: "panel", "aria-labelledby": "suggestions-title" },

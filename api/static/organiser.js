@@ -1,7 +1,7 @@
 // The organiser's screens: the list of events, creating one, and one event with its tabs.
 
 import { encode, getJson, sendJson } from "./api.js";
-import { busy, clear, field, h, messageSlot, newId, showError, slug } from "./dom.js";
+import { busy, clear, field, fill, h, messageSlot, newId, showError, slug } from "./dom.js";
 import { participantsPanel } from "./participants.js";
 import { roomsPanel } from "./rooms.js";
 import { breakoutsPanel } from "./breakouts.js";
@@ -10,7 +10,7 @@ import { meetingsPanel } from "./meetings.js";
 export async function renderEvents(view, me) {
   const heading = h("h1", { tabindex: "-1" }, "Your events");
   const listSlot = h("div", {}, h("p", { class: "hint" }, "Loading your events…"));
-  clear(view).append(
+  fill(view, 
     h("section", { class: "panel", "aria-labelledby": "events-title" },
       heading, listSlot),
     createEventSection(),
@@ -20,7 +20,7 @@ export async function renderEvents(view, me) {
   try {
     const { data } = await getJson("/api/events");
     const items = data?.items ?? [];
-    clear(listSlot).append(items.length ? eventsTable(items) : h("p", {}, "No events yet. Create one below."));
+    fill(listSlot, items.length ? eventsTable(items) : h("p", {}, "No events yet. Create one below."));
   } catch (error) {
     showError(clear(listSlot), error);
   }
@@ -174,7 +174,7 @@ export async function renderEvent(view, me, id, tab) {
   const header = h("div", { class: "event-head" },
     h("nav", { "aria-label": "Breadcrumb" }, h("a", { href: "#/" }, "← All events")),
     title, meta, slot);
-  clear(view).append(header);
+  fill(view, header);
   title.focus();
   try {
     await state.reload();

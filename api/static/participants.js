@@ -3,7 +3,7 @@
 
 import { getJson, request } from "./api.js";
 import {
-  announce, busy, clear, countryLabel, field, h, messageSlot, problemsTable, showError,
+  announce, busy, clear, countryLabel, field, fill, h, messageSlot, problemsTable, showError,
   showMessage, table, typeLabel,
 } from "./dom.js";
 
@@ -90,7 +90,7 @@ export function participantsPanel(state) {
     if (Array.isArray(notes) && notes.length) {
       parts.push(problemsTable(notes, "Notes on the file (imported anyway)"));
     }
-    clear(slot).append(...parts);
+    fill(slot, ...parts);
     announce(parts[0].textContent);
   }
 
@@ -114,10 +114,10 @@ export function participantsPanel(state) {
       ? `${shown.length} of ${participants.length} participants`
       : `${participants.length} participants`;
     if (!participants.length) {
-      clear(listSlot).append(h("p", {}, "No participants yet. Upload a registration list above."));
+      fill(listSlot, h("p", {}, "No participants yet. Upload a registration list above."));
       return;
     }
-    clear(listSlot).append(table(
+    fill(listSlot, table(
       ["Participant", "Person", "Organisation", "Country", "Type", "Seats"],
       shown.map((p) => [
         String(p.id ?? p.participant ?? ""),

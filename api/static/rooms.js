@@ -2,14 +2,16 @@
 // and the rules of the allocation; saved with If-Match so that nobody's change is lost.
 
 import { sendJson } from "./api.js";
-import { busy, clear, field, h, messageSlot, showError, showMessage, slug } from "./dom.js";
+import {
+  announce, busy, clear, field, fill, h, messageSlot, showError, showMessage, slug,
+} from "./dom.js";
 import { eventDocument } from "./event-doc.js";
 
 export function roomsPanel(state) {
   const element = h("div", { class: "stack" });
   let dirty = false;
 
-  function build() {
+  function build(note) {
     const ev = state.event ?? {};
     const rules = { ...(ev.rules ?? {}) };
     let pins = [...(rules.pins ?? [])];
@@ -202,8 +204,7 @@ export function roomsPanel(state) {
           if (answer.data && answer.data.id) state.set(answer.data, answer.etag);
           else await state.reload();
           dirty = false;
-          build();
-          showMessage(element.querySelector(".message-slot"), "Saved. Run the allocation in the Breakouts tab.", "success");
+          build({ text: "Saved. Run the allocation in the Breakouts tab.", kind: "success" });
         } catch (error) {
           if (error.isConflict) {
             showError(slot, error, h("button", {
@@ -211,8 +212,7 @@ export function roomsPanel(state) {
               onclick: async () => {
                 try {
                   await state.reload();
-                  build();
-                  showMessage(element.querySelector(".message-slot"), "Reloaded with the latest version; make your change again.", "note");
+                  build({ text: "Reloaded with the latest version; make your change again.", kind: "note" });
                 } catch (e) {
                   showError(slot, e);
                 }
@@ -225,9 +225,13 @@ export function roomsPanel(state) {
       });
     });
 
-    clear(element).append(h("section", { class: "panel" }, h("h2", {}, "Rooms and rounds"),
+    fill(element, h("section", { class: "panel" }, h("h2", {}, "Rooms and rounds"),
       h("p", { class: "hint" }, "Each room has a name, a number of seats and, if you like, themes (S3 codes such as TP-INDMOD, or words such as \"value chains\") that draw people with those interests."),
       form));
+    if (note) {
+      showMessage(slot, note.text, note.kind);
+      announce(note.text);
+    }
   }
 
   return {
