@@ -129,14 +129,17 @@ def list_organisations(
     ] = None,
     q: Annotated[str | None, Query(max_length=200, description="text in the name or id")] = None,
     limit: Annotated[
-        int, Query(ge=0, description="page size, at most MATCHMAKER_MAX_PAGE_SIZE (500)")
-    ] = 50,
+        int | None,
+        Query(ge=0, description="page size (default 50), at most MATCHMAKER_MAX_PAGE_SIZE (500)"),
+    ] = None,
     offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
 ) -> Response:
     """A page of organisations ordered by id, with the total that match the filters.
 
     Public fields only, except for admins and a member's own organisation.
     """
+    if limit is None:
+        limit = min(50, settings.max_page_size)
     if limit > settings.max_page_size:
         raise InvalidInputError(
             f"limit {limit} is larger than the page size limit {settings.max_page_size}",

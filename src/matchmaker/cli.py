@@ -770,6 +770,36 @@ def cmd_bench_mdgp(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_keys(args: argparse.Namespace) -> int:
+    from matchmaker.store import Store
+
+    with Store(_db(args.db)) as store:
+        if args.keys_command == "create":
+            record, key = store.create_api_key(
+                role=args.role, subject=args.subject, name=args.name or f"{args.role} key"
+            )
+            print(f"created {record.role} key {record.id} for {record.subject or '-'}:")
+            print(f"  {key}")
+            print("the key is shown this once; keep it (the database keeps only its hash)")
+            return 0
+        if args.keys_command == "revoke":
+            if store.get_api_key(args.id) is None:
+                raise MatchmakerError(f"key '{args.id}' is not in the database")
+            done = store.revoke_api_key(args.id)
+            print(f"key {args.id} {'revoked' if done else 'was revoked already'}")
+            return 0
+        records = store.list_api_keys()
+        if not records:
+            print("no keys")
+        for r in records:
+            state = f"revoked {r.revoked_at:%Y-%m-%d %H:%M}" if r.revoked_at else "active"
+            print(
+                f"{r.id}  {r.role:<9}  {r.subject or '-':<24}  {r.name:<24}  "
+                f"created {r.created_at:%Y-%m-%d %H:%M}  {state}"
+            )
+        return 0
+
+
 # --- parser -------------------------------------------------------------------------------
 
 
@@ -925,6 +955,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_bench_mdgp)
+
+    p = sub.add_parser("keys", help="API keys of the web service: create, list, revoke")
+    keys = p.add_subparsers(dest="keys_command", metavar="KEYS_COMMAND", required=True)
+    k = keys.add_parser("create", help="make a key and print it (once)")
+    k.add_argument("--role", required=True, choices=["admin", "organiser", "member"])
+    k.add_argument(
+        "--subject",
+        help="organiser: its account name (owner of its events); member: its organisation's id",
+    )
+    k.add_argument("--name", help="what the key is for (default: '<role> key')")
+    k.add_argument("--db", help=DB_HELP)
+    k = keys.add_parser("list", help="every key: id, role, subject, name, state (never the key)")
+    k.add_argument("--db", help=DB_HELP)
+    k = keys.add_parser("revoke", help="revoke a key by its id")
+    k.add_argument("id", help="the key's id (the 8 characters after 'mm_')")
+    k.add_argument("--db", help=DB_HELP)
+    p.set_defaults(func=cmd_keys)
 
     p = sub.add_parser(
         "demo", help="validate and import the demo data into a SQLite file and summarise it"

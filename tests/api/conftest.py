@@ -16,6 +16,8 @@ from api.app import create_app
 from api.settings import Settings
 from fastapi.testclient import TestClient
 
+from conftest import FIXTURES, make_org
+from matchmaker.io import read_organisations
 from matchmaker.store import Store
 
 ClientFactory = Callable[..., TestClient]
@@ -27,6 +29,8 @@ def client_factory(db_url: str) -> Iterator[ClientFactory]:
     clients: list[TestClient] = []
 
     def make(**overrides: Any) -> TestClient:
+        # Suggestions wait for the fit of the current registry, so that a change shows at once.
+        overrides.setdefault("background_refit", False)
         settings = Settings(database_url=db_url, **overrides)
         client = TestClient(create_app(settings), raise_server_exceptions=True)
         client.__enter__()
@@ -76,3 +80,22 @@ class Keys:
 @pytest.fixture
 def keys(store: Store) -> Keys:
     return Keys(store, {})
+
+
+@pytest.fixture
+def registry(store: Store) -> list[str]:
+    """The store holds the 50 generated profiles of fixtures/generated/easy-50.csv and the
+    test organisations ``nanomat`` (with contact fields) and ``liege-uni``; returns their ids."""
+    orgs = read_organisations(FIXTURES / "generated" / "easy-50.csv").organisations
+    extra = [
+        make_org(),
+        make_org(
+            id="liege-uni",
+            name="Université de Liège (test)",
+            type="university",
+            region="BE33",
+            contact={"person": "Office", "email": "office@example.org"},
+        ),
+    ]
+    store.import_organisations([*orgs, *extra])
+    return [o.id for o in (*orgs, *extra)]

@@ -1,0 +1,114 @@
+"""``matchmaker-server``: run the web service with uvicorn.
+
+::
+
+    matchmaker-server [--host 127.0.0.1] [--port 8000] [--db URL] [--demo] [--workers N]
+
+Settings come from the environment (``MATCHMAKER_*``, see ``api.settings``); ``--db`` sets
+``MATCHMAKER_DATABASE_URL`` for every worker. With ``--demo`` (database ``var/demo.db`` unless
+``--db``) the demo data is loaded once and fresh demo keys are printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+from matchmaker.errors import InvalidInputError, MatchmakerError
+from matchmaker.store import Store, database_url
+
+__all__ = ["main"]
+
+DEMO_DB = "var/demo.db"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="matchmaker-server",
+        description="Run the Matchmaker web service (API, docs at /docs, organiser page at /).",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    parser.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    parser.add_argument(
+        "--db",
+        help="database URL or SQLite file (default: $MATCHMAKER_DATABASE_URL; with --demo "
+        f"{DEMO_DB})",
+    )
+    parser.add_argument(
+        "--demo", action="store_true", help="load the demo data and print fresh demo keys"
+    )
+    parser.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
+    parser.add_argument(
+        "--log-level",
+        default="info",
+        choices=["critical", "error", "warning", "info", "debug"],
+        help="uvicorn's log level",
+    )
+    parser.add_argument(
+        "--no-access-log", action="store_true", help="do not log each request (benchmarks)"
+    )
+    return parser
+
+
+def _url_host(host: str) -> str:
+    if host in {"0.0.0.0", "::"}:
+        return "127.0.0.1"
+    return f"[{host}]" if ":" in host else host
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse the arguments, prepare the database (and the demo), and serve until stopped."""
+    args = build_parser().parse_args(argv)
+    if args.workers < 1 or not 0 <= args.port <= 65535:
+        print("error: --workers must be 1 or more and --port 0 to 65535", file=sys.stderr)
+        return 2
+    if args.db:
+        os.environ["MATCHMAKER_DATABASE_URL"] = database_url(args.db)
+    elif args.demo and not os.environ.get("MATCHMAKER_DATABASE_URL"):
+        os.environ["MATCHMAKER_DATABASE_URL"] = database_url(DEMO_DB)
+
+    from api.settings import Settings
+
+    settings = Settings()
+    base_url = f"http://{_url_host(args.host)}:{args.port}"
+    try:
+        with Store(settings.database_url) as store:
+            if args.demo:
+                from api.demo import demo_keys, describe, load_demo
+
+                print(f"Database: {store.url}")
+                for line in load_demo(store):
+                    print(f"  {line}")
+                keys = demo_keys(store)
+                print()
+                print(describe(keys, base_url))
+                print()
+    except InvalidInputError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except MatchmakerError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+
+    import uvicorn
+
+    if not args.demo:
+        print(f"API docs: {base_url}/docs   organiser page: {base_url}/", flush=True)
+    sys.stdout.flush()
+    uvicorn.run(
+        "api.app:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_level=args.log_level,
+        access_log=not args.no_access_log,
+        server_header=False,
+    )
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,131 @@
+"""Partner suggestions over HTTP: the same partners as the library, filters, presets, the fit
+cached per registry revision."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from api.suggestion_index import SuggestionIndex
+from fastapi.testclient import TestClient
+
+from api_support import assert_problem
+from matchmaker.solvers import Filters, suggest
+from matchmaker.store import Store
+from matchmaker.vectorise import ProfileSpace
+
+
+def test_suggestions_are_the_librarys(
+    client: TestClient, keys: Any, store: Store, registry: list[str]
+) -> None:
+    r = client.get(
+        "/api/organisations/org-000003/suggestions?k=5&preset=research",
+        headers=keys.headers("admin"),
+    )
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["organisation"] == "org-000003"
+    assert body["preset"] == "research"
+    orgs = store.organisations()
+    expected = suggest(
+        ProfileSpace().fit_transform(orgs), "org-000003", k=5, scorer="research", explain=True
+    )
+    got = body["suggestions"]
+    assert [s["id"] for s in got] == [s.id for s in expected]
+    assert [s["reasons"] for s in got] == [s.reasons for s in expected]
+    by_id = {o.id: o for o in orgs}
+    for s in got:
+        org = by_id[s["id"]]
+        assert (s["name"], s["country"], s["region"], s["type"]) == (
+            org.name,
+            org.country,
+            org.region,
+            org.type.value,
+        )
+        assert set(s["components"]) == {
+            "complementarity",
+            "s3",
+            "sector",
+            "geography",
+            "type",
+            "language",
+        }
+
+
+def test_filters_and_no_explanations(
+    client: TestClient, keys: Any, store: Store, registry: list[str]
+) -> None:
+    member = keys.headers("member", "nanomat")
+    r = client.get(
+        "/api/organisations/nanomat/suggestions?country=FR&country=be&type=university,sme"
+        "&explain=false&k=20",
+        headers=member,
+    )
+    assert r.status_code == 200, r.text
+    got = r.json()["suggestions"]
+    assert got
+    assert all(s["country"] in {"FR", "BE"} for s in got)
+    assert all(s["type"] in {"university", "sme"} for s in got)
+    assert all(s["reasons"] == [] for s in got)
+    expected = suggest(
+        ProfileSpace().fit_transform(store.organisations()),
+        "nanomat",
+        k=20,
+        filters=Filters(countries=["FR", "BE"], types=["university", "sme"]),
+    )
+    assert [s["id"] for s in got] == [s.id for s in expected]
+
+
+def test_bad_filters_are_named(client: TestClient, keys: Any, registry: list[str]) -> None:
+    r = client.get(
+        "/api/organisations/nanomat/suggestions?country=XX&type=spaceship&sector=Z99&preset=x",
+        headers=keys.headers("admin"),
+    )
+    body = assert_problem(r, 422, "invalid-input")
+    assert [(p["field"], p["value"]) for p in body["problems"]] == [
+        ("query.country", "XX"),
+        ("query.type", "spaceship"),
+        ("query.sector", "Z99"),
+        ("query.preset", "x"),
+    ]
+    assert body["problems"][0]["message"] == "country 'XX' is not a NUTS country code"
+    assert "did you mean" in body["problems"][2]["message"]
+    assert_problem(
+        client.get("/api/organisations/nanomat/suggestions?k=0", headers=keys.headers("admin")),
+        422,
+    )
+
+
+def test_unknown_organisation_is_404(client: TestClient, keys: Any, registry: list[str]) -> None:
+    r = client.get("/api/organisations/nobody/suggestions", headers=keys.headers("admin"))
+    assert "'nobody'" in assert_problem(r, 404, "not-found")["detail"]
+
+
+def test_a_change_of_the_registry_is_fitted_once(
+    client: TestClient, keys: Any, store: Store, registry: list[str]
+) -> None:
+    admin = keys.headers("admin")
+    index: SuggestionIndex = client.app.state.suggestions  # type: ignore[attr-defined]
+    first = client.get("/api/organisations/nanomat/suggestions", headers=admin).json()
+    fit = index.fit_for("nanomat")
+    assert client.get("/api/organisations/nanomat/suggestions", headers=admin).json() == first
+    assert index.fit_for("nanomat") is fit  # same revision: the same fit
+
+    # liege-uni leaves: the next answer is from a new fit without it
+    r = client.delete("/api/organisations/liege-uni", headers={**admin, "If-Match": '"1"'})
+    assert r.status_code == 204
+    after = client.get("/api/organisations/nanomat/suggestions?k=60", headers=admin).json()
+    assert after["revision"] > first["revision"]
+    assert "liege-uni" not in [s["id"] for s in after["suggestions"]]
+    assert index.fit_for("nanomat") is not fit
+
+
+def test_background_refit_answers_from_the_previous_fit(store: Store, registry: list[str]) -> None:
+    index = SuggestionIndex(store, background=True)
+    fit = index.fit_for("nanomat")
+    store.delete_organisation("org-000001", expected_version=1)
+    stale = index.fit_for("nanomat")  # answered at once from the previous fit
+    assert stale is fit
+    fresh = index.refresh()
+    assert fresh.revision > fit.revision
+    assert "org-000001" not in fresh.profiles.index
+    assert index.fit_for("nanomat") is fresh
