@@ -59,7 +59,7 @@ def test_event_files_load(name: str) -> None:
 def test_rebuild_gives_identical_files(tmp_path: Path) -> None:
     build = load_build()
     written = build.build(tmp_path)
-    assert len(written) == 9
+    assert len(written) == 11
     for path in written:
         committed = FIXTURES / path.relative_to(tmp_path)
         assert committed.is_file(), f"{committed} is not committed; run fixtures/build.py"
