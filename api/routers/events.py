@@ -1,0 +1,297 @@
+"""``/api/events``: events (create, list, read, replace, delete) and their participants.
+
+An event is the JSON document of ``fixtures/*/event.json``, checked by the same code as
+``matchmaker import event.json``, so that a request gets the command line's problems (field
+path, message). Organisers touch their own events, admins every event. Changes carry the
+version read (``If-Match``).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, File, UploadFile
+from fastapi.responses import JSONResponse, Response
+
+from api.deps import IfMatchDep, SettingsDep, StoreDep
+from api.event_access import Organiser, owned_event, with_etag
+from api.problems import ProblemError, error_responses, problems_of
+from matchmaker.errors import InvalidInputError, Problem
+from matchmaker.io import read_event
+from matchmaker.models import Event, Rules
+from matchmaker.store.records import EventRecord
+
+__all__ = ["event_from_json", "event_view", "router"]
+
+router = APIRouter(prefix="/api/events", tags=["events"])
+
+#: Fields the service adds to an event it shows; a document sent back may carry them.
+SERVICE_FIELDS = ("version", "owner", "created", "updated")
+
+
+def event_from_json(document: dict[str, Any]) -> Event:
+    """An event from a JSON object, checked as ``matchmaker import event.json`` checks a file.
+
+    The service's own fields (``version``, ``owner``, ``created``, ``updated``) are ignored,
+    so that a document read from ``GET`` can be sent back.
+
+    Raises
+    ------
+    InvalidInputError
+        With the command line's problems (field path and message).
+    """
+    clean = {k: v for k, v in document.items() if k not in SERVICE_FIELDS}
+    return read_event(json.dumps(clean, ensure_ascii=False).encode())
+
+
+def event_view(record: EventRecord) -> dict[str, Any]:
+    """The event as the API shows it: the document, then its version, owner and times."""
+    return {
+        **record.value.model_dump(mode="json", exclude_none=True),
+        "version": record.version,
+        "owner": record.owner,
+        "created": record.created_at.isoformat(),
+        "updated": record.updated_at.isoformat(),
+    }
+
+
+def _summary(record: EventRecord) -> dict[str, Any]:
+    ev = record.value
+    return {
+        "id": ev.id,
+        "name": ev.name,
+        "date": None if ev.date is None else ev.date.isoformat(),
+        "participants": len(ev.participants),
+        "organisations": len(ev.organisations),
+        "rooms": len(ev.rooms),
+        "rounds": len(ev.rounds),
+        "slots": len(ev.slots),
+        "tables": ev.tables,
+        "version": record.version,
+        "owner": record.owner,
+    }
+
+
+EventBody = Annotated[
+    dict[str, Any],
+    Body(
+        description="an event: the JSON of `fixtures/*/event.json` (at least `id` and `name`)",
+        openapi_examples={
+            "small": {
+                "summary": "an event with one room",
+                "value": {
+                    "id": "workshop-1",
+                    "name": "Cluster workshop",
+                    "rooms": [{"id": "r1", "name": "Room 1", "capacity": 10}],
+                },
+            }
+        },
+    ),
+]
+
+
+@router.post(
+    "",
+    status_code=201,
+    summary="Create an event",
+    responses=error_responses(401, 403, 409, 413, 422, 429),
+)
+def create_event(principal: Organiser, store: StoreDep, document: EventBody) -> Response:
+    """Store a new event owned by the caller → 201 with ``ETag`` and ``Location``."""
+    ev = event_from_json(document)
+    record = store.create_event(ev, owner=principal.subject)
+    return with_etag(event_view(record), record.version, 201, Location=f"/api/events/{ev.id}")
+
+
+@router.get("", summary="List events", responses=error_responses(401, 403, 429))
+def list_events(principal: Organiser, store: StoreDep) -> Response:
+    """The caller's events (an admin's: every event), ordered by id."""
+    records = store.list_events(owner=None if principal.is_admin else principal.subject)
+    return JSONResponse({"items": [_summary(r) for r in records], "total": len(records)})
+
+
+@router.get("/{event_id}", summary="Read an event", responses=error_responses(401, 403, 404, 429))
+def get_event(principal: Organiser, store: StoreDep, event_id: str) -> Response:
+    """The event document with its version as ``ETag``."""
+    record = owned_event(store, principal, event_id)
+    return with_etag(event_view(record), record.version)
+
+
+@router.put(
+    "/{event_id}",
+    summary="Replace an event",
+    responses=error_responses(401, 403, 404, 412, 413, 422, 428, 429),
+)
+def replace_event(
+    principal: Organiser,
+    store: StoreDep,
+    event_id: str,
+    expected: IfMatchDep,
+    document: EventBody,
+) -> Response:
+    """Replace the whole document (rooms, rounds, slots, tables, rules...); ``If-Match``."""
+    owned_event(store, principal, event_id)
+    ev = event_from_json(document)
+    if ev.id != event_id:
+        raise InvalidInputError(
+            f"the event's id '{ev.id}' is not the id of the address '{event_id}'",
+            [Problem(None, "id", ev.id, f"id must be '{event_id}', the id in the address")],
+        )
+    record = store.update_event(ev, expected_version=expected)
+    return with_etag(event_view(record), record.version)
+
+
+@router.delete(
+    "/{event_id}",
+    status_code=204,
+    summary="Delete an event",
+    responses=error_responses(401, 403, 404, 412, 428, 429),
+)
+def delete_event(
+    principal: Organiser, store: StoreDep, event_id: str, expected: IfMatchDep
+) -> Response:
+    """Delete the event with its participants and results; ``If-Match``."""
+    owned_event(store, principal, event_id)
+    store.delete_event(event_id, expected_version=expected)
+    return Response(status_code=204)
+
+
+# --- participants ------------------------------------------------------------------------------
+
+
+def _rules_for(rules: Rules, people: set[str]) -> tuple[Rules, list[Problem]]:
+    """``rules`` without the participants that are no longer registered, and what was dropped."""
+    dropped: list[Problem] = []
+    pins = []
+    for pin in rules.pins:
+        if pin.participant in people:
+            pins.append(pin)
+        else:
+            dropped.append(
+                Problem(
+                    None,
+                    "rules.pins",
+                    pin.participant,
+                    f"the pin of '{pin.participant}' to room '{pin.room}' was removed: "
+                    "the participant is no longer registered",
+                )
+            )
+    groups: dict[str, list[list[str]]] = {}
+    for name, given in (("keep_apart", rules.keep_apart), ("keep_together", rules.keep_together)):
+        kept = []
+        for group in given:
+            left = [pid for pid in group if pid in people]
+            gone = [pid for pid in group if pid not in people]
+            if gone:
+                what = "shortened" if len(left) > 1 else "removed"
+                dropped.append(
+                    Problem(
+                        None,
+                        f"rules.{name}",
+                        ", ".join(gone),
+                        f"the {name} group {group} was {what}: "
+                        f"{', '.join(repr(g) for g in gone)} no longer registered",
+                    )
+                )
+            if len(left) > 1:
+                kept.append(left)
+        groups[name] = kept
+    return rules.model_copy(update={"pins": pins, **groups}), dropped
+
+
+def _read_upload(file: UploadFile, limit: int) -> bytes:
+    data = file.file.read(limit + 1)
+    if len(data) > limit:
+        raise ProblemError(
+            413, "too-large", "Too large", f"the file is larger than the limit of {limit} bytes"
+        )
+    return data
+
+
+@router.post(
+    "/{event_id}/participants",
+    summary="Upload the participants",
+    responses=error_responses(401, 403, 404, 412, 413, 422, 428, 429),
+)
+def upload_participants(
+    principal: Organiser,
+    store: StoreDep,
+    settings: SettingsDep,
+    event_id: str,
+    expected: IfMatchDep,
+    file: Annotated[
+        UploadFile,
+        File(description="a registration list: CSV, XLSX or JSON, one row per participant"),
+    ],
+) -> Response:
+    """Replace the event's participants and their organisations with a registration list.
+
+    The list is checked as the command line checks it; any problem is a 422 listing every
+    row to fix, and nothing is stored. Rules that name participants who are no longer
+    registered lose them (listed in ``warnings``). One versioned update (``If-Match``).
+    """
+    from matchmaker.io import read_registrations
+
+    record = owned_event(store, principal, event_id)
+    data = _read_upload(file, settings.max_upload_bytes)
+    found = read_registrations(
+        data,
+        name=file.filename or None,
+        vocabulary=record.value.vocabulary or None,
+        max_bytes=settings.max_upload_bytes,
+    )
+    people = {p.id for p in found.participants}
+    rules, dropped = _rules_for(record.value.rules, people)
+    document = record.value.model_dump(mode="json", exclude_none=True)
+    document.update(
+        vocabulary={**record.value.vocabulary, **found.vocabulary},
+        participants=[p.model_dump(mode="json", exclude_none=True) for p in found.participants],
+        organisations=[
+            o.model_dump(mode="json", exclude_none=True, exclude={"country"})
+            for o in found.organisations
+        ],
+        rules=rules.model_dump(mode="json", exclude_none=True),
+    )
+    ev = event_from_json(document)
+    updated = store.update_event(ev, expected_version=expected)
+    warnings = problems_of([*found.warnings, *dropped])
+    body = {
+        "event": event_id,
+        "participants": len(ev.participants),
+        "organisations": len(ev.organisations),
+        "version": updated.version,
+        "warnings": warnings,
+    }
+    return with_etag(body, updated.version)
+
+
+@router.get(
+    "/{event_id}/participants",
+    summary="List the participants",
+    responses=error_responses(401, 403, 404, 429),
+)
+def list_participants(principal: Organiser, store: StoreDep, event_id: str) -> Response:
+    """The participants in registration order, with their organisation's name, country and
+    type; the event's version as ``ETag``."""
+    record = owned_event(store, principal, event_id)
+    ev = record.value
+    orgs = {o.id: o for o in ev.organisations}
+    items = []
+    for p in ev.participants:
+        org = orgs.get(p.organisation)
+        items.append(
+            {
+                "id": p.id,
+                "person": p.person,
+                "organisation": p.organisation,
+                "organisation_name": org.name if org is not None else p.organisation,
+                "country": org.country if org is not None else None,
+                "region": org.region if org is not None else None,
+                "type": org.type.value if org is not None else None,
+                "seats": p.seats,
+                "available": p.available,
+                "requests": [r.model_dump(mode="json") for r in p.requests],
+            }
+        )
+    return with_etag({"items": items, "total": len(items)}, record.version)
