@@ -7,7 +7,7 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, delete, func, insert, select, update
+from sqlalchemy import ColumnElement, Select, bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from matchmaker import taxonomy
@@ -17,6 +17,7 @@ from matchmaker.store.base import StoreBase, versioned
 from matchmaker.store.records import ImportSummary, OrgRecord
 from matchmaker.store.schema import (
     ApiKeyRow,
+    Base,
     CounterRow,
     OrganisationRow,
     fold_text,
@@ -105,19 +106,28 @@ def import_organisations(
     ]
     for start in range(0, len(new_rows), _CHUNK):
         session.execute(insert(OrganisationRow), new_rows[start : start + _CHUNK])
-    replaced = 0
-    if replace:
-        for org in organisations:
-            if org.id in existing:
-                session.execute(
-                    update(OrganisationRow)
-                    .where(OrganisationRow.id == org.id)
-                    .values(**org_values(org, at), version=OrganisationRow.version + 1)
-                )
-                replaced += 1
-    if new_rows or replaced:
+    changed = (
+        [{**org_values(o, at), "b_id": o.id} for o in organisations if o.id in existing]
+        if replace
+        else []
+    )
+    if changed:
+        table = Base.metadata.tables[OrganisationRow.__tablename__]
+        # One statement run for every row (executemany); the id is bound as b_id because
+        # "id" is also one of the values set.
+        statement = (
+            update(table)
+            .where(table.c.id == bindparam("b_id"))
+            .values(
+                {k: bindparam(k) for k in changed[0] if k not in {"id", "b_id"}}
+                | {"version": table.c.version + 1}
+            )
+        )
+        for start in range(0, len(changed), _CHUNK):
+            session.execute(statement, changed[start : start + _CHUNK])
+    if new_rows or changed:
         bump_registry(session)
-    return ImportSummary(created=len(new_rows), replaced=replaced)
+    return ImportSummary(created=len(new_rows), replaced=len(changed))
 
 
 class OrganisationStore(StoreBase):
