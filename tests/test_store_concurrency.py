@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, make_org
-from matchmaker.errors import MatchmakerError, VersionConflictError
+from matchmaker.errors import AlreadyExistsError, MatchmakerError, VersionConflictError
 from matchmaker.store import Store
 
 THREADS = 8
@@ -67,6 +67,34 @@ def test_eight_concurrent_writers(db_url: str) -> None:
         assert sorted(marks) == sorted(expected)  # each exactly once: no update was lost
         assert shared.version == 1 + THREADS * ROUNDS
     assert sum(conflicts) > 0  # the race was real
+
+
+def test_concurrent_creates_of_one_id_one_wins(db_url: str) -> None:
+    """The losers are told the id exists (never a raw integrity error), on both databases."""
+    with Store(db_url):
+        pass
+    barrier = threading.Barrier(THREADS)
+    outcomes: list[str] = []
+
+    def work(t: int) -> None:
+        with Store(db_url) as mine:
+            barrier.wait()
+            try:
+                mine.import_organisations([make_org(id="same"), make_org(id=f"own{t}")])
+                outcomes.append("created")
+            except AlreadyExistsError:
+                outcomes.append("exists")
+            except BaseException as exc:
+                outcomes.append(repr(exc))
+
+    threads = [threading.Thread(target=work, args=(t,)) for t in range(THREADS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert sorted(outcomes) == ["created"] + ["exists"] * (THREADS - 1)
+    with Store(db_url) as store:
+        assert store.count_organisations() == 2  # the refused imports left nothing
 
 
 def _hold_write_lock(path: Path, seconds: float, started: threading.Event) -> None:

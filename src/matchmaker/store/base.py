@@ -174,8 +174,8 @@ class StoreBase:
     def _where(self) -> str:
         return self.engine.url.render_as_string(hide_password=True)
 
-    def _run(self, fn: Callable[[Session], T], *, write: bool, engine: Engine | None = None) -> T:
-        bind = engine if engine is not None else (self._writer if write else self._reader)
+    def _run(self, fn: Callable[[Session], T], *, write: bool) -> T:
+        bind = self._writer if write else self._reader
         deadline = time.monotonic() + self.write_timeout
         pause = 0.02
         unique_retries = 0
