@@ -16,6 +16,9 @@ from matchmaker.io import read_event
 
 SMALL = {"id": "workshop-1", "name": "Cluster workshop"}
 
+# Slow or database-independent paths run on SQLite only; the flow and the versions on both.
+SQLITE_ONLY = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+
 
 def test_create_read_list_as_owner(client: TestClient, keys: Any) -> None:
     owner = keys.headers("organiser")
@@ -62,6 +65,7 @@ def test_organisers_see_their_own_events_admins_all(client: TestClient, keys: An
     assert client.delete("/api/events/a-1", headers={**admin, "If-Match": '"2"'}).status_code == 204
 
 
+@SQLITE_ONLY
 def test_access_of_every_event_endpoint(client: TestClient, keys: Any) -> None:
     create_event(client, keys.headers("organiser"), dict(SMALL))
     path = f"/api/events/{SMALL['id']}"
@@ -122,6 +126,7 @@ def test_delete_needs_the_version(client: TestClient, keys: Any) -> None:
     assert_problem(client.delete(path, headers={**owner, "If-Match": '"1"'}), 404, "not-found")
 
 
+@SQLITE_ONLY
 def test_an_invalid_event_gets_the_command_lines_problems(client: TestClient, keys: Any) -> None:
     owner = keys.headers("organiser")
     doc = leuven_document()
@@ -156,17 +161,20 @@ def test_an_invalid_event_gets_the_command_lines_problems(client: TestClient, ke
         {"id": "x", "name": "x", "y": 1},
     ],
 )
+@SQLITE_ONLY
 def test_malformed_events_are_422_never_500(client: TestClient, keys: Any, payload: Any) -> None:
     r = client.post("/api/events", json=payload, headers=keys.headers("organiser"))
     assert_problem(r, 422, "invalid-input")
 
 
+@SQLITE_ONLY
 def test_an_existing_id_is_a_conflict(client: TestClient, keys: Any) -> None:
     create_event(client, keys.headers("organiser"), dict(SMALL))
     r = client.post("/api/events", json=SMALL, headers=keys.headers("organiser", "org-b"))
     assert_problem(r, 409)
 
 
+@SQLITE_ONLY
 def test_put_must_keep_the_id(client: TestClient, keys: Any) -> None:
     owner = keys.headers("organiser")
     create_event(client, owner, dict(SMALL))
@@ -179,12 +187,14 @@ def test_put_must_keep_the_id(client: TestClient, keys: Any) -> None:
     assert body["problems"][0]["field"] == "id"
 
 
+@SQLITE_ONLY
 def test_unknown_events_are_404(client: TestClient, keys: Any) -> None:
     owner = keys.headers("organiser")
     for path in ("/api/events/nope", "/api/events/nope/participants", "/api/events/..%2Fx"):
         assert_problem(client.get(path, headers=owner), 404)
 
 
+@SQLITE_ONLY
 def test_participants_list(client: TestClient, keys: Any) -> None:
     owner = keys.headers("organiser")
     create_event(client, owner, leuven_document())
@@ -257,6 +267,7 @@ def test_upload_replaces_participants_and_organisations(client: TestClient, keys
     assert any("keep_apart" in n and "shortened" in n for n in notes)
 
 
+@SQLITE_ONLY
 def test_a_bad_upload_lists_the_rows_and_changes_nothing(client: TestClient, keys: Any) -> None:
     reader = _reader()
     if not BAD_REGISTRATIONS.is_file():
@@ -277,6 +288,7 @@ def test_a_bad_upload_lists_the_rows_and_changes_nothing(client: TestClient, key
     assert len(r.json()["participants"]) == 32
 
 
+@SQLITE_ONLY
 def test_upload_of_garbage_is_422(client: TestClient, keys: Any) -> None:
     _reader()
     owner = keys.headers("organiser")
