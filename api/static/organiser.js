@@ -125,6 +125,8 @@ async function readEventFile(file) {
 // ---------------------------------------------------------------------------------------------
 // One event
 
+const plural = (n, word) => `${n} ${word}${n === 1 ? "" : "s"}`;
+
 const TABS = [
   ["participants", "Participants", participantsPanel],
   ["rooms", "Rooms and rounds", roomsPanel],
@@ -188,10 +190,10 @@ export async function renderEvent(view, me, id, tab) {
     title.textContent = ev.name || ev.id;
     const bits = [
       ev.date ? `Date ${ev.date}` : null,
-      `${(ev.participants ?? []).length} participants`,
-      `${(ev.rooms ?? []).length} rooms`,
-      `${(ev.rounds ?? []).length} rounds`,
-      `${(ev.slots ?? []).length} time slots`,
+      plural((ev.participants ?? []).length, "participant"),
+      plural((ev.rooms ?? []).length, "room"),
+      plural((ev.rounds ?? []).length, "round"),
+      plural((ev.slots ?? []).length, "time slot"),
     ].filter(Boolean);
     meta.textContent = bits.join(" · ");
   };

@@ -23,6 +23,7 @@ export function participantsPanel(state) {
   );
 
   const filter = h("input", { type: "search", name: "filter", autocomplete: "off" });
+  const filterField = field("Find a participant", filter, "By name, organisation, country or type.");
   const count = h("p", { class: "meta", "aria-live": "polite" });
   const listSlot = h("div", {}, h("p", { class: "hint" }, "Loading the participants…"));
   let participants = [];
@@ -31,8 +32,7 @@ export function participantsPanel(state) {
     h("section", { class: "panel" }, h("h2", { id: "upload-title" }, "Upload participants"), form),
     h("section", { class: "panel" },
       h("h2", {}, "Participants"),
-      field("Find a participant", filter, "By name, organisation, country or type."),
-      count, listSlot),
+      filterField, count, listSlot),
   );
 
   async function upload() {
@@ -57,7 +57,8 @@ export function participantsPanel(state) {
         showError(slot, error, reloadButton());
       } else if (error.problems?.length) {
         const n = error.problems.length;
-        const message = `${chosen.name}: ${error.message} Fix ${n === 1 ? "this row" : "these rows"} in the file and upload it again; nothing was changed.`;
+        const unchanged = /nothing/i.test(error.message) ? "" : " Nothing was changed.";
+        const message = `${chosen.name}: ${error.message}${unchanged} Fix ${n === 1 ? "this row" : "these rows"} in the file and upload it again.`;
         showError(slot, Object.assign(error, { message }));
       } else {
         showError(slot, error);
@@ -113,6 +114,7 @@ export function participantsPanel(state) {
     count.textContent = q
       ? `${shown.length} of ${participants.length} participants`
       : `${participants.length} participants`;
+    filterField.hidden = participants.length === 0;
     if (!participants.length) {
       fill(listSlot, h("p", {}, "No participants yet. Upload a registration list above."));
       return;

@@ -175,7 +175,7 @@ export function roomsPanel(state) {
         return;
       }
       const oldRounds = ev.rounds ?? [];
-      const newRounds = oldRounds.slice(0, nRounds);
+      const newRounds = oldRounds.slice(0, nRounds).map((r, i) => ({ ...r, name: r.name || `Round ${i + 1}` }));
       const taken = new Set(oldRounds.map((r) => r.id));
       for (let i = newRounds.length, n = i + 1; i < nRounds; i += 1, n += 1) {
         while (taken.has(`R${n}`)) n += 1;

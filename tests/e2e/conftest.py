@@ -73,6 +73,8 @@ def chromium() -> Path:
 @pytest.fixture(scope="session")
 def artifacts() -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    for stale in ARTIFACTS.glob("FAILED-*.png"):
+        stale.unlink()
     return ARTIFACTS
 
 
@@ -194,6 +196,11 @@ def page(
     tab = context.new_page()
     errors: list[str] = []
     tab.on("pageerror", lambda exc: errors.append(str(exc)))
+    # The service sends a Content-Security-Policy: an inline script or style would be refused.
+    tab.on(
+        "console",
+        lambda msg: errors.append(msg.text) if "Content Security Policy" in msg.text else None,
+    )
     yield tab
     reports = request.node.stash.get(_REPORTS, {})
     if "call" in reports and reports["call"].failed:
@@ -201,17 +208,18 @@ def page(
             failed = artifacts / f"FAILED-{_slug(request.node.name)}.png"
             tab.screenshot(path=failed, full_page=True)
     context.close()
-    assert not errors, f"uncaught errors in the page: {errors}"
+    assert not errors, f"errors in the page: {errors}"
 
 
 @pytest.fixture
 def shot(artifacts: Path, request: pytest.FixtureRequest) -> Callable[[Page, str], Path]:
-    """``shot(page, "step")`` saves a full-page screenshot named after the test and the step."""
+    """``shot(page, "step")`` saves a screenshot (the full page unless ``full_page=False``)
+    named after the test and the step."""
     counter = iter(range(1, 100))
 
-    def take(tab: Page, step: str) -> Path:
+    def take(tab: Page, step: str, *, full_page: bool = True) -> Path:
         path = artifacts / f"{_slug(request.node.name)}-{next(counter):02d}-{_slug(step)}.png"
-        tab.screenshot(path=path, full_page=True)
+        tab.screenshot(path=path, full_page=full_page)
         return path
 
     return take
