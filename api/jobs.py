@@ -43,7 +43,7 @@ from fastapi import FastAPI
 
 from api.problems import problems_of
 from matchmaker.errors import InfeasibleError, InvalidInputError, MatchmakerError, NotFoundError
-from matchmaker.store import Store
+from matchmaker.store import INTERRUPTED, Store
 from matchmaker.store.records import JobRecord
 
 __all__ = ["JobContext", "JobOutcome", "JobRunner", "job_problem", "job_runner_lifespan"]
@@ -166,13 +166,11 @@ class JobRunner:
             if future.cancel():
                 self._fail(
                     job_id,
-                    _problem(
-                        503,
-                        "interrupted",
-                        "Interrupted",
-                        "the server stopped before the job ran; run it again",
-                        instance=f"/api/jobs/{job_id}",
-                    ),
+                    {
+                        **INTERRUPTED,
+                        "detail": "the server stopped before the job ran; run it again",
+                        "instance": f"/api/jobs/{job_id}",
+                    },
                 )
         pool.shutdown(wait=True)
 
