@@ -197,3 +197,20 @@ def test_events_with_their_own_vocabulary(db_url: str, tmp_path: Path) -> None:
     with Store(db_url) as store:
         store.create_event(ev, owner="o")
         assert store.get_event("ev") == ev
+        # its organisation joined the registry, and reads back with the event's own code
+        assert store.get_organisation("nanomat") == org
+        assert store.registry_vocabulary() == {"MY-1": "Blue economy"}
+        assert store.registry_snapshot()[1] == [org]
+        assert store.list_organisations()[0][0].value == org
+        assert store.organisations() == [org]
+        # an import that uses another own code, with or without its label
+        other = org.model_copy(update={"id": "other", "s3_priorities": ["SEA-2"]})
+        third = org.model_copy(update={"id": "third", "s3_priorities": ["SKY-3"]})
+        store.import_organisations([other], vocabulary={"SEA-2": "Ports"})
+        store.import_organisations([third])
+        assert store.registry_vocabulary() == {
+            "MY-1": "Blue economy",
+            "SEA-2": "Ports",
+            "SKY-3": "SKY-3",
+        }
+        assert [o.id for o in store.organisations()] == ["nanomat", "other", "third"]

@@ -15,7 +15,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from conftest import make_org
 from matchmaker.errors import MatchmakerError
-from matchmaker.models import Event, Participant, Room
+from matchmaker.models import Event, Organisation, Participant, Room
 from matchmaker.store import Store
 from matchmaker.store.migrate import (
     FIRST_REVISION,
@@ -35,6 +35,7 @@ TABLES = {
     "participants",
     "results",
     "rooms",
+    "vocabulary",
 }
 
 
@@ -79,11 +80,16 @@ def _differences(store: Store) -> list[Any]:
 
 
 def _old_event() -> Event:
-    orgs = [make_org(), make_org(id="uni", name="Université", type="university", region="BE33")]
+    uni = make_org(id="uni", name="Université", type="university", region="BE33")
+    own = Organisation.model_validate(
+        {**uni.model_dump(exclude={"country"}), "s3_priorities": ["IE07", "MY-1"]},
+        context={"vocabulary": {"MY-1": "Blue economy"}},
+    )
     return Event(
         id="ws",
         name="Workshop",
-        organisations=orgs,
+        vocabulary={"MY-1": "Blue economy"},
+        organisations=[make_org(), own],
         participants=[
             Participant(id="p2", organisation="uni", person="Zoë", seats=2),
             Participant(id="p1", organisation="nanomat"),
@@ -150,6 +156,9 @@ def test_an_old_create_all_database_is_stamped_and_upgraded(db_url: str) -> None
         assert org.version == 3
         assert [r.id for r in store.list_organisations(q="universite")[0]] == ["uni"]
         assert [r.id for r in store.list_organisations(sector="C20")[0]] == ["nanomat", "uni"]
+        # the event's own S3 code, used by a stored profile, joined the registry's vocabulary
+        assert org.value.s3_priorities == ["IE07", "MY-1"]
+        assert store.registry_vocabulary() == {"MY-1": "Blue economy"}
         # and it works as a new one
         store.update_event(record.value, expected_version=2)
         assert store.registry_revision() == 0

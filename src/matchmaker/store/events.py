@@ -117,7 +117,12 @@ class EventStore(StoreBase):
                 raise _exists(ev.id)
             at = now()
             import_organisations(
-                session, ev.organisations, replace=False, at=at, keep_existing=True
+                session,
+                ev.organisations,
+                replace=False,
+                at=at,
+                keep_existing=True,
+                vocabulary=ev.vocabulary,
             )
             session.execute(
                 insert(EventRow).values(
@@ -163,7 +168,12 @@ class EventStore(StoreBase):
                 version_of=_version_of(ev.id),
             )
             import_organisations(
-                session, ev.organisations, replace=False, at=at, keep_existing=True
+                session,
+                ev.organisations,
+                replace=False,
+                at=at,
+                keep_existing=True,
+                vocabulary=ev.vocabulary,
             )
             _write_children(session, ev, replace=True)
             return self._record(session, ev.id)
@@ -237,7 +247,12 @@ class EventStore(StoreBase):
                 raise _exists(ev.id)
             at = now()
             summary = import_organisations(
-                session, ev.organisations, replace=replace, at=at, keep_existing=True
+                session,
+                ev.organisations,
+                replace=replace,
+                at=at,
+                keep_existing=True,
+                vocabulary=ev.vocabulary,
             )
             if row is None:
                 session.execute(

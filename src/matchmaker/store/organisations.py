@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, bindparam, delete, func, insert, select, update
@@ -20,6 +20,7 @@ from matchmaker.store.schema import (
     Base,
     CounterRow,
     OrganisationRow,
+    VocabularyRow,
     fold_text,
     now,
     search_text,
@@ -52,9 +53,32 @@ def org_values(org: Organisation, at: dt.datetime) -> dict[str, Any]:
     }
 
 
-def org_record(row: OrganisationRow) -> OrgRecord:
+def own_codes(session: Session) -> dict[str, Any] | None:
+    """The validation context of stored profiles: the registry's own S3 codes, if any."""
+    rows = session.execute(select(VocabularyRow.code, VocabularyRow.label)).all()
+    return {"vocabulary": {code: label for code, label in rows}} if rows else None
+
+
+def remember_codes(
+    session: Session, organisations: Sequence[Organisation], vocabulary: Mapping[str, str]
+) -> None:
+    """Add the S3 codes of ``organisations`` that are not built in to the registry's own
+    vocabulary, labelled from ``vocabulary`` (the code itself when it has no label)."""
+    builtin = taxonomy.s3()
+    codes = {c for o in organisations for c in o.s3_priorities if not builtin.is_valid(c)}
+    if not codes:
+        return
+    stored = {c.upper() for c in session.scalars(select(VocabularyRow.code))}
+    labels = {str(k).strip().upper(): str(v).strip() for k, v in vocabulary.items()}
+    for code in sorted(codes):
+        if code.upper() not in stored:
+            stored.add(code.upper())
+            session.add(VocabularyRow(code=code, label=labels.get(code.upper()) or code))
+
+
+def org_record(row: OrganisationRow, context: dict[str, Any] | None) -> OrgRecord:
     return OrgRecord(
-        value=Organisation.model_validate(row.profile),
+        value=Organisation.model_validate(row.profile, context=context),
         version=row.version,
         created_at=aware(row.created_at),
         updated_at=aware(row.updated_at),
@@ -77,11 +101,13 @@ def import_organisations(
     replace: bool,
     at: dt.datetime,
     keep_existing: bool = False,
+    vocabulary: Mapping[str, str] | None = None,
 ) -> ImportSummary:
     """Insert (and with ``replace`` overwrite) organisations in the caller's transaction.
 
     Ids already stored are refused unless ``replace`` or ``keep_existing`` (which keeps their
-    stored profiles). The registry revision is raised when anything changed.
+    stored profiles). The registry revision is raised when anything changed; own S3 codes of
+    the stored profiles join the registry's vocabulary.
     """
     ids = [o.id for o in organisations]
     existing: set[str] = set()
@@ -126,6 +152,8 @@ def import_organisations(
         for start in range(0, len(changed), _CHUNK):
             session.execute(statement, changed[start : start + _CHUNK])
     if new_rows or changed:
+        stored = [o for o in organisations if o.id not in existing or replace]
+        remember_codes(session, stored, vocabulary or {})
         bump_registry(session)
     return ImportSummary(created=len(new_rows), replaced=len(changed))
 
@@ -134,7 +162,11 @@ class OrganisationStore(StoreBase):
     """The registry's part of :class:`~matchmaker.store.Store`."""
 
     def import_organisations(
-        self, organisations: Sequence[Organisation], *, replace: bool = False
+        self,
+        organisations: Sequence[Organisation],
+        *,
+        replace: bool = False,
+        vocabulary: Mapping[str, str] | None = None,
     ) -> ImportSummary:
         """Store organisations in one transaction: all of them or none.
 
@@ -145,6 +177,8 @@ class OrganisationStore(StoreBase):
         replace:
             Overwrite profiles whose ids are stored (raising their versions); without it such
             ids are refused, every one listed.
+        vocabulary:
+            Labels of the own S3 codes the profiles use (``ImportReport.vocabulary``).
 
         Raises
         ------
@@ -161,7 +195,11 @@ class OrganisationStore(StoreBase):
                 [Problem(None, "id", d, f"id '{d}' appears more than once") for d in dups],
             )
         at = now()
-        return self._write(lambda s: import_organisations(s, organisations, replace=replace, at=at))
+        return self._write(
+            lambda s: import_organisations(
+                s, organisations, replace=replace, at=at, vocabulary=vocabulary
+            )
+        )
 
     def create_organisation(self, org: Organisation) -> OrgRecord:
         """Store a new organisation at version 1.
@@ -176,7 +214,7 @@ class OrganisationStore(StoreBase):
             import_organisations(session, [org], replace=False, at=now())
             row = session.get(OrganisationRow, org.id)
             assert row is not None
-            return org_record(row)
+            return org_record(row, own_codes(session))
 
         return self._write(run)
 
@@ -202,10 +240,11 @@ class OrganisationStore(StoreBase):
                 expected=expected_version,
                 version_of=_version_of(org.id),
             )
+            remember_codes(session, [org], {})
             bump_registry(session)
             row = session.get(OrganisationRow, org.id, populate_existing=True)
             assert row is not None
-            return org_record(row)
+            return org_record(row, own_codes(session))
 
         return self._write(run)
 
@@ -253,7 +292,7 @@ class OrganisationStore(StoreBase):
 
         def run(session: Session) -> OrgRecord | None:
             row = session.get(OrganisationRow, org_id)
-            return None if row is None else org_record(row)
+            return None if row is None else org_record(row, own_codes(session))
 
         return self._read(run)
 
@@ -306,7 +345,8 @@ class OrganisationStore(StoreBase):
                 .limit(limit)
                 .offset(offset)
             )
-            return [org_record(r) for r in rows], int(total or 0)
+            context = own_codes(session)
+            return [org_record(r, context) for r in rows], int(total or 0)
 
         return self._read(run)
 
@@ -317,7 +357,8 @@ class OrganisationStore(StoreBase):
             stmt = select(OrganisationRow.profile).order_by(OrganisationRow.id).offset(offset)
             if limit is not None:
                 stmt = stmt.limit(limit)
-            return [Organisation.model_validate(p) for p in session.scalars(stmt)]
+            context = own_codes(session)
+            return [Organisation.model_validate(p, context=context) for p in session.scalars(stmt)]
 
         return self._read(run)
 
@@ -358,7 +399,19 @@ class OrganisationStore(StoreBase):
         def run(session: Session) -> tuple[int, list[Organisation]]:
             revision = _revision(session)
             stmt = select(OrganisationRow.profile).order_by(OrganisationRow.id)
-            return revision, [Organisation.model_validate(p) for p in session.scalars(stmt)]
+            context = own_codes(session)
+            profiles = session.scalars(stmt)
+            return revision, [Organisation.model_validate(p, context=context) for p in profiles]
+
+        return self._read(run)
+
+    def registry_vocabulary(self) -> dict[str, str]:
+        """The registry's own S3 codes and their labels: validate a profile that uses them
+        with ``Organisation.model_validate(data, context={"vocabulary": ...})``."""
+
+        def run(session: Session) -> dict[str, str]:
+            context = own_codes(session)
+            return {} if context is None else dict(context["vocabulary"])
 
         return self._read(run)
 

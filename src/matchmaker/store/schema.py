@@ -38,6 +38,7 @@ __all__ = [
     "ParticipantRow",
     "ResultRow",
     "RoomRow",
+    "VocabularyRow",
     "fold_text",
     "search_text",
     "sectors_text",
@@ -183,6 +184,16 @@ class ApiKeyRow(Base):
     name: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=now)
     revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class VocabularyRow(Base):
+    """The registry's own S3 codes (from events' and imports' vocabularies), so that profiles
+    that use them read back; the first label given for a code is kept."""
+
+    __tablename__ = "vocabulary"
+
+    code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    label: Mapped[str] = mapped_column(String(300))
 
 
 class CounterRow(Base):
