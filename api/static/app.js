@@ -71,9 +71,9 @@ async function route() {
       await renderMember(view, me);
     } else if (me.role === "organiser" || me.role === "admin") {
       if (r.name === "event") await renderEvent(view, me, r.id, r.tab);
-      else await renderEvents(view, me);
+      else await renderEvents(view);
     } else {
-      fill(view, 
+      fill(view,
         h("p", { class: "message error" }, `This page has nothing for the role "${me.role}".`),
       );
     }

@@ -10,6 +10,7 @@ import {
 // Shannon entropy in bits: 0 for a room of one kind, 1 for two kinds half and half, and so on.
 const bits = (value) => (value === null || value === undefined ? "–" : `${number(value)} bits`);
 import { eventDocument } from "./event-doc.js";
+import { openMoveDialog } from "./move-dialog.js";
 
 export function breakoutsPanel(state) {
   let allocation = null;
@@ -99,7 +100,7 @@ export function breakoutsPanel(state) {
       ["Gap to the best possible", a.gap === undefined || a.gap === null ? "–" : `at most ${number(a.gap * 100, 1)} %`],
       ["Made", a.created ? new Date(a.created).toLocaleString() : "–"],
     ];
-    fill(summary, 
+    fill(summary,
       h("dl", { class: "facts" }, facts.map(([k, v]) => [h("dt", {}, k), h("dd", {}, v)])),
       a.message ? h("p", {}, a.message) : null,
       h("details", { class: "more" }, h("summary", {}, "What the room figures mean"),
@@ -129,7 +130,7 @@ export function breakoutsPanel(state) {
         });
       },
     }, label);
-    fill(downloads, 
+    fill(downloads,
       h("span", { class: "label" }, "Download every room:"),
       dlButton("Room lists (CSV)", `${state.path}/breakouts/rooms.csv`, `${state.id}-rooms.csv`),
       dlButton("Room lists (XLSX)", `${state.path}/breakouts/rooms.xlsx`, `${state.id}-rooms.xlsx`),
@@ -279,69 +280,35 @@ export function breakoutsPanel(state) {
     focusPerson(participant, roundId, "pin")();
   }
 
-  // --- the move dialog ---------------------------------------------------------------------
-  const dialog = document.getElementById("move-dialog");
-  const dialogForm = document.getElementById("move-form");
-  const dialogWho = document.getElementById("move-who");
-  const dialogRooms = document.getElementById("move-rooms");
-  const dialogPin = document.getElementById("move-pin");
-  const dialogError = document.getElementById("move-error");
-  const dialogSubmit = document.getElementById("move-submit");
-  let moving = null;
-
+  // --- moving a person (the dialog) ---------------------------------------------------------
   function openMove(round, room, p, opener) {
-    moving = { round, room, p, opener };
     const label = p.person || p.participant;
-    dialogWho.textContent = `${label} (${p.organisation_name || p.organisation}) is in ${room.name} in ${round.name || round.id}. Choose another room:`;
-    clear(dialogError);
-    dialogPin.checked = false;
-    const name = newId("room-choice");
-    fill(dialogRooms, (round.rooms ?? []).map((r) => {
+    const choices = (round.rooms ?? []).map((r) => {
       const seats = r.seats ?? (r.people ?? []).reduce((s, x) => s + (Number(x.seats) || 1), 0);
       const here = r.id === room.id;
       const fits = seats + (Number(p.seats) || 1) <= r.capacity;
-      const input = h("input", { type: "radio", name, value: r.id, id: newId("choice"), disabled: here || !fits });
       const note = here ? " (here now)" : !fits ? " (full)" : "";
-      return h("div", { class: "field radio" }, input,
-        h("label", { for: input.id }, `${r.name || r.id}: ${seats} / ${r.capacity} seats${note}`));
-    }));
-    dialog.showModal();
-    (dialogRooms.querySelector("input:not([disabled])") ?? dialogPin).focus();
-  }
-
-  if (!dialogForm.dataset.bound) {
-    // The dialog is shared by every event screen; bind it once and send it to the open panel.
-    dialogForm.dataset.bound = "true";
-    dialogForm.addEventListener("submit", (event) => {
-      event.preventDefault();
-      dialog.dispatchEvent(new CustomEvent("move-submit"));
+      return { id: r.id, label: `${r.name || r.id}: ${seats} / ${r.capacity} seats${note}`, disabled: here || !fits };
     });
-    document.getElementById("move-cancel").addEventListener("click", () => dialog.close());
-  }
-  dialog.addEventListener("move-submit", async () => {
-    if (!moving || !element.isConnected) return;
-    const chosen = dialogRooms.querySelector("input:checked");
-    if (!chosen) {
-      showMessage(dialogError, "Choose a room first.", "error");
-      return;
-    }
-    const { round, p } = moving;
-    await busy(dialogSubmit, async () => {
-      try {
-        await movePerson(p.participant, round.id, chosen.value, dialogPin.checked);
-        dialog.close();
-        const target = round.rooms.find((r) => r.id === chosen.value);
-        announce(`${p.person || p.participant} moved to ${target?.name ?? chosen.value}${dialogPin.checked ? " and pinned" : ""}.`);
-        focusPerson(p.participant, round.id, "move")();
-      } catch (error) {
-        showConflictAware(dialogError, error);
-      }
+    const dialog = openMoveDialog({
+      text: `${label} (${p.organisation_name || p.organisation}) is in ${room.name} in ${round.name || round.id}. Choose another room:`,
+      choices,
+      opener,
+      onMove: async (roomId, pin, errorSlot) => {
+        try {
+          dialog.focusAfter(focusPerson(p.participant, round.id, "move"));
+          await movePerson(p.participant, round.id, roomId, pin);
+          const target = round.rooms.find((r) => r.id === roomId);
+          announce(`${label} moved to ${target?.name ?? roomId}${pin ? " and pinned" : ""}.`);
+          return true;
+        } catch (error) {
+          dialog.focusAfter(null);
+          showConflictAware(errorSlot, error);
+          return false;
+        }
+      },
     });
-  });
-  dialog.addEventListener("close", () => {
-    if (moving?.opener?.isConnected) moving.opener.focus();
-    moving = null;
-  });
+  }
 
   // --- running -----------------------------------------------------------------------------
   runForm.addEventListener("submit", async (event) => {
@@ -373,11 +340,10 @@ export function breakoutsPanel(state) {
       announce("The allocation is running.");
       try {
         const answer = await sendJson("POST", `${state.path}/breakouts`, { json: body });
-        const job = await followJob(jobPath(answer), (j) => progress.update(j));
+        await followJob(jobPath(answer), (j) => progress.update(j));
         progress.done("Done: the rooms are below.");
         await refresh();
         announce("The allocation is done; the rooms are shown below.");
-        void job;
       } catch (error) {
         progress.fail("The allocation did not finish.");
         showError(runSlot, error);

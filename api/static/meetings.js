@@ -319,7 +319,7 @@ export function meetingsPanel(state) {
           why ? h("details", { class: "why" }, h("summary", {}, m.request === "mutual" ? "Asked by both" : m.request === "one-sided" ? "Asked by one" : "Suggested"), h("p", {}, why)) : "",
         ];
       });
-      fill(agendaBox, 
+      fill(agendaBox,
         rows.length
           ? table(["Time", "Table", "Meets", "Organisation", "Country", "Type", "Why"], rows,
             { caption: `Agenda of ${label(me)}`, class: "agenda-table" })

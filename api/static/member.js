@@ -42,7 +42,7 @@ export async function renderMember(view, me) {
     h("div", { class: "actions" }, submit),
     formSlot);
 
-  fill(view, 
+  fill(view,
     h("section", { class: "panel" }, title, intro, headSlot),
     h("section", { class: "panel" }, form),
     h("section", { class: "panel", "aria-labelledby": "suggestions-title" },

@@ -7,15 +7,13 @@ import { roomsPanel } from "./rooms.js";
 import { breakoutsPanel } from "./breakouts.js";
 import { meetingsPanel } from "./meetings.js";
 
-export async function renderEvents(view, me) {
-  const heading = h("h1", { tabindex: "-1" }, "Your events");
+export async function renderEvents(view) {
+  const heading = h("h1", { tabindex: "-1", id: "events-title" }, "Your events");
   const listSlot = h("div", {}, h("p", { class: "hint" }, "Loading your events…"));
-  fill(view, 
-    h("section", { class: "panel", "aria-labelledby": "events-title" },
-      heading, listSlot),
+  fill(view,
+    h("section", { class: "panel", "aria-labelledby": "events-title" }, heading, listSlot),
     createEventSection(),
   );
-  heading.id = "events-title";
   heading.focus();
   try {
     const { data } = await getJson("/api/events");
@@ -24,25 +22,21 @@ export async function renderEvents(view, me) {
   } catch (error) {
     showError(clear(listSlot), error);
   }
-  void me;
 }
 
 function eventsTable(items) {
-  const rows = items.map((ev) => [
-    h("a", { href: `#/event/${encode(ev.id)}/participants` }, ev.name || ev.id),
-    ev.date ?? "",
-    String(ev.participants ?? 0),
-    String(ev.rooms ?? 0),
-    String(ev.rounds ?? 0),
-  ]);
   const headers = ["Event", "Date", "Participants", "Rooms", "Rounds"];
   const t = h(
     "table",
     { class: "events" },
     h("caption", { class: "visually-hidden" }, "Your events"),
     h("thead", {}, h("tr", {}, headers.map((title) => h("th", { scope: "col" }, title)))),
-    h("tbody", {}, rows.map((cells) => h("tr", { "data-event": items[rows.indexOf(cells)].id },
-      cells.map((c) => h("td", {}, c))))),
+    h("tbody", {}, items.map((ev) => h("tr", { "data-event": ev.id },
+      h("td", {}, h("a", { href: `#/event/${encode(ev.id)}/participants` }, ev.name || ev.id)),
+      h("td", {}, ev.date ?? ""),
+      h("td", {}, String(ev.participants ?? 0)),
+      h("td", {}, String(ev.rooms ?? 0)),
+      h("td", {}, String(ev.rounds ?? 0))))),
   );
   return h("div", { class: "table-wrap", tabindex: "0", role: "region", "aria-label": "Your events" }, t);
 }
