@@ -167,7 +167,7 @@ def test_a_killed_import_leaves_nothing(tmp_path: Path) -> None:
         from matchmaker.store import Store
 
         base = make_org()
-        orgs = [base.model_copy(update={{"id": f"o{{i:06d}}"}}) for i in range(40_000)]
+        orgs = [base.model_copy(update={{"id": f"o{{i:06d}}"}}) for i in range(16_000)]
         store = Store({str(path)!r})
         calls = []
 
