@@ -24,6 +24,10 @@ export function breakoutsPanel(state) {
   const seed = h("input", { type: "number", name: "seed", min: "0", step: "1", inputmode: "numeric" });
   const timeLimit = h("input", { type: "number", name: "time_limit", min: "0.1", max: "600", step: "0.1", inputmode: "decimal" });
   const runButton = h("button", { type: "submit", id: "run-breakouts" }, "Run the allocation");
+  const replanButton = h("button", { type: "button", class: "secondary", "aria-describedby": "replan-hint" }, "Re-plan after changes");
+  replanButton.hidden = true;
+  const replanHint = h("p", { class: "hint", id: "replan-hint" }, "After late arrivals or no-shows: plans the new participant list again, keeping everyone who stays in their room where the rules allow.");
+  replanHint.hidden = true;
   const progress = progressBar("Allocation progress");
   const runSlot = messageSlot();
   const runForm = h("form", { class: "stack", novalidate: true },
@@ -39,7 +43,8 @@ export function breakoutsPanel(state) {
         field("Time limit in seconds (optional)", timeLimit, "Longer searches may find slightly better rooms."),
       )),
     h("p", { class: "hint" }, "The rooms and rounds of the Rooms and rounds tab are used; pinned people stay in their rooms."),
-    h("div", { class: "actions" }, runButton),
+    h("div", { class: "actions" }, runButton, replanButton),
+    replanHint,
     progress.element,
     runSlot,
   );
@@ -71,10 +76,14 @@ export function breakoutsPanel(state) {
       const { data, etag } = await getJson(`${state.path}/breakouts`);
       allocation = data;
       allocationEtag = etag ?? (data?.version !== undefined ? `"${data.version}"` : null);
+      replanButton.hidden = false;
+      replanHint.hidden = false;
       renderAllocation();
       if (focusAfter) focusAfter();
     } catch (error) {
       allocation = null;
+      replanButton.hidden = true;
+      replanHint.hidden = true;
       clear(summary);
       clear(downloads);
       clear(roundsBox);
@@ -100,6 +109,7 @@ export function breakoutsPanel(state) {
       ["Gap to the best possible", a.gap === undefined || a.gap === null ? "–" : `at most ${number(a.gap * 100, 1)} %`],
       ["Made", a.created ? new Date(a.created).toLocaleString() : "–"],
     ];
+    if (a.moved !== null && a.moved !== undefined) facts.push(["People moved by the re-plan", String(a.moved)]);
     fill(summary,
       h("dl", { class: "facts" }, facts.map(([k, v]) => [h("dt", {}, k), h("dd", {}, v)])),
       a.message ? h("p", {}, a.message) : null,
@@ -311,17 +321,15 @@ export function breakoutsPanel(state) {
   }
 
   // --- running -----------------------------------------------------------------------------
-  runForm.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    if (running) return;
-    clear(runSlot);
-    const body = { mode: diversity.checked ? "diversity" : "affinity" };
+  /** The seed and time limit of the form, or null (with the problem shown) when one is wrong. */
+  function settings() {
+    const body = {};
     if (seed.value !== "") {
       const s = Number(seed.value);
       if (!Number.isInteger(s) || s < 0) {
         showMessage(runSlot, "The seed is a whole number, 0 or more, or empty.", "error");
         seed.focus();
-        return;
+        return null;
       }
       body.seed = s;
     }
@@ -330,27 +338,48 @@ export function breakoutsPanel(state) {
       if (!(t > 0)) {
         showMessage(runSlot, "The time limit is a number of seconds above 0, or empty.", "error");
         timeLimit.focus();
-        return;
+        return null;
       }
       body.time_limit = t;
     }
+    return body;
+  }
+
+  async function start(button, path, body, what) {
+    if (running) return;
     running = true;
-    await busy(runButton, async () => {
+    await busy(button, async () => {
       progress.start();
-      announce("The allocation is running.");
+      announce(`The ${what} is running.`);
       try {
-        const answer = await sendJson("POST", `${state.path}/breakouts`, { json: body });
+        const answer = await sendJson("POST", path, { json: body });
         await followJob(jobPath(answer), (j) => progress.update(j));
         progress.done("Done: the rooms are below.");
         await refresh();
-        announce("The allocation is done; the rooms are shown below.");
+        announce(`The ${what} is done; the rooms are shown below.`);
       } catch (error) {
-        progress.fail("The allocation did not finish.");
+        progress.fail(`The ${what} did not finish.`);
         showError(runSlot, error);
       } finally {
         running = false;
       }
     });
+  }
+
+  runForm.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    clear(runSlot);
+    const body = settings();
+    if (body === null) return;
+    body.mode = diversity.checked ? "diversity" : "affinity";
+    await start(runButton, `${state.path}/breakouts`, body, "allocation");
+  });
+
+  replanButton.addEventListener("click", async () => {
+    clear(runSlot);
+    const body = settings();
+    if (body === null) return;
+    await start(replanButton, `${state.path}/breakouts/replan`, body, "re-plan");
   });
 
   return {

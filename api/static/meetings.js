@@ -198,48 +198,64 @@ export function meetingsPanel(state) {
   // --- running -------------------------------------------------------------------------------
   const seed = h("input", { type: "number", name: "seed", min: "0", step: "1", inputmode: "numeric" });
   const runButton = h("button", { type: "submit", id: "run-schedule" }, "Plan the meetings");
+  const replanButton = h("button", { type: "button", class: "secondary", "aria-describedby": "schedule-replan-hint" }, "Re-plan, keeping the published meetings");
+  const replanHint = h("p", { class: "hint", id: "schedule-replan-hint" }, "After late registrations or cancellations: every meeting whose two people are still there keeps its time and table; the free places are planned again.");
+  replanButton.hidden = true;
+  replanHint.hidden = true;
   const progress = progressBar("Schedule progress");
   const runSlot = messageSlot();
   const runForm = h("form", { class: "stack", novalidate: true },
     field("Seed (optional)", seed, "The same seed and the same event give the same schedule."),
-    h("div", { class: "actions" }, runButton), progress.element, runSlot);
-  runSection.append(h("h2", { id: "schedule-run-title" }, "Plan the 1:1 meetings"), runForm);
+    h("div", { class: "actions" }, runButton, replanButton), replanHint, progress.element, runSlot);
+  add(runSection, h("h2", { id: "schedule-run-title" }, "Plan the 1:1 meetings"), runForm);
   let running = false;
-  runForm.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    if (running) return;
-    clear(runSlot);
+
+  function settings() {
     const body = {};
     if (seed.value !== "") {
       const s = Number(seed.value);
       if (!Number.isInteger(s) || s < 0) {
         showMessage(runSlot, "The seed is a whole number, 0 or more, or empty.", "error");
-        return;
+        seed.focus();
+        return null;
       }
       body.seed = s;
     }
     if (dirty) {
       showMessage(runSlot, "Save the slots and tables first: the schedule uses what is saved.", "error");
-      return;
+      return null;
     }
+    return body;
+  }
+
+  async function start(button, path, what) {
+    clear(runSlot);
+    const body = settings();
+    if (body === null || running) return;
     running = true;
-    await busy(runButton, async () => {
+    await busy(button, async () => {
       progress.start();
-      announce("The schedule is being planned.");
+      announce(`The ${what} is running.`);
       try {
-        const answer = await sendJson("POST", `${state.path}/schedule`, { json: body });
+        const answer = await sendJson("POST", path, { json: body });
         await followJob(jobPath(answer), (j) => progress.update(j));
         progress.done("Done: the agendas are below.");
         await loadSchedule();
-        announce("The schedule is ready; the agendas are shown below.");
+        announce(`The ${what} is done; the agendas are shown below.`);
       } catch (error) {
-        progress.fail("The schedule was not made.");
+        progress.fail(`The ${what} did not finish.`);
         showError(runSlot, error);
       } finally {
         running = false;
       }
     });
+  }
+
+  runForm.addEventListener("submit", (event) => {
+    event.preventDefault();
+    start(runButton, `${state.path}/schedule`, "schedule");
   });
+  replanButton.addEventListener("click", () => start(replanButton, `${state.path}/schedule/replan`, "re-plan"));
 
   // --- the schedule --------------------------------------------------------------------------
   async function loadSchedule() {
@@ -247,9 +263,13 @@ export function meetingsPanel(state) {
     try {
       const { data } = await getJson(`${state.path}/schedule`);
       schedule = data;
+      replanButton.hidden = false;
+      replanHint.hidden = false;
       renderSchedule();
     } catch (error) {
       schedule = null;
+      replanButton.hidden = true;
+      replanHint.hidden = true;
       if (error.status === 404) results.append(h("p", {}, "No schedule yet. Add time slots and tables, then plan the meetings."));
       else {
         const slot = messageSlot();
@@ -275,6 +295,10 @@ export function meetingsPanel(state) {
       ["Result", doc.status === "optimal" ? "best possible" : (doc.status ?? "–")],
       ["Gap to the best possible", doc.gap === undefined || doc.gap === null ? "–" : `at most ${number(doc.gap * 100, 1)} %`],
     ];
+    if (doc.changes) {
+      const c = doc.changes;
+      facts.push(["Changes of the re-plan", `${c.kept?.length ?? 0} kept, ${c.cancelled?.length ?? 0} cancelled, ${c.added?.length ?? 0} added`]);
+    }
     const dlSlot = messageSlot();
     const dl = (label, path, name) => h("button", {
       type: "button", class: "secondary",

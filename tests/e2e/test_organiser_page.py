@@ -305,6 +305,72 @@ def test_organiser_allocates_pins_reruns_and_downloads_the_room_lists(
         page.get_by_role("button", name="Room lists (XLSX)").click()
     assert info.value.suggested_filename.endswith(".xlsx")
 
+    # A room's printable page names the room and its people.
+    card = page.locator('section.round[data-round="R1"] article.room-card').first
+    with page.expect_download() as info:
+        card.get_by_role("button", name=re.compile("^Printable page")).click()
+    printable = Path(info.value.path()).read_text(encoding="utf-8")
+    assert card.locator("h4").inner_text() in printable
+    for pid in card.locator("li.person").evaluate_all("li => li.map(x => x.dataset.participant)"):
+        assert pid in printable
+
+    # Unpin the mover: the badge goes, and the Rooms and rounds tab no longer lists the pin.
+    _person(page, "R1", mover).get_by_role("button", name=re.compile("^Unpin ")).click()
+    expect(_person(page, "R1", mover)).to_have_attribute("data-pinned", "false")
+    _open_tab(page, "Rooms and rounds")
+    pins = page.locator("ul.pins")
+    expect(pins).to_contain_text(pinned_here)
+    expect(pins).not_to_contain_text(mover)
+
+
+def test_organiser_plans_meetings_and_downloads_an_agenda_calendar(
+    page: Page, server: Server, sign_in: SignIn, shot: Shot
+) -> None:
+    _api_event(server, "meetings", run=False)
+    sign_in(page, server.organiser_key)
+    page.goto("/#/event/meetings/meetings")
+    expect(page.get_by_text("No time slots yet")).to_be_visible()
+    page.get_by_label("First slot starts").fill("2018-06-20T14:00")
+    page.get_by_label("Number of slots").fill("4")
+    page.get_by_role("button", name="Add these slots").click()
+    expect(page.locator("table.slots-table tbody tr")).to_have_count(4)
+    page.get_by_label("Tables", exact=True).fill("10")
+    page.get_by_role("button", name="Save slots and tables").click()
+    expect(page.locator("#panel-meetings .message.success")).to_contain_text("Saved")
+
+    page.get_by_role("button", name="Plan the meetings").click()
+    expect(page.locator("#panel-meetings .progress-words")).to_have_text(
+        re.compile("Done"), timeout=JOB_TIMEOUT_MS
+    )
+    expect(page.locator("#panel-meetings .facts")).to_contain_text("Meetings per person")
+
+    # The participant with the most meetings: one row per meeting, never two at one time,
+    # and a calendar with one event per meeting.
+    select = page.get_by_label("Participant", exact=True)
+    options = select.locator("option").all_inner_texts()
+    busiest = max(options, key=lambda text: int(re.search(r"(\d+) meetings?$", text)[1]))
+    n = int(re.search(r"(\d+) meetings?$", busiest)[1])
+    assert 0 < n <= 4
+    select.select_option(label=busiest)
+    agenda = page.locator("table.agenda-table tbody tr")
+    expect(agenda).to_have_count(n)
+    times = agenda.locator("td:first-child").all_inner_texts()
+    assert len(set(times)) == n
+    shot(page, "agenda")
+    with page.expect_download() as info:
+        page.get_by_role("button", name=re.compile(r"^Calendar of .* \(ICS\)$")).click()
+    assert info.value.suggested_filename.endswith(".ics")
+    calendar = Path(info.value.path()).read_text(encoding="utf-8")
+    assert calendar.startswith("BEGIN:VCALENDAR")
+    assert calendar.count("BEGIN:VEVENT") == n
+
+    # Re-planning with nobody changed keeps every published meeting.
+    meetings = page.locator("#panel-meetings .facts dd").first.inner_text()
+    page.get_by_role("button", name="Re-plan, keeping the published meetings").click()
+    expect(page.locator("#panel-meetings .facts")).to_contain_text(
+        f"{meetings} kept, 0 cancelled, 0 added", timeout=JOB_TIMEOUT_MS
+    )
+
 
 def test_a_bad_registration_file_shows_the_rows_to_fix_and_changes_nothing(
     page: Page, server: Server, sign_in: SignIn, shot: Shot
