@@ -4,7 +4,7 @@
 import { download, encode, followJob, getJson, jobPath, sendJson } from "./api.js";
 import {
   announce, busy, clear, countryLabel, field, fill, h, messageSlot, newId, number, percent,
-  progressBar, showError, showMessage, typeLabel,
+  presetSelect, progressBar, showError, showMessage, typeLabel,
 } from "./dom.js";
 
 // Shannon entropy in bits: 0 for a room of one kind, 1 for two kinds half and half, and so on.
@@ -23,6 +23,7 @@ export function breakoutsPanel(state) {
   const diversity = h("input", { type: "radio", name: modeName, value: "diversity", id: newId("mode") });
   const seed = h("input", { type: "number", name: "seed", min: "0", step: "1", inputmode: "numeric" });
   const timeLimit = h("input", { type: "number", name: "time_limit", min: "0.1", max: "600", step: "0.1", inputmode: "decimal" });
+  const preset = presetSelect("The service's default");
   const runButton = h("button", { type: "submit", id: "run-breakouts" }, "Run the allocation");
   const replanButton = h("button", { type: "button", class: "secondary", "aria-describedby": "replan-hint" }, "Re-plan after changes");
   replanButton.hidden = true;
@@ -41,6 +42,7 @@ export function breakoutsPanel(state) {
       h("div", { class: "grid-2" },
         field("Seed (optional)", seed, "The same seed and the same event give the same rooms."),
         field("Time limit in seconds (optional)", timeLimit, "Longer searches may find slightly better rooms."),
+        field("What makes two people a good match", preset, "Affinity between organisations, as the partner suggestions score it."),
       )),
     h("p", { class: "hint" }, "The rooms and rounds of the Rooms and rounds tab are used; pinned people stay in their rooms."),
     h("div", { class: "actions" }, runButton, replanButton),
@@ -372,6 +374,7 @@ export function breakoutsPanel(state) {
     const body = settings();
     if (body === null) return;
     body.mode = diversity.checked ? "diversity" : "affinity";
+    if (preset.value) body.preset = preset.value;
     await start(runButton, `${state.path}/breakouts`, body, "allocation");
   });
 

@@ -236,6 +236,20 @@ const TYPE_LABELS = {
 
 export const ORG_TYPES = Object.keys(TYPE_LABELS);
 
+/** The scorer's presets: what makes two organisations a good match. */
+export const PRESETS = [
+  ["business", "Business partners"],
+  ["policy_learning", "Policy learning"],
+  ["research", "Research and innovation"],
+];
+
+/** A select of the presets; the first option leaves the choice to the service. */
+export function presetSelect(defaultLabel) {
+  return h("select", { name: "preset" },
+    defaultLabel ? h("option", { value: "" }, defaultLabel) : null,
+    PRESETS.map(([value, label]) => h("option", { value }, label)));
+}
+
 export function typeLabel(type) {
   return TYPE_LABELS[type] ?? (type ? String(type) : "");
 }

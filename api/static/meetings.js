@@ -3,8 +3,8 @@
 
 import { download, encode, followJob, getJson, jobPath, sendJson } from "./api.js";
 import {
-  add, announce, busy, clear, countryLabel, field, fill, h, messageSlot, number, progressBar,
-  showError, showMessage, table, typeLabel,
+  add, announce, busy, clear, countryLabel, field, fill, h, messageSlot, number, presetSelect,
+  progressBar, showError, showMessage, table, typeLabel,
 } from "./dom.js";
 import { eventDocument } from "./event-doc.js";
 
@@ -197,6 +197,7 @@ export function meetingsPanel(state) {
 
   // --- running -------------------------------------------------------------------------------
   const seed = h("input", { type: "number", name: "seed", min: "0", step: "1", inputmode: "numeric" });
+  const preset = presetSelect("The service's default");
   const runButton = h("button", { type: "submit", id: "run-schedule" }, "Plan the meetings");
   const replanButton = h("button", { type: "button", class: "secondary", "aria-describedby": "schedule-replan-hint" }, "Re-plan, keeping the published meetings");
   const replanHint = h("p", { class: "hint", id: "schedule-replan-hint" }, "After late registrations or cancellations: every meeting whose two people are still there keeps its time and table; the free places are planned again.");
@@ -205,7 +206,9 @@ export function meetingsPanel(state) {
   const progress = progressBar("Schedule progress");
   const runSlot = messageSlot();
   const runForm = h("form", { class: "stack", novalidate: true },
-    field("Seed (optional)", seed, "The same seed and the same event give the same schedule."),
+    h("div", { class: "grid-2" },
+      field("What makes a meeting worth having", preset, "How pairs are scored when nobody asked for a meeting."),
+      field("Seed (optional)", seed, "The same seed and the same event give the same schedule.")),
     h("div", { class: "actions" }, runButton, replanButton), replanHint, progress.element, runSlot);
   add(runSection, h("h2", { id: "schedule-run-title" }, "Plan the 1:1 meetings"), runForm);
   let running = false;
@@ -228,10 +231,11 @@ export function meetingsPanel(state) {
     return body;
   }
 
-  async function start(button, path, what) {
+  async function start(button, path, what, withPreset) {
     clear(runSlot);
     const body = settings();
     if (body === null || running) return;
+    if (withPreset && preset.value) body.preset = preset.value;
     running = true;
     await busy(button, async () => {
       progress.start();
@@ -253,9 +257,9 @@ export function meetingsPanel(state) {
 
   runForm.addEventListener("submit", (event) => {
     event.preventDefault();
-    start(runButton, `${state.path}/schedule`, "schedule");
+    start(runButton, `${state.path}/schedule`, "schedule", true);
   });
-  replanButton.addEventListener("click", () => start(replanButton, `${state.path}/schedule/replan`, "re-plan"));
+  replanButton.addEventListener("click", () => start(replanButton, `${state.path}/schedule/replan`, "re-plan", false));
 
   // --- the schedule --------------------------------------------------------------------------
   async function loadSchedule() {

@@ -4,14 +4,8 @@
 import { encode, getJson } from "./api.js";
 import {
   announce, busy, clear, clearFields, countryLabel, field, fill, h, markFields, messageSlot,
-  newId, ORG_TYPES, percent, showError, typeLabel,
+  newId, ORG_TYPES, percent, presetSelect, showError, typeLabel,
 } from "./dom.js";
-
-const PRESETS = [
-  ["business", "Business partners"],
-  ["policy_learning", "Policy learning"],
-  ["research", "Research and innovation"],
-];
 
 export async function renderMember(view, me) {
   const orgId = me.subject;
@@ -23,7 +17,7 @@ export async function renderMember(view, me) {
   const type = h("select", { name: "type" }, h("option", { value: "" }, "Any type"),
     ORG_TYPES.map((t) => h("option", { value: t }, typeLabel(t))));
   const sector = h("input", { type: "text", name: "sector", autocomplete: "off", spellcheck: "false", maxlength: "12", inputmode: "text" });
-  const preset = h("select", { name: "preset" }, PRESETS.map(([v, label]) => h("option", { value: v }, label)));
+  const preset = presetSelect();
   const k = h("input", { type: "number", name: "k", min: "1", max: "100", step: "1", value: "10", inputmode: "numeric" });
   const submit = h("button", { type: "submit" }, "Show suggestions");
   const formSlot = messageSlot();
