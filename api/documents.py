@@ -81,6 +81,17 @@ def _number(value: Any) -> float | None:
     return x if math.isfinite(x) else None
 
 
+def _finite(value: Any) -> Any:
+    """``value`` with every float JSON cannot carry (infinity, NaN) replaced by ``None``."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value
+
+
 def _time(value: dt.datetime | None) -> str | None:
     return None if value is None else value.isoformat()
 
@@ -322,7 +333,7 @@ def allocation_document(
         rounds.append(
             {"id": rnd.id, "name": rnd.name or rnd.id, "start": _time(rnd.start), "rooms": rooms}
         )
-    return {
+    doc: Doc = {
         "kind": "breakouts",
         "event": event.id,
         "event_name": event.name,
@@ -345,6 +356,7 @@ def allocation_document(
         "edits": [],
         "rounds": rounds,
     }
+    return dict(_finite(doc))
 
 
 def refresh_allocation(doc: Doc, rules: Rules) -> Doc:
@@ -692,7 +704,7 @@ def schedule_document(
             ]
             for kind, items in changes.items()
         }
-    return doc
+    return dict(_finite(doc))
 
 
 def published_meetings(doc: Mapping[str, Any]) -> list[PublishedMeeting]:
@@ -784,7 +796,7 @@ def pairs_document(
                 "why": why,
             }
         )
-    return {
+    doc: Doc = {
         "kind": "pairs",
         "event": event.id,
         "event_name": event.name,
@@ -800,3 +812,4 @@ def pairs_document(
         "pairs": docs,
         "unpaired": [p.id for i, p in enumerate(event.participants) if i not in paired],
     }
+    return dict(_finite(doc))
