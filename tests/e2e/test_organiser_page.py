@@ -482,6 +482,27 @@ def test_keyboard_only(page: Page, server: Server, ready_event: str, shot: Shot)
     expect(why).to_have_attribute("open", "")
 
 
+UNLABELLED = """() => [...document.querySelectorAll('input, select, textarea, button')]
+    .filter(el => el.offsetParent !== null && el.type !== 'hidden')
+    .filter(el => !(el.labels && el.labels.length) && !el.getAttribute('aria-label')
+                  && !el.getAttribute('aria-labelledby') && !el.textContent.trim())
+    .map(el => el.outerHTML.slice(0, 120))"""
+
+
+def test_every_control_has_a_label(page: Page, server: Server, ready_event: str) -> None:
+    page.goto("/")
+    assert page.evaluate(UNLABELLED) == []
+    page.get_by_role("textbox", name="Key").fill(server.organiser_key)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your events")
+    assert page.evaluate(UNLABELLED) == []
+    page.goto(f"/#/event/{ready_event}/participants")
+    for name in ("Participants", "Rooms and rounds", "Breakouts", "Meetings"):
+        _open_tab(page, name)
+        page.wait_for_load_state("networkidle")
+        assert page.evaluate(UNLABELLED) == [], name
+
+
 def test_phone_width(
     page: Page, server: Server, sign_in: SignIn, ready_event: str, shot: Shot
 ) -> None:
