@@ -84,6 +84,12 @@ def test_access_of_every_breakouts_endpoint(
             assert r.status_code == 200, (export, r.text)
     # The refused requests changed nothing.
     assert client.get(BASE, headers=owner).headers["ETag"] == '"1"'
+    # An admin also moves people (here: a pin in place, which changes the event too).
+    room = _room_of(allocation, "P01", "R1")["id"]
+    pin = {"participant": "P01", "round": "R1", "room": room, "pin": True}
+    r = client.post(f"{BASE}/moves", json=pin, headers={**keys.headers("admin"), "If-Match": '"1"'})
+    assert r.status_code == 200, r.text
+    assert r.json()["edits"][-1]["by"] == "admin"
 
 
 @SQLITE_ONLY
