@@ -33,6 +33,7 @@ from api.event_access import (
 )
 from api.jobs import JobContext, JobOutcome
 from api.problems import ProblemError, error_responses
+from api.routers.events import event_from_json
 from matchmaker.errors import InvalidInputError, Problem, VersionConflictError
 from matchmaker.models import Event, Pin, Rules
 from matchmaker.score import DEFAULT_PRESET
@@ -389,9 +390,11 @@ def _add_pin(event: Event, move: Move) -> Event | None:
                 )
             ],
         )
-    pins = [*event.rules.pins, Pin(participant=move.participant, room=move.room, round=move.round)]
-    rules = event.rules.model_copy(update={"pins": pins})
-    return event.model_copy(update={"rules": rules})
+    document = event.model_dump(mode="json", exclude_none=True)
+    pin = Pin(participant=move.participant, room=move.room, round=move.round)
+    document["rules"]["pins"].append(pin.model_dump(mode="json", exclude_none=True))
+    # Checked as any event is: a pin of someone no longer registered is a 422, never stored.
+    return event_from_json(document)
 
 
 @router.post(

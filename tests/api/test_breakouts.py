@@ -485,3 +485,21 @@ def test_replan_after_people_leave_moves_nobody(
     store = client.app.state.store  # type: ignore[attr-defined]
     first = store.get_result(doc["replanned_from"])
     assert first.document["rounds"] == allocation["rounds"]
+
+
+@SQLITE_ONLY
+def test_no_pin_for_someone_no_longer_registered(
+    client: TestClient, keys: Any, allocation: dict[str, Any]
+) -> None:
+    owner = _seed(client, keys, allocation)
+    event = client.get(EVENT, headers=owner).json()
+    event["participants"] = [p for p in event["participants"] if p["id"] != "P10"]
+    assert client.put(EVENT, json=event, headers={**owner, "If-Match": '"1"'}).status_code == 200
+    pin = {"participant": "P10", "round": "R1", "room": _room_of(allocation, "P10", "R1")["id"]}
+    r = client.post(
+        f"{BASE}/moves", json={**pin, "pin": True}, headers={**owner, "If-Match": '"1"'}
+    )
+    body = assert_problem(r, 422, "invalid-input")
+    assert any("'P10' is not in the event" in p["message"] for p in body["problems"])
+    assert client.get(EVENT, headers=owner).json()["rules"]["pins"] == []
+    assert client.get(BASE, headers=owner).headers["ETag"] == '"1"'
