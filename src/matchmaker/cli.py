@@ -69,9 +69,13 @@ _EVENT_KEYS = {"event", "participants", "rooms", "rounds", "slots", "tables", "r
 
 def _is_event_file(path: Path) -> bool:
     """An event JSON (an object with event keys) rather than organisations."""
+    from matchmaker.io.tabular import MAX_FILE_BYTES
+
     if path.suffix.casefold() != ".json":
         return False
     try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            return False  # the reader says it is too large, without reading it
         doc = json.loads(path.read_bytes())
     except (OSError, ValueError, RecursionError):
         return False  # the organisation reader reports what is wrong with it
@@ -493,7 +497,7 @@ def _published(path: str) -> list[Any]:
         ]
     except OSError as exc:
         raise MatchmakerError(f"file '{path}' cannot be read ({exc.strerror})") from None
-    except (ValueError, KeyError, TypeError) as exc:
+    except (ValueError, KeyError, TypeError, RecursionError) as exc:
         raise MatchmakerError(
             f"'{path}' is not the JSON output of 'matchmaker schedule --json' ({exc})"
         ) from None
@@ -505,7 +509,12 @@ def cmd_schedule(args: argparse.Namespace) -> int:
 
     event = read_event(args.event_file)
     if args.slots or args.tables is not None:
-        start = dt.datetime.fromisoformat(args.start) if args.start else None
+        try:
+            start = dt.datetime.fromisoformat(args.start) if args.start else None
+        except ValueError:
+            raise MatchmakerError(
+                f"--start '{args.start}' is not a date and time; write it like 2025-03-04T09:00"
+            ) from None
         event = with_slots(
             event,
             args.slots or len(event.slots),
@@ -983,6 +992,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # A value quoted in a message may hold what no encoding can write (a lone surrogate from a
+    # JSON file): escape it rather than fail while printing.
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors="backslashreplace")
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):

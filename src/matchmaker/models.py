@@ -62,13 +62,27 @@ Id = Annotated[
     StringConstraints(strip_whitespace=True, pattern=ID_PATTERN),
     Field(description="Stable identifier: letters, digits and . _ : @ / - (at most 64)."),
 ]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000)]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+
+
+def _no_nul(value: str) -> str:
+    # PostgreSQL cannot store NUL in text, and no form or spreadsheet means one.
+    if "\x00" in value:
+        shown = value[:60].replace("\x00", "\\x00")
+        raise ValueError(
+            f"'{shown}' holds a NUL character (\\x00), which cannot be stored; remove it"
+        )
+    return value
+
+
+NoNul = AfterValidator(_no_nul)
+Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000), NoNul]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300), NoNul]
 # ';' separates values in table cells, '|' starts an item's keywords, ',' separates keywords.
 Keyword = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=100),
     AfterValidator(lambda v: _no_separators(v, _KEYWORD_SEPARATORS)),
+    NoNul,
 ]
 
 
@@ -262,6 +276,7 @@ class Item(_Model):
         str,
         StringConstraints(strip_whitespace=True, min_length=1, max_length=2000),
         AfterValidator(lambda v: _no_separators(v, _ITEM_SEPARATORS)),
+        NoNul,
     ]
     keywords: list[Keyword] = Field(default_factory=list, max_length=50)
 
@@ -276,6 +291,7 @@ class Contact(_Model):
             StringConstraints(
                 strip_whitespace=True, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
             ),
+            NoNul,
         ]
         | None
     ) = None
@@ -365,7 +381,7 @@ class Organisation(_Model):
     languages: list[LanguageCode] = Field(default_factory=list, max_length=50)
     projects: list[Keyword] = Field(default_factory=list, max_length=200)
     size: SizeClass | None = None
-    website: Annotated[str, StringConstraints(max_length=500)] | None = None
+    website: Annotated[str, StringConstraints(max_length=500), NoNul] | None = None
     description: Text = ""
     contact: Contact | None = None
 
@@ -579,6 +595,11 @@ class TimeSlot(_Model):
 
     @model_validator(mode="after")
     def _order(self) -> Self:
+        if (self.start.utcoffset() is None) != (self.end.utcoffset() is None):
+            raise ValueError(
+                f"slot '{self.id}': start ({self.start}) and end ({self.end}) must both have a "
+                "time zone, or neither"
+            )
         if self.end <= self.start:
             raise ValueError(f"slot '{self.id}' ends ({self.end}) before it starts ({self.start})")
         return self

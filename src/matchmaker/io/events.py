@@ -10,7 +10,7 @@ from pydantic import ValidationError
 
 from matchmaker.errors import InvalidInputError, Problem
 from matchmaker.io.sheets import write_atomic
-from matchmaker.io.tabular import MAX_FILE_BYTES, check_size, decode_text, json_error, read_source
+from matchmaker.io.tabular import MAX_FILE_BYTES, check_size, decode_text, load_json, read_source
 from matchmaker.models import Event, error_text
 
 __all__ = ["dump_event", "read_event", "write_event"]
@@ -32,28 +32,13 @@ def read_event(source: str | Path | bytes, *, max_bytes: int = MAX_FILE_BYTES) -
         With one :class:`~matchmaker.errors.Problem` per problem; ``column`` is the field path
         (``participants[3].seats``).
     """
-    data, _ = read_source(source)
+    data, _ = read_source(source, max_bytes=max_bytes)
     check_size(data, max_bytes)
     text, _ = decode_text(data)
     try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InvalidInputError(
-            "the event file is not valid JSON",
-            [
-                Problem(
-                    None,
-                    None,
-                    None,
-                    json_error(exc),
-                )
-            ],
-        ) from None
-    except RecursionError:
-        raise InvalidInputError(
-            "the event file is nested too deeply",
-            [Problem(None, None, None, "the JSON is nested too deeply")],
-        ) from None
+        doc = load_json(text)
+    except InvalidInputError as exc:
+        raise InvalidInputError("the event file is not valid JSON", exc.problems) from None
     if isinstance(doc, dict) and set(doc) == {"event"}:
         doc = doc["event"]
     try:

@@ -28,7 +28,7 @@ from matchmaker.io.tabular import (
     check_size,
     decode_text,
     detect_format,
-    json_error,
+    load_json,
     read_csv,
     read_source,
     read_xlsx,
@@ -111,7 +111,11 @@ def validate_organisations(
     ImportReport
         Valid organisations, problems (row, column, value, message) and warnings.
     """
-    data, name = read_source(source, name)
+    try:
+        data, name = read_source(source, name, max_bytes=max_bytes)
+    except InvalidInputError as exc:  # too large to be read
+        fmt_guess = format or detect_format(b"", name or str(source))
+        return ImportReport([], exc.problems, format=fmt_guess)
     fmt = format or detect_format(data, name)
     try:
         if fmt == "json":
@@ -611,20 +615,9 @@ def _from_json(data: bytes, vocabulary: Mapping[str, str] | None, max_bytes: int
             Problem(None, None, None, "the file is empty; expected a JSON list of organisations")
         )
     try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as exc:
-        return fail(
-            Problem(
-                None,
-                None,
-                None,
-                json_error(exc),
-            )
-        )
-    except RecursionError:
-        return fail(
-            Problem(None, None, None, f"the JSON is nested too deeply (limit {_MAX_JSON_DEPTH})")
-        )
+        doc = load_json(text)
+    except InvalidInputError as exc:
+        return fail(exc.problems[0])
     if _depth(doc, _MAX_JSON_DEPTH) > _MAX_JSON_DEPTH:
         return fail(
             Problem(None, None, None, f"the JSON is nested too deeply (limit {_MAX_JSON_DEPTH})")

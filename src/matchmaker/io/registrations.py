@@ -38,6 +38,7 @@ from matchmaker.io.tabular import (
     Table,
     decode_text,
     detect_format,
+    load_json,
     read_csv,
     read_source,
     read_xlsx,
@@ -167,7 +168,11 @@ def validate_registrations(
         Participants and organisations of the valid rows; every problem with its row,
         column, value and rule.
     """
-    data, name = read_source(source, name)
+    try:
+        data, name = read_source(source, name, max_bytes=max_bytes)
+    except InvalidInputError as exc:  # too large to be read
+        fmt_guess = format or detect_format(b"", name or str(source))
+        return RegistrationReport([], [], exc.problems, format=fmt_guess)
     fmt = format or detect_format(data, name)
     vocab = dict(vocabulary or {})
     if fmt == "json":
@@ -584,7 +589,7 @@ def _from_json_list(data: bytes, vocabulary: dict[str, str], max_bytes: int) -> 
 
     try:
         text, _ = decode_text(data)
-        doc = json.loads(text) if len(data) <= max_bytes else None
+        doc = load_json(text) if len(data) <= max_bytes else None
     except (InvalidInputError, ValueError, RecursionError):
         doc = None
     if isinstance(doc, dict) and set(doc) <= {"vocabulary", "registrations"}:

@@ -10,10 +10,13 @@ import csv
 import datetime as dt
 import io
 import json
+import sys
 import zipfile
+import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from matchmaker.errors import InvalidInputError, MatchmakerError, Problem
 
@@ -26,6 +29,7 @@ __all__ = [
     "decode_text",
     "detect_format",
     "json_error",
+    "load_json",
     "neutralise",
     "read_csv",
     "read_source",
@@ -80,12 +84,18 @@ def detect_format(data: bytes, name: str | None = None) -> Format:
     return "csv"
 
 
-def read_source(source: str | Path | bytes, name: str | None = None) -> tuple[bytes, str | None]:
-    """The bytes of a file (or the bytes given) and its name; a missing file is a message."""
+def read_source(
+    source: str | Path | bytes, name: str | None = None, *, max_bytes: int = MAX_FILE_BYTES
+) -> tuple[bytes, str | None]:
+    """The bytes of a file (or the bytes given) and its name; a missing file is a message.
+
+    A file larger than ``max_bytes`` is refused before it is read.
+    """
     if isinstance(source, bytes):
         return source, name
     path = Path(source)
     try:
+        _refuse_size(path.stat().st_size, max_bytes)
         return path.read_bytes(), name or path.name
     except FileNotFoundError:
         raise MatchmakerError(f"file '{path}' does not exist") from None
@@ -169,17 +179,14 @@ def _sniff_delimiter(text: str) -> str:
 
 
 def check_size(data: bytes, max_bytes: int) -> None:
-    if len(data) > max_bytes:
+    _refuse_size(len(data), max_bytes)
+
+
+def _refuse_size(size: int, max_bytes: int) -> None:
+    if size > max_bytes:
         raise InvalidInputError(
             "the file is too large",
-            [
-                Problem(
-                    None,
-                    None,
-                    None,
-                    f"the file has {len(data):,} bytes; the limit is {max_bytes:,}",
-                )
-            ],
+            [Problem(None, None, None, f"the file has {size:,} bytes; the limit is {max_bytes:,}")],
         )
 
 
@@ -265,10 +272,47 @@ def _cell_text(value: object) -> str:
     return str(value)
 
 
+# What openpyxl raises on a damaged workbook: broken XML (``ParseError`` is a
+# ``SyntaxError``), parts with unexpected attributes or values, missing parts, broken zip
+# members (a bad CRC, a deflate stream that does not end where the headers say).
+_DAMAGED = (
+    SyntaxError,
+    TypeError,
+    ValueError,
+    KeyError,
+    IndexError,
+    AttributeError,
+    OSError,
+    EOFError,
+    OverflowError,
+    RecursionError,
+    zipfile.BadZipFile,
+    zlib.error,
+)
+
+
+def _damaged(exc: BaseException) -> InvalidInputError:
+    detail = str(exc).strip() or type(exc).__name__
+    return InvalidInputError(
+        "the file is not a valid XLSX workbook",
+        [
+            Problem(
+                None,
+                None,
+                None,
+                f"the file is not a valid XLSX workbook ({detail[:200]}); open it in the "
+                "spreadsheet program and save it again",
+            )
+        ],
+    )
+
+
 def read_xlsx(data: bytes, *, sheet: str | None = None, max_bytes: int = MAX_FILE_BYTES) -> Table:
     """Read the first (or the named) sheet of an XLSX workbook.
 
     Cells that hold formulas are reported in ``formula_cells``: their results are not trusted.
+    A damaged workbook (broken XML, missing parts, a zip that lies about its sizes) is an
+    :class:`InvalidInputError`, whenever openpyxl finds the damage.
     """
     import openpyxl  # lazily: only XLSX users pay for it
     from openpyxl.utils.exceptions import InvalidFileException
@@ -277,12 +321,14 @@ def read_xlsx(data: bytes, *, sheet: str | None = None, max_bytes: int = MAX_FIL
     _check_zip(data)
     try:
         wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-    except (InvalidFileException, KeyError, OSError, ValueError, zipfile.BadZipFile) as exc:
-        raise InvalidInputError(
-            "the file is not a valid XLSX workbook",
-            [Problem(None, None, None, f"the file is not a valid XLSX workbook ({exc})")],
-        ) from None
+    except (InvalidFileException, *_DAMAGED) as exc:
+        raise _damaged(exc) from None
     try:
+        if not wb.sheetnames:
+            raise InvalidInputError(
+                "the workbook has no sheet",
+                [Problem(None, None, None, "the workbook has no sheet; expected a sheet of rows")],
+            )
         if sheet is not None and sheet not in wb.sheetnames:
             raise InvalidInputError(
                 f"no sheet '{sheet}'",
@@ -315,6 +361,10 @@ def read_xlsx(data: bytes, *, sheet: str | None = None, max_bytes: int = MAX_FIL
                 continue
             rows.append(cells)
             numbers.append(number)
+    except InvalidInputError:
+        raise
+    except _DAMAGED as exc:
+        raise _damaged(exc) from None
     finally:
         wb.close()
     if header is None:
@@ -330,6 +380,48 @@ def json_error(exc: json.JSONDecodeError) -> str:
     """A JSON syntax error in words: where, then what."""
     what = exc.msg.removesuffix(" at")
     return f"not valid JSON at line {exc.lineno}, column {exc.colno}: {what[:1].lower()}{what[1:]}"
+
+
+class _DuplicateKeyError(ValueError):
+    """A key twice in one JSON object."""
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    obj = dict(pairs)
+    if len(obj) < len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                break
+            seen.add(key)
+        ident = obj.get("id")
+        which = f" (the one with id '{ident}')" if isinstance(ident, str) else ""
+        raise _DuplicateKeyError(
+            f"key '{key}' appears twice in one object{which}; keep one of them"
+        )
+    return obj
+
+
+def load_json(text: str) -> Any:
+    """Parse JSON text; every way it can be wrong is an :class:`InvalidInputError`.
+
+    Besides syntax errors: a key twice in one object (``json`` would keep the last silently),
+    nesting deeper than the parser's recursion allows, and integers longer than Python
+    converts (``sys.get_int_max_str_digits()``).
+    """
+    hook: Callable[[list[tuple[str, Any]]], dict[str, Any]] = _unique_keys
+    message: str
+    try:
+        return json.loads(text, object_pairs_hook=hook)
+    except json.JSONDecodeError as exc:
+        message = json_error(exc)
+    except _DuplicateKeyError as exc:
+        message = str(exc)
+    except RecursionError:
+        message = "the JSON is nested too deeply"
+    except ValueError:  # an integer literal past the digit limit
+        message = f"not valid JSON: a number has more than {sys.get_int_max_str_digits():,} digits"
+    raise InvalidInputError("the file is not valid JSON", [Problem(None, None, None, message)])
 
 
 def neutralise(value: str) -> str:
