@@ -1,25 +1,131 @@
 """Benchmark cases of breakout rooms: an event of generated participants over three rounds with
-every rule, timed; hard rules counted independently, repeats against a random allocation."""
+every rule, timed; hard rules counted independently; diversity per room; and the baselines
+(random allocation, greedy room filling, swap local search) on the same rules and weights."""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
+from benchmarks.baselines import breakout_baselines
 from benchmarks.core import Case, Target, register
+from benchmarks.metrics import diversity_figures, hard_violations, repeats, room_entropies
 from benchmarks.suggest_cases import _organisations, _profiles, _registry_json
 
 Array = npt.NDArray[Any]
+
+OURS = "matchmaker"
+RANDOM_RUNS = 5  # random allocations whose repeats are averaged (the reference of repeats)
+
+
+# --- shared with the event cases ------------------------------------------------------------
+
+
+def evaluate(
+    affinity: Array, sizes: Sequence[tuple[int, int]], kwargs: dict[str, Any], rooms: Array
+) -> Any:
+    """The solver's own account of an allocation (objective, bound, soft-rule shortfalls,
+    repeats): ``solve_breakouts`` started from ``rooms`` with no move allowed. It also checks
+    that ``rooms`` keeps every hard rule (it raises otherwise)."""
+    from matchmaker.solvers.breakouts import solve_breakouts
+
+    given = {k: v for k, v in kwargs.items() if k not in ("max_iterations", "time_limit")}
+    return solve_breakouts(affinity, sizes, **given, initial=rooms, max_iterations=0)
+
+
+def _hard_rules(kwargs: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "seats": kwargs.get("seats"),
+        "apart": kwargs.get("apart") or (),
+        "together": kwargs.get("together") or (),
+        "pins": kwargs.get("pins") or (),
+    }
+
+
+def method_figures(
+    result: Any,
+    rooms: Array,
+    time_s: float,
+    bound: float,
+    sizes: Sequence[tuple[int, int]],
+    kwargs: dict[str, Any],
+    country: Sequence[Any],
+    kind: Sequence[Any],
+) -> dict[str, Any]:
+    """The figures of one method's allocation, all measured the same way."""
+    return {
+        "objective": round(float(result.objective), 4),
+        "objective_pct": round(100 * float(result.objective) / bound, 3) if bound else None,
+        **diversity_figures(rooms, country, kind),
+        "repeats": repeats(rooms),
+        "hard_violations": hard_violations(rooms, sizes, **_hard_rules(kwargs)),
+        "soft_violations": len(result.violations),
+        "time_s": round(time_s, 4),
+    }
+
+
+def baseline_setup(
+    affinity: Array,
+    sizes: Sequence[tuple[int, int]],
+    kwargs: dict[str, Any],
+    country: Sequence[Any],
+    kind: Sequence[Any],
+    seed: int = 0,
+) -> dict[str, Any]:
+    """Run and measure the baselines (untimed setup of a case): ``{method: (rooms, figures)}``
+    without the bound, which comes from the solver's run."""
+    found = breakout_baselines(affinity, sizes, kwargs, seed)
+    out: dict[str, Any] = {}
+    for method, (rooms, seconds) in found.items():
+        out[method] = {"rooms": rooms, "result": evaluate(affinity, sizes, kwargs, rooms)}
+        out[method]["time_s"] = seconds
+    return out
+
+
+def compare_methods(
+    ours: Any,
+    ours_s: float,
+    baselines: dict[str, Any],
+    sizes: Sequence[tuple[int, int]],
+    kwargs: dict[str, Any],
+    country: Sequence[Any],
+    kind: Sequence[Any],
+) -> dict[str, Any]:
+    """``<method>.<figure>`` for the solver and every baseline, the margins of the solver's
+    objective over each baseline, and the per-room entropies for the plots."""
+    bound = float(ours.upper_bound)
+    methods = {OURS: (ours, np.asarray(ours.rooms), ours_s)}
+    for name, b in baselines.items():
+        methods[name] = (b["result"], b["rooms"], b["time_s"])
+    quality: dict[str, Any] = {}
+    entropies: dict[str, dict[str, list[float]]] = {"country": {}, "type": {}}
+    for name, (result, rooms, seconds) in methods.items():
+        figures = method_figures(result, rooms, seconds, bound, sizes, kwargs, country, kind)
+        quality.update({f"{name}.{k}": v for k, v in figures.items()})
+        entropies["country"][name] = room_entropies(rooms, country)
+        entropies["type"][name] = room_entropies(rooms, kind)
+    for name in baselines:
+        margin = quality[f"{OURS}.objective_pct"] - quality[f"{name}.objective_pct"]
+        quality[f"margin_vs_{name}_pct"] = round(margin, 3)
+    quality["upper_bound"] = round(bound, 4)
+    quality["distributions"] = {
+        "room_country_entropy": entropies["country"],
+        "room_type_entropy": entropies["type"],
+    }
+    return quality
+
+
+# --- the generated event --------------------------------------------------------------------
 
 
 def _event(prepared: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
     """The engine's scores of ``n`` generated organisations (one participant each) and the
     rules: colleagues of a synthetic organisation of 1-3 people apart, a few pairs together,
-    a few pins, the country cap, the type mix and the shared language; and the repeats of a
-    random allocation that keeps the room sizes and the together pairs (the reference)."""
+    a few pins, the country cap, the type mix and the shared language; then the baselines."""
     from matchmaker.score import make_scorer, score_matrix
 
     orgs = _organisations(prepared)
@@ -46,9 +152,8 @@ def _event(prepared: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
     language = np.array([[c in o.languages for c in codes] for o in orgs], dtype=bool)
     language[~language.any(axis=1)] = True  # no languages given: anyone
     sizes = [(int(params["min"]), int(params["max"]))] * g
-    return {
-        "affinity": scores.astype(np.float64),
-        "sizes": sizes,
+    affinity = scores.astype(np.float64)
+    kwargs: dict[str, Any] = {
         "rounds": rounds,
         "apart": apart,
         "together": together,
@@ -57,92 +162,72 @@ def _event(prepared: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
         "max_per_country": int(params["max_per_country"]),
         "groups": groups,
         "language": language,
-        "random_repeats": _random_repeats(n, sizes, rounds, together, rng),
+        "seed": 0,
+        "max_iterations": params.get("max_iterations"),
+    }
+    baselines = baseline_setup(affinity, sizes, kwargs, country.tolist(), groups.tolist())
+    random_runs = [baselines["random"]["rooms"]]
+    extra = breakout_baselines_random(affinity, sizes, kwargs, RANDOM_RUNS - 1)
+    return {
+        "affinity": affinity,
+        "sizes": sizes,
+        "kwargs": kwargs,
+        "country": country.tolist(),
+        "kind": groups.tolist(),
+        "baselines": baselines,
+        "random_repeats": float(np.mean([repeats(r) for r in random_runs + extra])),
     }
 
 
-def _repeats(rooms: Array) -> int:
-    met = np.zeros((rooms.shape[1],) * 2, dtype=np.int64)
-    for row in rooms:
-        met += row[:, None] == row[None, :]
-    np.fill_diagonal(met, 0)
-    return int(np.triu(np.maximum(met - 1, 0), 1).sum())
-
-
-def _random_repeats(
-    n: int, sizes: list[tuple[int, int]], rounds: int, together: list[list[int]], rng: Any
-) -> float:
-    """Mean repeats of 5 random allocations: rooms dealt in turn in a shuffled order, a
-    together pair as one turn (so the sizes stay balanced and the pairs share a room)."""
-    partner = {a: b for a, b in together} | {b: a for a, b in together}
-    g = len(sizes)
+def breakout_baselines_random(
+    affinity: Array, sizes: Sequence[tuple[int, int]], kwargs: dict[str, Any], runs: int
+) -> list[Array]:
+    """``runs`` more random allocations (other seeds), for a steadier mean of repeats."""
     out = []
-    for _ in range(5):
-        rooms = np.full((rounds, n), -1, dtype=np.int64)
-        for r in range(rounds):
-            slot = 0
-            for i in rng.permutation(n).tolist():
-                if rooms[r, i] >= 0:
-                    continue
-                rooms[r, i] = slot % g
-                if i in partner:
-                    rooms[r, partner[i]] = rooms[r, i]
-                slot += 1
-        out.append(_repeats(rooms))
-    return float(np.mean(out))
-
-
-def _hard_violations(state: dict[str, Any], rooms: Array) -> int:
-    """Every broken hard rule, counted without the solver's help."""
-    bad = 0
-    g = len(state["sizes"])
-    for r, row in enumerate(rooms):
-        used = np.bincount(row, minlength=g)
-        bad += sum(not lo <= u <= hi for u, (lo, hi) in zip(used, state["sizes"], strict=True))
-        bad += sum(len({int(row[i]) for i in s}) < len(s) for s in state["apart"])
-        bad += sum(len({int(row[i]) for i in s}) > 1 for s in state["together"])
-        bad += sum(int(row[i]) != room for i, room, rnd in state["pins"] if rnd in (None, r))
-    return bad
+    for k in range(runs):
+        found = breakout_baselines(affinity, sizes, kwargs, 1000 + 10 * k, methods=("random",))
+        out.append(found["random"][0])
+    return out
 
 
 def _breakouts(state: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
     from matchmaker.solvers.breakouts import solve_breakouts
 
     t0 = time.perf_counter()
-    result = solve_breakouts(
-        state["affinity"],
-        state["sizes"],
-        rounds=state["rounds"],
-        apart=state["apart"],
-        together=state["together"],
-        pins=state["pins"],
-        country=state["country"],
-        max_per_country=state["max_per_country"],
-        groups=state["groups"],
-        language=state["language"],
-        seed=0,
-        max_iterations=params.get("max_iterations"),
-    )
+    result = solve_breakouts(state["affinity"], state["sizes"], **state["kwargs"])
     solve_s = time.perf_counter() - t0
     rooms = result.rooms
-    repeats = _repeats(rooms)
-    return {
+    kwargs, sizes = state["kwargs"], state["sizes"]
+    n_repeats = repeats(rooms)
+    quality = {
         "n": int(rooms.shape[1]),
-        "rooms": len(state["sizes"]),
+        "rooms": len(sizes),
         "rounds": int(rooms.shape[0]),
         "method": result.stats["method"],
         "objective": round(result.objective, 3),
         "upper_bound": round(result.upper_bound, 3),
         "gap_reported_pct": round(100 * result.gap, 2),
-        "hard_violations": _hard_violations(state, rooms),
+        "hard_violations": hard_violations(rooms, sizes, **_hard_rules(kwargs)),
         "soft_violations": len(result.violations),
-        "repeats": repeats,
+        "repeats": n_repeats,
         "repeats_reported": result.repeats,
         "repeats_lower_bound": result.repeats_lower_bound,
         "random_repeats": state["random_repeats"],
-        "repeats_vs_random": round(repeats / max(state["random_repeats"], 1.0), 4),
+        "repeats_vs_random": round(n_repeats / max(state["random_repeats"], 1.0), 4),
         "solve_s": round(solve_s, 2),
     }
+    compared = compare_methods(
+        result, solve_s, state["baselines"], sizes, kwargs, state["country"], state["kind"]
+    )
+    compared.pop("upper_bound")
+    return {**quality, **compared}
+
+
+def _beats(methods: Sequence[str]) -> list[Target]:
+    return [
+        Target(f"quality.margin_vs_{m}_pct", ">=", 0.0, f"objective at least that of {m}")
+        for m in methods
+    ]
 
 
 register(
@@ -151,7 +236,8 @@ register(
         group="breakouts",
         description="Breakout rooms of generated participants over 3 rounds with every rule "
         "(colleagues apart, together pairs, pins, country cap, type mix, shared language); "
-        "reference: the repeats of a random allocation.",
+        "baselines on the same rules: random allocation, greedy room filling, swap local "
+        "search; reference of repeats: random allocations.",
         prepare=_registry_json,
         setup=_event,
         run=_breakouts,
@@ -165,6 +251,7 @@ register(
                 "together": 4,
                 "pins": 6,
                 "max_per_country": 3,
+                "max_iterations": 600,
             },
             "full": {
                 "n": 1_000,
@@ -179,6 +266,7 @@ register(
             },
         },
         repeats=3,
+        frontier="objective_pct",
         targets={
             "full": [
                 Target("time_s.median", "<=", 30.0, "1,000 participants, 50 rooms, 3 rounds"),
@@ -189,10 +277,15 @@ register(
                     0.1,
                     "at most a tenth of the repeats of a random allocation",
                 ),
+                *_beats(("random", "greedy", "swap_ls")),
             ],
             "quick": [
+                Target(
+                    "time_s.median", "<=", 30.0 / 25 * 2, "the full target scaled by n², doubled"
+                ),
                 Target("quality.hard_violations", "<=", 0, "no hard rule broken"),
                 Target("quality.repeats_vs_random", "<=", 0.75, "fewer repeats than random"),
+                *_beats(("random", "greedy", "swap_ls")),
             ],
         },
     )

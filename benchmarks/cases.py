@@ -1,4 +1,4 @@
-"""The benchmark cases. Later work adds its cases here (or in modules imported from here)."""
+"""The benchmark cases: registered here and in the modules imported at the end."""
 
 from __future__ import annotations
 
@@ -82,7 +82,13 @@ register(
 # Registered after the import cases, so that those come first in the report.
 from benchmarks import (  # noqa: E402
     breakout_cases,  # noqa: F401
+    event_cases,  # noqa: F401
     mdgp_cases,  # noqa: F401
     meeting_cases,  # noqa: F401
+    scaling_cases,  # noqa: F401
     suggest_cases,  # noqa: F401
+    user_cases,
 )
+
+# A user's own data (--data FILE): the parent names it in the environment of every child.
+user_cases.register_from_environment()

@@ -22,6 +22,25 @@ from pathlib import Path
 from typing import Any
 
 FORMAT = "matchmaker-bench/1"
+ROOT = Path(__file__).resolve().parents[1]  # the repository: fixtures/, src/, benchmarks/
+QUICK_MAX_REPEATS = 3  # the quick suite is a smoke test: at most this many timed runs a case
+
+
+def lookup(obj: Any, path: str) -> Any:
+    """The value at a dotted ``path``; a key may hold dots itself (``quality.full.ndcg@10``
+    is ``obj["quality"]["full.ndcg@10"]``): at each level the longest matching key wins."""
+    parts = path.split(".")
+    while parts:
+        if not isinstance(obj, dict):
+            return None
+        for k in range(len(parts), 0, -1):
+            key = ".".join(parts[:k])
+            if key in obj:
+                obj, parts = obj[key], parts[k:]
+                break
+        else:
+            return None
+    return obj
 
 
 @dataclass(frozen=True)
@@ -34,9 +53,7 @@ class Target:
     note: str = ""
 
     def check(self, result: dict[str, Any]) -> dict[str, Any]:
-        got: Any = result
-        for part in self.metric.split("."):
-            got = got.get(part) if isinstance(got, dict) else None
+        got = lookup(result, self.metric)
         met = None
         if isinstance(got, int | float):
             met = got <= self.value if self.op == "<=" else got >= self.value
@@ -58,7 +75,13 @@ class Case:
     (paths, not objects); ``setup(prepared, params)``, when given, runs in the child before the
     timed runs (untimed, but within the child's peak memory) and returns the state ``run``
     receives instead of ``prepared``; ``run(state, params)`` is timed ``repeats`` times and
-    returns its quality figures (the last run's are kept).
+    returns its quality figures (the last run's are kept). A figure ``distributions`` (a dict)
+    is taken out of the quality figures and kept apart, for the plots.
+
+    ``skip`` says why the case cannot run here (its data is missing); a case with ``params``
+    for some suites only is skipped in the others. ``frontier`` names the quality figure
+    plotted against time for each method (``<method>.<frontier>`` against ``<method>.time_s``);
+    ``series`` names the scaling series the case is a point of (its size is ``params["n"]``).
     """
 
     name: str
@@ -71,6 +94,17 @@ class Case:
     repeats: int = 5
     description: str = ""
     reference: str | None = None  # name of the case it is compared with in the same run
+    skip: str | None = None
+    frontier: str | None = None
+    series: str | None = None
+
+    def skip_reason(self, suite: str) -> str | None:
+        """Why the case does not run in ``suite`` (``None``: it runs)."""
+        if self.skip:
+            return self.skip
+        if self.params and suite not in self.params:
+            return f"not part of the {suite} suite (runs in: {', '.join(self.params)})"
+        return None
 
 
 CASES: dict[str, Case] = {}
@@ -107,11 +141,22 @@ def machine() -> dict[str, Any]:
 def git_commit() -> str | None:
     try:
         out = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True
+            ["git", "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=ROOT,
         )
     except (OSError, subprocess.CalledProcessError):
         return None
     return out.stdout.strip() or None
+
+
+def _plain(value: Any) -> Any:
+    """numpy scalars and arrays as JSON numbers and lists."""
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    raise TypeError(f"a quality figure must be JSON: {type(value).__name__} {value!r}")
 
 
 def child(name: str, suite: str, prepared_json: str, repeats: int) -> None:
@@ -129,7 +174,21 @@ def child(name: str, suite: str, prepared_json: str, repeats: int) -> None:
         quality = case.run(state, params)
         times.append(time.perf_counter() - t0)
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(json.dumps({"times": times, "quality": quality, "peak_memory_mib": peak_kib / 1024}))
+    measured = {"times": times, "quality": quality, "peak_memory_mib": peak_kib / 1024}
+    print(json.dumps(measured, default=_plain))
+
+
+def _child_env() -> dict[str, str]:
+    """The environment of the child processes: this package importable whatever the folder."""
+    path = os.environ.get("PYTHONPATH", "")
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (str(ROOT), path) if p)}
+
+
+def repeats_of(case: Case, suite: str, repeats: int | None) -> int:
+    """Timed runs of ``case``: as asked, else the case's own (at most 3 in the quick suite)."""
+    if repeats:
+        return repeats
+    return min(case.repeats, QUICK_MAX_REPEATS) if suite == "quick" else case.repeats
 
 
 def run_case(case: Case, suite: str, out_dir: Path, repeats: int | None) -> dict[str, Any]:
@@ -137,6 +196,8 @@ def run_case(case: Case, suite: str, out_dir: Path, repeats: int | None) -> dict
     data_dir = out_dir / "data"
     data_dir.mkdir(parents=True, exist_ok=True)
     prepared: dict[str, Any] = {}
+    env = _child_env()
+    started = time.perf_counter()
     if case.prepare is not None:
         # Prepared in a process of its own, so that its memory is not the case's.
         proc = subprocess.run(
@@ -154,11 +215,12 @@ def run_case(case: Case, suite: str, out_dir: Path, repeats: int | None) -> dict
             capture_output=True,
             text=True,
             check=False,
+            env=env,
         )
         if proc.returncode != 0:
             raise RuntimeError(f"preparing {case.name} failed:\n{proc.stderr}")
         prepared = json.loads(proc.stdout.strip().splitlines()[-1])
-    n = repeats or case.repeats
+    n = repeats_of(case, suite, repeats)
     proc = subprocess.run(
         [
             sys.executable,
@@ -176,11 +238,14 @@ def run_case(case: Case, suite: str, out_dir: Path, repeats: int | None) -> dict
         capture_output=True,
         text=True,
         check=False,
+        env=env,
     )
     if proc.returncode != 0:
         raise RuntimeError(f"case {case.name} failed:\n{proc.stderr}")
     measured = json.loads(proc.stdout.strip().splitlines()[-1])
     times = measured["times"]
+    quality = dict(measured["quality"])
+    distributions = quality.pop("distributions", None)
     result: dict[str, Any] = {
         "name": case.name,
         "group": case.group,
@@ -194,9 +259,17 @@ def run_case(case: Case, suite: str, out_dir: Path, repeats: int | None) -> dict
             "runs": times,
         },
         "peak_memory_mib": round(measured["peak_memory_mib"], 1),
-        "quality": measured["quality"],
+        # the whole case: data preparation, the child's imports and setup, every timed run
+        "wall_s": round(time.perf_counter() - started, 2),
+        "quality": quality,
         "reference": case.reference,
     }
+    if case.frontier:
+        result["frontier"] = case.frontier
+    if case.series:
+        result["series"] = case.series
+    if distributions:
+        result["distributions"] = distributions
     result["targets"] = [t.check(result) for t in case.targets.get(suite, [])]
     return result
 
@@ -210,12 +283,26 @@ def prepare_only(name: str, suite: str, out_dir: Path) -> None:
     print(json.dumps(prepared))
 
 
-def results_document(cases: list[dict[str, Any]], suite: str) -> dict[str, Any]:
-    return {
+def results_document(
+    cases: list[dict[str, Any]],
+    suite: str,
+    *,
+    skipped: list[dict[str, Any]] | None = None,
+    series: dict[str, Any] | None = None,
+    elapsed_s: float | None = None,
+) -> dict[str, Any]:
+    """The results document (format ``matchmaker-bench/1``): the run, the machine, the cases,
+    the cases skipped and why, and the fitted scaling series."""
+    doc: dict[str, Any] = {
         "format": FORMAT,
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "suite": suite,
         "commit": git_commit(),
         "machine": machine(),
         "cases": cases,
+        "skipped": skipped or [],
+        "series": series or {},
     }
+    if elapsed_s is not None:
+        doc["elapsed_s"] = round(elapsed_s, 1)
+    return doc

@@ -1,165 +1,301 @@
-"""``python -m benchmarks``: run the cases of a suite and write results.json and report.md."""
+"""Run the benchmark cases of a suite and write results.json, report.md and plots.
+
+Also ``matchmaker bench`` (from a clone of the repository). Exit codes: 0 every target met;
+1 a target missed, a case failed, a bad data file, or (with ``--fail-on-regression``) a
+regression against ``--compare``; 2 wrong usage (an unknown case).
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+import time
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
-from benchmarks.core import CASES, child, prepare_only, results_document, run_case
+from benchmarks.core import CASES, Case, child, prepare_only, results_document, run_case
+from benchmarks.report import render, short_quality
 
-SHORT_QUALITY = 8  # more figures than this go to the report's quality section only
-
-
-def _figure(value: Any) -> str:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return str(value)
-    return f"{value:,}" if isinstance(value, int) else f"{value:.4g}"
+SUITES = ("quick", "full")
 
 
-def _short_quality(quality: dict[str, Any]) -> str:
-    if len(quality) > SHORT_QUALITY:
-        return f"{len(quality)} figures, see Quality"
-    return ", ".join(f"{k}={v}" for k, v in quality.items())
-
-
-def _quality_sections(cases: list[dict[str, Any]]) -> list[str]:
-    """Quality figures per group: plain figures as one row per case; ``method.metric`` figures
-    as a table of metric rows and method columns per case."""
-    lines: list[str] = []
-    groups: dict[str, list[dict[str, Any]]] = {}
-    for c in cases:
-        if c["quality"]:
-            groups.setdefault(c["group"], []).append(c)
-    if not groups:
-        return lines
-    lines += ["", "## Quality"]
-    for group, members in groups.items():
-        lines += ["", f"### {group}"]
-        plain = [c for c in members if not any("." in k for k in c["quality"])]
-        if plain:
-            keys = list(dict.fromkeys(k for c in plain for k in c["quality"]))
-            lines += ["", "| case | " + " | ".join(keys) + " |", "|---" * (len(keys) + 1) + "|"]
-            for c in plain:
-                row = [_figure(c["quality"][k]) if k in c["quality"] else "" for k in keys]
-                lines.append(f"| {c['name']} | " + " | ".join(row) + " |")
-        for c in members:
-            if c in plain:
-                continue
-            split = [k.split(".", 1) for k in c["quality"] if "." in k]
-            methods = list(dict.fromkeys(m for m, _ in split))
-            metrics = list(dict.fromkeys(x for _, x in split))
-            params = ", ".join(f"{k}={v}" for k, v in c["params"].items())
-            lines += [
-                "",
-                f"`{c['name']}` ({params})",
-                "",
-                "| metric | " + " | ".join(methods) + " |",
-                "|---" * (len(methods) + 1) + "|",
-            ]
-            for metric in metrics:
-                row = [_figure(c["quality"].get(f"{m}.{metric}", "")) for m in methods]
-                lines.append(f"| {metric} | " + " | ".join(row) + " |")
-            rest = {k: v for k, v in c["quality"].items() if "." not in k}
-            if rest:
-                lines += ["", ", ".join(f"{k} = {_figure(v)}" for k, v in rest.items())]
-    return lines
-
-
-def _report(doc: dict[str, Any]) -> str:
-    m = doc["machine"]
-    lines = [
-        f"# Benchmark report ({doc['suite']} suite)",
-        "",
-        f"Commit {doc['commit']}, {doc['created']}; {m['cpu']}, {m['cores']} cores, "
-        f"{m['memory_gib']} GiB, Python {m['python']}.",
-        "",
-        "| case | params | median s | min s | max s | runs | peak MiB | vs reference | quality |",
-        "|---|---|---|---|---|---|---|---|---|",
-    ]
-    by_name = {c["name"]: c for c in doc["cases"]}
-    for c in doc["cases"]:
-        ref = by_name.get(c["reference"] or "")
-        ratio = (
-            f"{c['time_s']['median'] / ref['time_s']['median']:.1f}x {ref['name']}" if ref else ""
-        )
-        params = ", ".join(f"{k}={v}" for k, v in c["params"].items())
-        quality = _short_quality(c["quality"])
-        t = c["time_s"]
-        lines.append(
-            f"| {c['name']} | {params} | {t['median']:.3f} | {t['min']:.3f} | {t['max']:.3f} | "
-            f"{c['repeats']} | {c['peak_memory_mib']:.0f} | {ratio} | {quality} |"
-        )
-    lines += _quality_sections(doc["cases"])
-    lines += ["", "## Targets", "", "| case | target | got | verdict |", "|---|---|---|---|"]
-    for c in doc["cases"]:
-        for t in c["targets"]:
-            got = t["got"]
-            verdict = "met" if t["met"] else ("not met" if t["met"] is False else "n/a")
-            if isinstance(got, int | float) and t["met"] is not None:
-                margin = (t["value"] - got) if t["op"] == "<=" else (got - t["value"])
-                share = abs(margin) / t["value"] if t["value"] else 0.0
-                if margin:
-                    # a share of a near-zero target (a margin of 0.0001) says nothing
-                    shown = f", {share:.0%}" if share <= 10 else ""
-                    verdict += f" (by {abs(margin):,.4g}{shown})"
-                got = f"{got:,}" if isinstance(got, int) else f"{got:,.4g}"
-            lines.append(
-                f"| {c['name']} | {t['metric']} {t['op']} {t['value']:g} ({t['note']}) "
-                f"| {got} | {verdict} |"
-            )
-    return "\n".join(lines) + "\n"
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
-    parser.add_argument("--suite", choices=["quick", "full"], default="quick")
-    parser.add_argument("--only", nargs="+", metavar="NAME", help="run only these cases")
+def build_parser(prog: str) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog=prog, description=__doc__)
+    parser.add_argument("--suite", choices=SUITES, default="quick")
+    parser.add_argument(
+        "--only",
+        nargs="+",
+        metavar="NAME",
+        help="run only these cases: a case name, a group (pairs, breakouts...), a prefix "
+        "(mdgp) or a part of a name (leuven)",
+    )
     parser.add_argument("--out", default="benchmarks/out", help="output folder")
     parser.add_argument("--repeats", type=int, help="timed runs per case (default: per case)")
-    parser.add_argument("--list", action="store_true", help="list the cases")
+    parser.add_argument(
+        "--compare", metavar="OLD_RESULTS_JSON", help="flag regressions against an older run"
+    )
+    parser.add_argument(
+        "--fail-on-regression",
+        action="store_true",
+        help="with --compare: exit 1 when a regression is flagged",
+    )
+    parser.add_argument(
+        "--data",
+        metavar="FILE",
+        help="your own dataset: an organisation registry (CSV, XLSX, JSON) or an event JSON",
+    )
+    parser.add_argument(
+        "--links",
+        metavar="FILE",
+        help="with --data (a registry): known partner pairs, a CSV of id_a,id_b",
+    )
+    parser.add_argument("--list", action="store_true", help="list the cases and exit")
     parser.add_argument("--_child", help=argparse.SUPPRESS)
     parser.add_argument("--_prepare", help=argparse.SUPPRESS)
     parser.add_argument("--prepared", help=argparse.SUPPRESS)
-    args = parser.parse_args(argv)
+    return parser
 
-    from benchmarks import cases  # noqa: F401  (registers the cases)
 
-    out_dir = Path(args.out)
-    if args._child:
-        child(args._child, args.suite, args.prepared or "{}", args.repeats or 1)
-        return 0
-    if args._prepare:
-        prepare_only(args._prepare, args.suite, out_dir)
-        return 0
-    if args.list:
-        for c in CASES.values():
-            print(f"{c.name:28} {c.description}")
-        return 0
-    names = args.only or list(CASES)
-    unknown = [n for n in names if n not in CASES]
+def select(tokens: list[str], cases: dict[str, Case]) -> list[str]:
+    """The cases named by ``tokens``, in registration order: a token is a case name, a group,
+    a prefix of names or a dotted part of a name.
+
+    Raises
+    ------
+    LookupError
+        Naming the tokens that match no case, and the cases and groups there are.
+    """
+    chosen: set[str] = set()
+    unknown = []
+    for token in tokens:
+        found = {
+            name
+            for name, case in cases.items()
+            if name == token
+            or case.group == token
+            or name.startswith(token)
+            or token in name.split(".")
+        }
+        if not found:
+            unknown.append(token)
+        chosen |= found
     if unknown:
-        print(f"error: unknown case {unknown}; the cases are: {', '.join(CASES)}", file=sys.stderr)
-        return 2
-    out_dir.mkdir(parents=True, exist_ok=True)
-    results = []
-    for name in names:
-        print(f"running {name} ({args.suite}) ...", flush=True)
-        result = run_case(CASES[name], args.suite, out_dir, args.repeats)
-        t = result["time_s"]
-        print(
-            f"  median {t['median']:.3f} s over {result['repeats']} runs, "
-            f"peak {result['peak_memory_mib']:.0f} MiB, {_short_quality(result['quality'])}"
+        groups = sorted({c.group for c in cases.values()})
+        raise LookupError(
+            f"no case matches {', '.join(repr(u) for u in unknown)}; the cases are: "
+            f"{', '.join(cases)}; the groups: {', '.join(groups)} (see --list)"
         )
-        results.append(result)
-    doc = results_document(results, args.suite)
+    return [name for name in cases if name in chosen]
+
+
+def _print_list(suite: str, out: TextIO) -> None:
+    for c in CASES.values():
+        why = c.skip_reason(suite)
+        note = f" [skipped in the {suite} suite: {why}]" if why else ""
+        out.write(f"{c.name:30} {c.group:10} {c.description}{note}\n")
+
+
+def _series(results: list[dict[str, Any]]) -> dict[str, Any]:
+    """Every scaling series of the run, with its fitted exponent when it has two sizes."""
+    from benchmarks.metrics import fit_exponent
+
+    points: dict[str, dict[int, tuple[float, str]]] = {}
+    for r in results:
+        n = r["params"].get("n")
+        if r.get("series") and isinstance(n, int):
+            points.setdefault(r["series"], {})[n] = (r["time_s"]["median"], r["name"])
+    out: dict[str, Any] = {}
+    for name, by_size in points.items():
+        sizes = sorted(by_size)
+        entry: dict[str, Any] = {
+            "sizes": sizes,
+            "median_s": [by_size[n][0] for n in sizes],
+            "cases": [by_size[n][1] for n in sizes],
+            "exponent": None,
+            "coefficient": None,
+            "r2": None,
+        }
+        if len(sizes) >= 2 and min(entry["median_s"]) > 0:
+            entry.update(fit_exponent(sizes, entry["median_s"]))
+        out[name] = entry
+    return out
+
+
+class _Progress:
+    """A tqdm bar on a terminal (cases done / total, the current case); one line per case
+    either way (through the bar on a terminal, plain when stderr is not one)."""
+
+    def __init__(self, total: int) -> None:
+        from tqdm import tqdm  # type: ignore[import-untyped]
+
+        self.tty = sys.stderr.isatty()
+        self.bar = tqdm(
+            total=total, unit="case", file=sys.stderr, disable=not self.tty, dynamic_ncols=True
+        )
+        self.total = total
+        self.done = 0
+
+    def start(self, name: str) -> None:
+        self.bar.set_description(name)
+
+    def finish(self, line: str) -> None:
+        self.done += 1
+        text = f"[{self.done}/{self.total}] {line}"
+        if self.tty:
+            self.bar.write(text, file=sys.stderr)
+        else:
+            print(text, file=sys.stderr, flush=True)
+        self.bar.update(1)
+
+    def close(self) -> None:
+        self.bar.close()
+
+
+def _line(result: dict[str, Any]) -> str:
+    t = result["time_s"]
+    targets = result["targets"]
+    met = sum(x["met"] is True for x in targets)
+    verdict = f", targets {met}/{len(targets)} met" if targets else ""
+    return (
+        f"{result['name']}: median {t['median']:.3f} s over {result['repeats']} runs, peak "
+        f"{result['peak_memory_mib']:.0f} MiB{verdict}; {short_quality(result['quality'])}"
+    )
+
+
+def _user_data(args: argparse.Namespace) -> None:
+    """Check the user's files and name them to this process and its children."""
+    from benchmarks.user_cases import ENV_DATA, ENV_LINKS, check
+
+    if args.links and not args.data:
+        raise ValueError("--links goes with --data FILE (the registry the links are about)")
+    if not args.data:
+        return
+    check(args.data, args.links)
+    os.environ[ENV_DATA] = str(Path(args.data).resolve())
+    if args.links:
+        os.environ[ENV_LINKS] = str(Path(args.links).resolve())
+
+
+def main(argv: list[str] | None = None, prog: str = "python -m benchmarks") -> int:
+    args = build_parser(prog).parse_args(argv)
+    out_dir = Path(args.out)
+    if args._child or args._prepare:
+        from benchmarks import cases
+
+        if args._child:
+            child(args._child, args.suite, args.prepared or "{}", args.repeats or 1)
+        else:
+            prepare_only(args._prepare, args.suite, out_dir)
+        return 0
+
+    from matchmaker.errors import InvalidInputError, MatchmakerError
+
+    try:
+        _user_data(args)
+        old = None
+        if args.compare:
+            from benchmarks.compare import load
+
+            old = load(args.compare)
+    except InvalidInputError as exc:
+        print(f"error: {args.data}: {exc.message}", file=sys.stderr)
+        for p in exc.problems[:20]:
+            print(f"  {p}", file=sys.stderr)
+        return 1
+    except (ValueError, MatchmakerError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    if args.repeats is not None and args.repeats < 1:
+        print(f"error: --repeats must be 1 or more; got {args.repeats}", file=sys.stderr)
+        return 2
+
+    from benchmarks import cases  # noqa: F401  (registers the cases, the user's too)
+
+    if args.list:
+        _print_list(args.suite, sys.stdout)
+        return 0
+    if args.only:
+        try:
+            names = select(args.only, CASES)
+        except LookupError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+    elif args.data:
+        names = [n for n, c in CASES.items() if c.group == "user"]
+    else:
+        names = [n for n, c in CASES.items() if c.group != "user"]
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    results: list[dict[str, Any]] = []
+    skipped: list[dict[str, Any]] = []
+    failed: list[dict[str, Any]] = []
+    progress = _Progress(len(names))
+    try:
+        for name in names:
+            case = CASES[name]
+            progress.start(name)
+            why = case.skip_reason(args.suite)
+            if why:
+                skipped.append({"name": name, "group": case.group, "reason": why})
+                progress.finish(f"{name}: skipped, {why}")
+                continue
+            try:
+                result = run_case(case, args.suite, out_dir, args.repeats)
+            except RuntimeError as exc:
+                failed.append({"name": name, "group": case.group, "error": str(exc)})
+                progress.finish(f"{name}: FAILED (see report.md)")
+                continue
+            results.append(result)
+            progress.finish(_line(result))
+    finally:
+        progress.close()
+
+    doc = results_document(
+        results,
+        args.suite,
+        skipped=skipped,
+        series=_series(results),
+        elapsed_s=time.perf_counter() - started,
+    )
+    if failed:
+        doc["failed"] = failed
+    comparison = None
+    if old is not None:
+        from benchmarks.compare import compare
+
+        comparison = compare(old, doc)
+        doc["compared_with"] = {
+            **comparison["old"],
+            "counts": comparison["counts"],
+            "regressions": [e for e in comparison["entries"] if e["verdict"] == "regression"],
+        }
     (out_dir / "results.json").write_text(json.dumps(doc, indent=2) + "\n")
-    report = _report(doc)
+
+    from benchmarks.plots import make_plots
+
+    plots, messages = make_plots(doc, out_dir)
+    for msg in messages:
+        if msg.startswith("plots skipped"):
+            print(msg, file=sys.stderr)
+    report = render(doc, plots=plots, plot_messages=messages, comparison=comparison)
     (out_dir / "report.md").write_text(report)
-    print(f"\nwrote {out_dir / 'results.json'} and {out_dir / 'report.md'}")
+    print(f"wrote {out_dir / 'results.json'}, {out_dir / 'report.md'} and {len(plots)} plots")
+
+    code = 0
     missed = [(c["name"], t) for c in results for t in c["targets"] if t["met"] is False]
     for name, t in missed:
         print(f"target missed: {name}: {t['metric']} {t['op']} {t['value']} (got {t['got']})")
-    return 1 if missed else 0
+        code = 1
+    for f in failed:
+        print(f"case failed: {f['name']}", file=sys.stderr)
+        code = 1
+    if comparison is not None:
+        regressions = [e for e in comparison["entries"] if e["verdict"] == "regression"]
+        for e in regressions:
+            print(f"regression: {e['case']}: {e['figure']} {e['old']:.4g} -> {e['new']:.4g}")
+        if regressions and args.fail_on_regression:
+            code = 1
+    return code

@@ -133,16 +133,32 @@ def _batch(profiles: Any, params: dict[str, Any]) -> dict[str, Any]:
 # --- score.matrix ---------------------------------------------------------------------------
 
 
-def _score_matrix(profiles: Any, params: dict[str, Any]) -> dict[str, Any]:
+def _score_setup(prepared: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
+    """The profiles, and the histogram of their pair scores (for the plots, untimed)."""
+    from benchmarks.metrics import histogram, upper_triangle
     from matchmaker.score import make_scorer, score_matrix
 
-    scores, comps = score_matrix(profiles, make_scorer())
-    return {
+    profiles = _profiles(prepared, params)
+    shown: dict[str, Any] = {}
+    if params.get("histogram"):
+        scores, _ = score_matrix(profiles, make_scorer())
+        shown = {"scores": histogram(upper_triangle(scores))}
+    return {"profiles": profiles, "distributions": shown}
+
+
+def _score_matrix(state: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
+    from matchmaker.score import make_scorer, score_matrix
+
+    scores, comps = score_matrix(state["profiles"], make_scorer())
+    quality: dict[str, Any] = {
         "n": int(scores.shape[0]),
         "components": len(comps),
         "score_mean": round(float(scores.mean()), 4),
         "score_max": round(float(scores.max()), 4),
     }
+    if state["distributions"]:
+        quality["distributions"] = state["distributions"]
+    return quality
 
 
 # --- quality.ranking ------------------------------------------------------------------------
@@ -336,6 +352,7 @@ register(
         run=_batch,
         params={"quick": {"n": 2_000}, "full": {"n": 20_000}},
         repeats=3,
+        series="suggest.batch",
         targets={
             "full": [Target("time_s.median", "<=", 30.0, "all of 20,000 profiles in 30 s")],
             "quick": [Target("time_s.median", "<=", 3.0 * 2, "a tenth of the full target, x2")],
@@ -349,10 +366,11 @@ register(
         group="score",
         description="Dense score matrix (and components) of an event-sized set.",
         prepare=_registry_json,
-        setup=_profiles,
+        setup=_score_setup,
         run=_score_matrix,
-        params={"quick": {"n": 500}, "full": {"n": 2_000}},
+        params={"quick": {"n": 500, "histogram": True}, "full": {"n": 2_000, "histogram": True}},
         repeats=5,
+        series="score.matrix",
         targets={
             "full": [Target("time_s.median", "<=", 2.0, "a 2,000-participant event in 2 s")],
             "quick": [
@@ -363,6 +381,7 @@ register(
 )
 
 for _name, _difficulty, _quick_n in (
+    ("quality.ranking.easy", "easy", 1_000),
     ("quality.ranking", "medium", 1_000),
     ("quality.ranking.hard", "hard", 1_000),
 ):
