@@ -139,6 +139,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if settings.background_refit:  # the first suggestions need not wait for the fit
+            app.state.suggestions.warm()
         yield
         for hook in getattr(app.state, "shutdown_hooks", []):
             hook()
@@ -158,7 +160,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.store = store
     app.state.keys = KeyRing(store, ttl=settings.key_cache_seconds)
     app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute)
-    app.state.suggestions = SuggestionIndex(store, background=settings.background_refit)
+    app.state.suggestions = SuggestionIndex(
+        store,
+        background=settings.background_refit,
+        check_every=1.0 if settings.background_refit else 0.0,
+    )
     app.state.shutdown_hooks = []
     install_problem_handlers(app)
     app.state.routers = _include_routers(app)

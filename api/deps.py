@@ -7,11 +7,12 @@ authenticated request also takes a token from its key's bucket (429 when empty).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 from fastapi import Depends, Header, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
 from api.limits import RateLimiter
@@ -54,12 +55,16 @@ class Principal:
         return self.role == "admin"
 
 
-def get_store(request: Request) -> Store:
+# Dependencies that do no I/O are ``async``: FastAPI runs a plain ``def`` dependency in a
+# worker thread, a hop that costs more than the dependency itself.
+
+
+async def get_store(request: Request) -> Store:
     store: Store = request.app.state.store
     return store
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
@@ -79,7 +84,7 @@ def forbidden(detail: str) -> ProblemError:
     return ProblemError(403, "forbidden", "Forbidden", detail)
 
 
-def authenticate(
+async def authenticate(
     request: Request,
     bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     header_key: Annotated[str | None, Depends(_api_key)],
@@ -91,7 +96,9 @@ def authenticate(
             "an API key is needed: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'"
         )
     keys: Any = request.app.state.keys
-    principal: Principal | None = keys.principal(key)
+    principal: Principal | None = keys.cached(key)
+    if principal is None:  # not seen lately: ask the database, in a worker thread
+        principal = await run_in_threadpool(keys.principal, key)
     if principal is None:
         raise _unauthorized("the API key is not known or was revoked")
     limiter: RateLimiter = request.app.state.rate_limiter
@@ -112,7 +119,7 @@ def authenticate(
 PrincipalDep = Annotated[Principal, Depends(authenticate)]
 
 
-def require(*roles: Role) -> Callable[..., Principal]:
+def require(*roles: Role) -> Callable[..., Awaitable[Principal]]:
     """A dependency giving the caller's :class:`Principal` when its role is one of ``roles``.
 
     Examples
@@ -121,7 +128,7 @@ def require(*roles: Role) -> Callable[..., Principal]:
     """
     allowed = frozenset(roles)
 
-    def dependency(principal: PrincipalDep) -> Principal:
+    async def dependency(principal: PrincipalDep) -> Principal:
         if principal.role not in allowed:
             names = " or ".join(sorted(allowed))
             raise forbidden(
@@ -137,7 +144,7 @@ def etag(version: int) -> str:
     return f'"{version}"'
 
 
-def expected_version(
+async def expected_version(
     if_match: Annotated[
         str | None,
         Header(

@@ -19,6 +19,10 @@ from matchmaker.store import Store
 __all__ = ["KeyRing"]
 
 
+def _digest(key: str) -> bytes:
+    return hashlib.sha256(key.encode("utf-8", "surrogateescape")).digest()
+
+
 class KeyRing:
     """Authenticate keys against ``store``, with a short cache.
 
@@ -39,15 +43,24 @@ class KeyRing:
         self._cache: dict[bytes, tuple[float, Principal]] = {}
         self._lock = threading.Lock()
 
+    def cached(self, key: str) -> Principal | None:
+        """Who ``key`` belongs to, when that was looked up less than ``ttl`` seconds ago."""
+        if self.ttl <= 0:
+            return None
+        digest = _digest(key)
+        with self._lock:
+            hit = self._cache.get(digest)
+        if hit is not None and self._clock() - hit[0] < self.ttl:
+            return hit[1]
+        return None
+
     def principal(self, key: str) -> Principal | None:
         """Who ``key`` belongs to, or ``None`` when it is unknown or revoked."""
-        digest = hashlib.sha256(key.encode("utf-8", "surrogateescape")).digest()
+        found = self.cached(key)
+        if found is not None:
+            return found
+        digest = _digest(key)
         now = self._clock()
-        if self.ttl > 0:
-            with self._lock:
-                hit = self._cache.get(digest)
-            if hit is not None and now - hit[0] < self.ttl:
-                return hit[1]
         record = self.store.authenticate(key)
         if record is None:
             return None

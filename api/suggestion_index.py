@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -49,6 +50,10 @@ class SuggestionIndex:
         Rebuild in a background thread while requests use the previous fit (the service);
         ``False`` makes each request wait for a fit of the current revision (tests that check
         that a change shows at once).
+    check_every:
+        Ask the store for the registry revision at most this often (seconds); in between the
+        last answer is used. The query is a fifth of a suggestion's cost on 10,000 profiles,
+        and a change then shows within this time (plus the refit). 0 asks every time.
     """
 
     def __init__(
@@ -57,10 +62,15 @@ class SuggestionIndex:
         *,
         space: Callable[[], ProfileSpace] = ProfileSpace,
         background: bool = True,
+        check_every: float = 0.0,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.store = store
         self.space = space
         self.background = background
+        self.check_every = check_every
+        self._clock = clock
+        self._checked: tuple[float, int] | None = None
         self._fit: Fit | None = None
         self._build_lock = threading.Lock()
         self._state_lock = threading.Lock()
@@ -74,7 +84,7 @@ class SuggestionIndex:
         NotFoundError
             When the registry (at its current revision) has no such organisation.
         """
-        revision = self.store.registry_revision()
+        revision = self._revision()
         fit = self._fit
         if fit is not None and fit.revision == revision:
             if org_id not in fit.profiles.index:
@@ -87,6 +97,19 @@ class SuggestionIndex:
         if org_id not in fit.profiles.index:
             raise NotFoundError("organisation", org_id)
         return fit
+
+    def _revision(self) -> int:
+        now = self._clock()
+        checked = self._checked
+        if checked is not None and now - checked[0] < self.check_every:
+            return checked[1]
+        revision = self.store.registry_revision()
+        self._checked = (now, revision)
+        return revision
+
+    def warm(self) -> None:
+        """Fit the current registry in the background (at start-up)."""
+        self._rebuild_in_background()
 
     def refresh(self) -> Fit:
         """Fit the current registry now (when it changed), waiting for it."""

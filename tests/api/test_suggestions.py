@@ -129,3 +129,16 @@ def test_background_refit_answers_from_the_previous_fit(store: Store, registry: 
     assert fresh.revision > fit.revision
     assert "org-000001" not in fresh.profiles.index
     assert index.fit_for("nanomat") is fresh
+
+
+def test_revision_is_asked_at_most_every_check_interval(store: Store, registry: list[str]) -> None:
+    now = [0.0]
+    index = SuggestionIndex(store, background=False, check_every=1.0, clock=lambda: now[0])
+    fit = index.fit_for("nanomat")
+    store.delete_organisation("org-000001", expected_version=1)
+    now[0] = 0.5  # within the interval: the revision known is used
+    assert index.fit_for("nanomat") is fit
+    now[0] = 1.5  # past it: the store is asked, the change is fitted
+    fresh = index.fit_for("nanomat")
+    assert fresh.revision > fit.revision
+    assert "org-000001" not in fresh.profiles.index
