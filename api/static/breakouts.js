@@ -385,9 +385,18 @@ export function breakoutsPanel(state) {
     await start(replanButton, `${state.path}/breakouts/replan`, body, "re-plan");
   });
 
+  const noRooms = h("p", { class: "message note" }, "This event has no rooms yet: add them under ",
+    h("a", { href: `#/event/${encode(state.id)}/rooms` }, "Rooms and rounds"), " first.");
+  runForm.prepend(noRooms);
+  const updateNote = () => {
+    noRooms.hidden = (state.event?.rooms ?? []).length > 0;
+  };
+  state.onChange(updateNote);
+
   return {
     element,
     show() {
+      updateNote();
       loadAllocation();
     },
   };

@@ -210,7 +210,12 @@ export function meetingsPanel(state) {
       field("What makes a meeting worth having", preset, "How pairs are scored when nobody asked for a meeting."),
       field("Seed (optional)", seed, "The same seed and the same event give the same schedule.")),
     h("div", { class: "actions" }, runButton, replanButton), replanHint, progress.element, runSlot);
-  add(runSection, h("h2", { id: "schedule-run-title" }, "Plan the 1:1 meetings"), runForm);
+  const noSlots = h("p", { class: "message note" }, "Add time slots and tables above, and save them, before planning the meetings.");
+  add(runSection, h("h2", { id: "schedule-run-title" }, "Plan the 1:1 meetings"), noSlots, runForm);
+  const updateNote = () => {
+    noSlots.hidden = (state.event?.slots ?? []).length > 0 && Number(state.event?.tables) > 0;
+  };
+  state.onChange(updateNote);
   let running = false;
 
   function settings() {
@@ -393,6 +398,7 @@ export function meetingsPanel(state) {
   return {
     element,
     show() {
+      updateNote();
       if (!dirty) buildSetup();
       loadSchedule();
     },
