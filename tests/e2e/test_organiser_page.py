@@ -280,6 +280,24 @@ def test_organiser_allocates_pins_reruns_and_downloads_the_room_lists(
     ).to_have_attribute("data-pinned", "true")
     shot(page, "pinned")
 
+    # A move that breaks the keep-apart set is refused in words, inside the dialog.
+    cards = _cards(page)
+    free = {c["room"] for c in cards if c["round"] == "R1" and c["seats"] < c["capacity"]}
+    now = _assignment(cards)["R1"]
+    refused = [(a, now[b]) for a in apart[1:] for b in apart if now[b] in free - {now[a]}]
+    if refused:
+        who, where = refused[0]
+        _person(page, "R1", who).get_by_role("button", name=re.compile("^Move ")).click()
+        dialog.locator(f'input[type=radio][value="{where}"]').check()
+        dialog.get_by_role("button", name="Move", exact=True).click()
+        message = dialog.locator("#move-error .message.error")
+        expect(message).to_be_visible()
+        expect(message).not_to_contain_text("{")
+        shot(page, "move-refused", full_page=False)
+        dialog.get_by_role("button", name="Cancel").click()
+        expect(dialog).to_be_hidden()
+        assert _assignment(_cards(page))["R1"][who] == now[who]
+
     # Run again: the pins are kept, and so is every rule.
     _run(page)
     again = _check_rooms(_cards(page), people, [apart])
