@@ -313,7 +313,7 @@ def user_registry(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]
     from matchmaker.synth import generate_registry
 
     folder = tmp_path_factory.mktemp("user")
-    registry = generate_registry(60, seed=5, difficulty="easy")
+    registry = generate_registry(40, seed=5, difficulty="easy")
     data = write_organisations(registry.organisations, folder / "mine.csv")
     links = folder / "links.csv"
     links.write_text("id_a,id_b\n" + "".join(f"{a},{b}\n" for a, b in registry.links))
@@ -335,15 +335,15 @@ def test_user_registry_with_links_gives_ranking_metrics(
     assert case.setup is not None
     params = case.params["quick"]
     quality = case.run(case.setup({}, params), params)
-    assert quality["n"] == 60
+    assert quality["n"] == 40
     assert quality["links"] > 0
     for method in ("full", "random", "s3_overlap", "text_similarity", "sector_overlap"):
         assert 0.0 <= quality[f"{method}.ndcg@10"] <= 1.0
     assert quality["margin_vs_random"] > 0  # planted links at 'easy' are found
     scores = quality["distributions"]["scores"]
-    assert sum(scores["counts"]) == 60 * 59 // 2
+    assert sum(scores["counts"]) == 40 * 39 // 2
     imported = core.CASES["user.import"].run({}, params)
-    assert imported == {"rows": 60, "valid": 60}
+    assert imported == {"rows": 40, "valid": 40}
 
 
 def test_user_registry_without_links_gives_exposure_figures(
@@ -425,3 +425,38 @@ def test_plots_are_written_from_a_results_document(tmp_path: Path) -> None:
     assert written == {}
     assert len(messages) == 5
     assert not (tmp_path / "plots" / "scaling.png").exists()  # an older plot is not left
+
+
+# --- the command line -------------------------------------------------------------------------
+
+
+def test_matchmaker_bench_lists_the_cases(capsys: pytest.CaptureFixture[str]) -> None:
+    from matchmaker.cli import main
+
+    assert main(["bench", "--list", "--suite", "quick"]) == 0
+    out = capsys.readouterr().out
+    assert "pairs.leuven" in out
+    assert "breakouts.event" in out
+    assert "[skipped in the quick suite: not part of the quick suite (runs in: full)]" in out
+
+
+def test_matchmaker_bench_names_an_unknown_case(capsys: pytest.CaptureFixture[str]) -> None:
+    from matchmaker.cli import main
+
+    assert main(["bench", "--only", "nope", "--out", "unused"]) == 2
+    err = capsys.readouterr().err
+    assert "error: no case matches 'nope'; the cases are: " in err
+    assert "pairs.leuven" in err
+    assert "the groups: breakouts, grouping" in err
+
+
+def test_matchmaker_bench_outside_a_clone_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from matchmaker.cli import main
+
+    monkeypatch.setitem(sys.modules, "benchmarks.run", None)  # not importable
+    monkeypatch.chdir(tmp_path)
+    assert main(["bench", "--list"]) == 1
+    err = capsys.readouterr().err
+    assert "error: 'matchmaker bench' runs from a clone of the repository" in err

@@ -809,6 +809,35 @@ def cmd_keys(args: argparse.Namespace) -> int:
         return 0
 
 
+def _bench_runner() -> Any:
+    """``benchmarks.run`` of a clone of the repository (the benchmarks are not in the wheel):
+    importable (an editable install, or run from the clone's folder), else found in the
+    current folder or one above it."""
+    import importlib
+
+    try:
+        return importlib.import_module("benchmarks.run")
+    except ModuleNotFoundError as exc:
+        if exc.name not in ("benchmarks", "benchmarks.run"):
+            raise
+    here = Path.cwd()
+    for folder in (here, *here.parents):
+        if (folder / "benchmarks" / "run.py").is_file():
+            sys.path.insert(0, str(folder))
+            return importlib.import_module("benchmarks.run")
+    raise MatchmakerError(
+        "'matchmaker bench' runs from a clone of the repository: its benchmarks/ folder is not "
+        f"part of the installed package, and none was found in {here} or above it; run it in "
+        "the clone's folder (or ./dev bench there)"
+    )
+
+
+def cmd_bench(argv: Sequence[str]) -> int:
+    """``matchmaker bench ...``: the benchmarks runner, with its own options."""
+    code: int = _bench_runner().main(list(argv), prog="matchmaker bench")
+    return code
+
+
 # --- parser -------------------------------------------------------------------------------
 
 
@@ -965,6 +994,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_bench_mdgp)
 
+    # Its options are the benchmarks runner's own: main() hands them over unparsed.
+    sub.add_parser(
+        "bench",
+        help="the quality and speed report: datasets x algorithms, baselines, targets, plots, "
+        "--compare (from a clone of the repository; matchmaker bench --help)",
+        add_help=False,
+    )
+
     p = sub.add_parser("keys", help="API keys of the web service: create, list, revoke")
     keys = p.add_subparsers(dest="keys_command", metavar="KEYS_COMMAND", required=True)
     k = keys.add_parser("create", help="make a key and print it (once)")
@@ -998,7 +1035,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if isinstance(stream, io.TextIOWrapper):
             stream.reconfigure(errors="backslashreplace")
     parser = build_parser()
-    args = parser.parse_args(argv)
+    given = list(sys.argv[1:] if argv is None else argv)
+    if given[:1] == ["bench"]:
+        args = argparse.Namespace(func=lambda _: cmd_bench(given[1:]))
+    else:
+        args = parser.parse_args(given)
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
