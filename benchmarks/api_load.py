@@ -133,6 +133,27 @@ class Server:
                 self.process.wait()
 
 
+def cpu_seconds(root: int) -> float:
+    """CPU time (user + system) used so far by process ``root`` and its children (Linux)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        fields = text.rsplit(")", 1)[1].split()
+        pid, ppid = int(stat.parent.name), int(fields[1])
+        if root in (pid, ppid):
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
+def load_average() -> float:
+    """The machine's load average over the last minute (runnable processes, all users)."""
+    return float(Path("/proc/loadavg").read_text().split()[0])
+
+
 # --- setting up through the API ---------------------------------------------------------------
 
 
@@ -331,9 +352,12 @@ def _load(
 
 
 def run_phase(
-    port: int, members: list[tuple[str, str]], seconds: float, think: float, seed: int
+    server: Server, members: list[tuple[str, str]], seconds: float, think: float, seed: int
 ) -> dict[str, Any]:
-    """Run one phase in a child process; its latency figures."""
+    """Run one phase in a child process; its latency figures, the server's CPU time per
+    request and the machine's load average (other programs compete for the same cores)."""
+    port = int(server.base_url.rsplit(":", 1)[1])
+    cpu_before, load_before = cpu_seconds(server.process.pid), load_average()
     ctx = mp.get_context("spawn")
     receiver, sender = ctx.Pipe(duplex=False)
     process = ctx.Process(target=_load, args=(port, members, seconds, think, seed, sender))
@@ -341,7 +365,13 @@ def run_phase(
     sender.close()
     got = receiver.recv()
     process.join()
-    return summarise(got["latencies"], got["errors"], got["wall"], think, len(members))
+    figures = summarise(got["latencies"], got["errors"], got["wall"], think, len(members))
+    cpu = cpu_seconds(server.process.pid) - cpu_before
+    answered = figures["requests"] + figures["errors"]
+    figures["server_cpu_ms_per_request"] = round(1000 * cpu / answered, 2) if answered else None
+    figures["server_cores_busy"] = round(cpu / got["wall"], 2)
+    figures["load_average"] = [load_before, load_average()]
+    return figures
 
 
 def _percentile(sorted_values: Sequence[float], q: float) -> float:
@@ -401,16 +431,24 @@ def markdown(result: dict[str, Any]) -> str:
         f"suggestions of every worker (fitting the registry): {result['warm_up_seconds']:.1f} s.",
         "",
         "| phase | clients | pause (mean) | requests | req/s | p50 ms | p90 ms | p99 ms | max ms "
-        "| errors |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| errors | server CPU ms/req | load average (start, end) |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for name, p in result["phases"].items():
         lines.append(
             f"| {name} | {p['clients']} | {p['think_mean_s']:g} s | {p['requests']:,} | "
             f"{p['throughput_per_s']} | {p['p50_ms']} | {p['p90_ms']} | {p['p99_ms']} | "
-            f"{p['max_ms']} | {p['errors']} |"
+            f"{p['max_ms']} | {p['errors']} | {p['server_cpu_ms_per_request']} | "
+            f"{p['load_average'][0]:.1f}, {p['load_average'][1]:.1f} |"
         )
-    lines += ["", "| target | value | goal | met |", "|---|---:|---:|---|"]
+    lines += [
+        "",
+        f"The machine has {result['machine']['cores']} cores; a load average above that means "
+        "other programs were waiting for the same cores, and latency then includes that wait.",
+        "",
+        "| target | value | goal | met |",
+        "|---|---:|---:|---|",
+    ]
     for t in result["targets"]:
         lines.append(
             f"| {t['metric']} | {t['value']} | {t['op']} {t['target']:g} | "
@@ -462,11 +500,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             warm = warm_up(server.base_url, members, args.workers)
             print(f"  warm-up (fits) {warm:.1f} s; browsing phase {args.seconds:g} s ...",
                   flush=True)  # fmt: skip
-            phases = {"browsing": run_phase(port, members, args.seconds, args.think, args.seed)}
+            phases = {"browsing": run_phase(server, members, args.seconds, args.think, args.seed)}
             if args.closed_seconds > 0:
                 print(f"  closed loop {args.closed_seconds:g} s ...", flush=True)
                 phases["closed loop"] = run_phase(
-                    port, members, args.closed_seconds, 0.0, args.seed + 1000
+                    server, members, args.closed_seconds, 0.0, args.seed + 1000
                 )
         finally:
             server.stop()
