@@ -12,7 +12,6 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from scipy.stats import entropy
 
 Array = npt.NDArray[Any]
 
@@ -87,6 +86,8 @@ def room_entropies(rooms: Array, labels: Sequence[Any] | Array) -> list[float]:
     ``rooms`` is rounds x n (the room of each participant); empty rooms are left out. A room of
     one country has entropy 0; a room of ``k`` countries in equal numbers has ``log2 k``.
     """
+    from scipy.stats import entropy  # here: importing scipy.stats costs every case ~80 MiB
+
     lab = np.asarray(labels)
     out: list[float] = []
     for row in np.atleast_2d(rooms):

@@ -20,7 +20,7 @@ from benchmarks.suggest_cases import _batch, _profiles, _registry_json, _score_m
 
 # Sizes per series and suite, besides the main case's own (quick / full).
 SIZES: dict[str, dict[str, list[int]]] = {
-    "score.matrix": {"quick": [250, 1_000, 2_000], "full": [500, 1_000, 4_000]},
+    "score.matrix": {"quick": [250, 1_000], "full": [500, 1_000, 4_000]},
     "suggest.batch": {"quick": [500, 1_000], "full": [2_000, 5_000, 10_000]},
     "pairs.dense": {"quick": [800, 1_600], "full": [800, 1_000, 3_200]},
 }
