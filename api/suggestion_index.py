@@ -84,6 +84,23 @@ class SuggestionIndex:
         NotFoundError
             When the registry (at its current revision) has no such organisation.
         """
+        fit = self.ready(org_id)
+        if fit is not None:
+            return fit
+        fit = self._build()
+        if org_id not in fit.profiles.index:
+            raise NotFoundError("organisation", org_id)
+        return fit
+
+    def ready(self, org_id: str) -> Fit | None:
+        """The fit to answer from at once (starting a rebuild when the registry changed), or
+        ``None`` when the caller has to wait for a new one (:meth:`fit_for`).
+
+        Raises
+        ------
+        NotFoundError
+            When the registry (at its current revision) has no such organisation.
+        """
         revision = self._revision()
         fit = self._fit
         if fit is not None and fit.revision == revision:
@@ -93,10 +110,7 @@ class SuggestionIndex:
         if self.background and fit is not None and org_id in fit.profiles.index:
             self._rebuild_in_background()
             return fit
-        fit = self._build()
-        if org_id not in fit.profiles.index:
-            raise NotFoundError("organisation", org_id)
-        return fit
+        return None
 
     def _revision(self) -> int:
         now = self._clock()
