@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, File, UploadFile
+from fastapi import APIRouter, Depends, File, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
 
 from api.deps import IfMatchDep, SettingsDep, StoreDep
@@ -19,10 +19,11 @@ from api.event_access import Organiser, owned_event, with_etag
 from api.problems import ProblemError, error_responses, problems_of
 from matchmaker.errors import InvalidInputError, Problem
 from matchmaker.io import read_event
+from matchmaker.io.tabular import decode_text, load_json
 from matchmaker.models import Event, Rules
 from matchmaker.store.records import EventRecord
 
-__all__ = ["event_from_json", "event_view", "router"]
+__all__ = ["event_from_body", "event_from_json", "event_view", "router"]
 
 router = APIRouter(prefix="/api/events", tags=["events"])
 
@@ -42,7 +43,47 @@ def event_from_json(document: dict[str, Any]) -> Event:
         With the command line's problems (field path and message).
     """
     clean = {k: v for k, v in document.items() if k not in SERVICE_FIELDS}
-    return read_event(json.dumps(clean, ensure_ascii=False).encode())
+    # ASCII escapes keep any lone surrogate the JSON held as it was written.
+    return read_event(json.dumps(clean).encode())
+
+
+def event_from_body(data: bytes, *, max_bytes: int) -> Event:
+    """An event from a request body, read by the command line's reader (``read_event``), so
+    that a body that is not JSON, is empty, nests too deeply, repeats a key or is not an
+    object gets the same problems as ``matchmaker import event.json``."""
+    try:
+        text, _ = decode_text(data)
+        document = load_json(text)
+    except InvalidInputError:
+        return read_event(data, max_bytes=max_bytes)  # raises the reader's own problems
+    if isinstance(document, dict) and SERVICE_FIELDS & document.keys():
+        return event_from_json(document)
+    return read_event(data, max_bytes=max_bytes)
+
+
+async def _raw_body(request: Request) -> bytes:
+    return await request.body()
+
+
+RawBody = Annotated[bytes, Depends(_raw_body)]
+
+#: The body of ``POST`` and ``PUT``, for the OpenAPI schema (the reader does the checking).
+EVENT_BODY = {
+    "requestBody": {
+        "required": True,
+        "description": "an event: the JSON of `fixtures/*/event.json` (at least `id` and `name`)",
+        "content": {
+            "application/json": {
+                "schema": {"type": "object", "required": ["id", "name"]},
+                "example": {
+                    "id": "workshop-1",
+                    "name": "Cluster workshop",
+                    "rooms": [{"id": "r1", "name": "Room 1", "capacity": 10}],
+                },
+            }
+        },
+    }
+}
 
 
 def event_view(record: EventRecord) -> dict[str, Any]:
@@ -73,33 +114,18 @@ def _summary(record: EventRecord) -> dict[str, Any]:
     }
 
 
-EventBody = Annotated[
-    dict[str, Any],
-    Body(
-        description="an event: the JSON of `fixtures/*/event.json` (at least `id` and `name`)",
-        openapi_examples={
-            "small": {
-                "summary": "an event with one room",
-                "value": {
-                    "id": "workshop-1",
-                    "name": "Cluster workshop",
-                    "rooms": [{"id": "r1", "name": "Room 1", "capacity": 10}],
-                },
-            }
-        },
-    ),
-]
-
-
 @router.post(
     "",
     status_code=201,
     summary="Create an event",
     responses=error_responses(401, 403, 409, 413, 422, 429),
+    openapi_extra=EVENT_BODY,
 )
-def create_event(principal: Organiser, store: StoreDep, document: EventBody) -> Response:
+def create_event(
+    principal: Organiser, store: StoreDep, settings: SettingsDep, body: RawBody
+) -> Response:
     """Store a new event owned by the caller → 201 with ``ETag`` and ``Location``."""
-    ev = event_from_json(document)
+    ev = event_from_body(body, max_bytes=settings.max_upload_bytes)
     record = store.create_event(ev, owner=principal.subject)
     return with_etag(event_view(record), record.version, 201, Location=f"/api/events/{ev.id}")
 
@@ -122,17 +148,19 @@ def get_event(principal: Organiser, store: StoreDep, event_id: str) -> Response:
     "/{event_id}",
     summary="Replace an event",
     responses=error_responses(401, 403, 404, 412, 413, 422, 428, 429),
+    openapi_extra=EVENT_BODY,
 )
 def replace_event(
     principal: Organiser,
     store: StoreDep,
+    settings: SettingsDep,
     event_id: str,
     expected: IfMatchDep,
-    document: EventBody,
+    body: RawBody,
 ) -> Response:
     """Replace the whole document (rooms, rounds, slots, tables, rules...); ``If-Match``."""
     owned_event(store, principal, event_id)
-    ev = event_from_json(document)
+    ev = event_from_body(body, max_bytes=settings.max_upload_bytes)
     if ev.id != event_id:
         raise InvalidInputError(
             f"the event's id '{ev.id}' is not the id of the address '{event_id}'",
