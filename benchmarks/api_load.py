@@ -24,9 +24,9 @@ is reported, not held to the targets.
 Targets (exit 1 when one is missed): browsing p50 <= 20 ms, p99 <= 100 ms, no error;
 import <= 30 s. Writes ``api_load.json`` and ``api_load.md`` under ``--out``.
 
-The server runs with ``MATCHMAKER_RATE_LIMIT_PER_MINUTE`` raised: the closed loop sends far
-more requests per key than the default limit (1,200 a minute) allows; the limiter still runs
-on every request.
+The server runs with ``MATCHMAKER_RATE_LIMIT_PER_MINUTE`` raised: a closed loop on a fast
+machine sends more requests per key than the default limit (1,200 a minute) allows; the limiter
+still runs on every request.
 """
 
 from __future__ import annotations
