@@ -11,6 +11,7 @@ methods and any unexpected exception into one shape::
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -31,6 +32,7 @@ __all__ = [
     "CatchAllMiddleware",
     "ProblemDocument",
     "ProblemError",
+    "ProblemResponse",
     "error_responses",
     "install_problem_handlers",
     "problem_response",
@@ -97,6 +99,18 @@ class ProblemError(Exception):
         self.extra = extra
 
 
+class ProblemResponse(JSONResponse):
+    """A problem document as ``application/problem+json``."""
+
+    media_type = PROBLEM_MEDIA_TYPE
+
+    def render(self, content: Any) -> bytes:
+        # A value quoted from the input may hold a lone surrogate (JSON text may: "\ud800"),
+        # which UTF-8 cannot encode; it is written as that same JSON escape.
+        text = json.dumps(content, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+        return text.encode("utf-8", "backslashreplace")
+
+
 def problems_of(items: Sequence[Problem]) -> list[dict[str, Any]]:
     """The project's problems as the API writes them: ``row``, ``field``, ``value``, ``message``."""
     return [
@@ -124,12 +138,7 @@ def problem_response(
     if request is not None:
         body["instance"] = request.url.path
     body.update(extra)
-    return JSONResponse(
-        jsonable_encoder(body),
-        status_code=status,
-        headers=dict(headers or {}),
-        media_type=PROBLEM_MEDIA_TYPE,
-    )
+    return ProblemResponse(jsonable_encoder(body), status_code=status, headers=dict(headers or {}))
 
 
 def _status_problem(request: Request | None, status: int, detail: str, **kw: Any) -> JSONResponse:

@@ -355,3 +355,16 @@ def test_unknown_and_impossible_ids_are_404(
     admin = keys.headers("admin")
     for path in ("/api/organisations/nobody", "/api/organisations/a%00b", "/api/organisations/"):
         assert_problem(client.get(path, headers=admin), 404, "not-found")
+
+
+def test_a_lone_surrogate_is_quoted_in_the_problem(client: TestClient, keys: Any) -> None:
+    body = b'{"id": "A", "name": "Al\\ud800pha", "type": "sme", "region": "FR10"}'
+    r = client.post(
+        "/api/organisations",
+        content=body,
+        headers={**keys.headers("admin"), "Content-Type": "application/json"},
+    )
+    problem = assert_problem(r, 422, "invalid-input")
+    assert b"\\ud800" in r.content  # the JSON escape: UTF-8 cannot hold a lone surrogate
+    assert problem["problems"][0]["field"] == "name"
+    assert problem["problems"][0]["value"] == "Al\ud800pha"

@@ -77,14 +77,7 @@ ENTRIES = [e for e in corpus() if _route(e) is not None]
 
 # Gaps of the API that this corpus found, to be closed in api/: until then each is expected to
 # fail, strictly, so that the fix shows as an unexpected pass (and the mark is removed with it).
-_SURROGATE = (
-    "a problem that quotes a lone surrogate cannot be encoded as UTF-8 JSON: 500 instead of "
-    "422 (the command line prints it escaped)"
-)
-API_GAPS = {
-    "a lone surrogate in a name (JSON)": _SURROGATE,
-    "a lone low surrogate in a region (JSON)": _SURROGATE,
-}
+API_GAPS: dict[str, str] = {}
 CASES = [
     pytest.param(e, marks=pytest.mark.xfail(strict=True, reason=API_GAPS[e.name]))
     if e.name in API_GAPS
