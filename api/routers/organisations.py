@@ -96,7 +96,7 @@ def profile_from_json(document: dict[str, Any]) -> Organisation:
         With the command line's problems (field, value, message); ``row`` is ``None``, the
         request holding one profile.
     """
-    data = json.dumps([document], ensure_ascii=False).encode()
+    data = json.dumps([document]).encode()  # ASCII escapes: a lone surrogate stays a value
     try:
         report = read_organisations(data, format="json")
     except InvalidInputError as exc:
