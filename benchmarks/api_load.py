@@ -242,32 +242,37 @@ def _variants(org_id: str, rng: random.Random) -> list[str]:
     ]
 
 
-async def _read_response(reader: asyncio.StreamReader) -> int:
+async def read_response(
+    reader: asyncio.StreamReader,
+) -> tuple[int, dict[bytes, bytes], bytes]:
+    """One HTTP/1.1 response from ``reader``: status, headers (lower-case names), body."""
     status_line = await reader.readline()
     if not status_line:
         raise ConnectionError("the server closed the connection")
     status = int(status_line.split(b" ", 2)[1])
-    length = None
-    chunked = False
+    headers: dict[bytes, bytes] = {}
     while True:
         line = await reader.readline()
         if line in (b"\r\n", b"\n", b""):
             break
         name, _, value = line.partition(b":")
-        name = name.strip().lower()
-        if name == b"content-length":
-            length = int(value.strip())
-        elif name == b"transfer-encoding" and b"chunked" in value.lower():
-            chunked = True
-    if chunked:
+        headers[name.strip().lower()] = value.strip()
+    body = b""
+    if b"chunked" in headers.get(b"transfer-encoding", b"").lower():
+        chunks = []
         while True:
             size = int((await reader.readline()).split(b";")[0], 16)
-            await reader.readexactly(size + 2)
+            chunks.append((await reader.readexactly(size + 2))[:size])
             if size == 0:
                 break
-    elif length:
-        await reader.readexactly(length)
-    return status
+        body = b"".join(chunks)
+    elif length := int(headers.get(b"content-length", b"0")):
+        body = await reader.readexactly(length)
+    return status, headers, body
+
+
+async def _read_response(reader: asyncio.StreamReader) -> int:
+    return (await read_response(reader))[0]
 
 
 async def _client(
