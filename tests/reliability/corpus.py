@@ -217,52 +217,18 @@ def _raw_zip(entries: list[tuple[str, bytes, int, int, int]]) -> bytes:
     The declared size goes into the headers; it differs from the inflated size for a zip
     that lies about its contents.
     """
+    # Fields after the signature: versions, flags, method 8 (deflate), time, date (1980-01-01),
+    # CRC, sizes, name length, extra lengths...; see the zip specification (APPNOTE 4.3.7/12).
     out = io.BytesIO()
     central = io.BytesIO()
     for name, stream, crc, _size, declared in entries:
         raw = name.encode()
         offset = out.tell()
-        out.write(
-            struct.pack(
-                "<IHHHHHIIIHH",
-                0x04034B50,
-                20,
-                0,
-                8,
-                0,
-                0x21,
-                crc,
-                len(stream),
-                declared,
-                len(raw),
-                0,
-            )
-        )
-        out.write(raw)
-        out.write(stream)
-        central.write(
-            struct.pack(
-                "<IHHHHHHIIIHHHHHII",
-                0x02014B50,
-                20,
-                20,
-                0,
-                8,
-                0,
-                0x21,
-                crc,
-                len(stream),
-                declared,
-                len(raw),
-                0,
-                0,
-                0,
-                0,
-                0,
-                offset,
-            )
-        )
-        central.write(raw)
+        sizes = (crc, len(stream), declared, len(raw))
+        out.write(struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0, 8, 0, 0x21, *sizes, 0))
+        out.write(raw + stream)
+        fields = (20, 20, 0, 8, 0, 0x21, *sizes, 0, 0, 0, 0, 0, offset)
+        central.write(struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, *fields) + raw)
     start = out.tell()
     out.write(central.getvalue())
     n = len(entries)
@@ -923,6 +889,12 @@ def _unicode_entries() -> list[Entry]:
             "row 1, column 'region'",
         ),
         _orgs(
+            "a lone surrogate in a key (JSON)",
+            "json",
+            b'[{"id": "A", "name": "Alpha", "type": "sme", "region": "FR10", "\\ud800": 1}]',
+            "key '\\ud800' in an object (the one with id 'A') holds a lone surrogate",
+        ),
+        _orgs(
             "an escaped NUL in a name (JSON)",
             "json",
             orgs_json(name="Al\x00pha"),
@@ -1461,6 +1433,11 @@ def _event_entries() -> list[Entry]:
             ),
             "participants[0].person",
             "unable to parse raw data as a unicode string",
+        ),
+        _event(
+            "a lone surrogate in a key of the event",
+            raw_event(EVENT_HEAD + ', "\\udc00x": 1}'),
+            "key '\\udc00x' in an object (the one with id 'test-event') holds a lone surrogate",
         ),
         _event(
             "participants that are an object",

@@ -382,23 +382,33 @@ def json_error(exc: json.JSONDecodeError) -> str:
     return f"not valid JSON at line {exc.lineno}, column {exc.colno}: {what[:1].lower()}{what[1:]}"
 
 
-class _DuplicateKeyError(ValueError):
-    """A key twice in one JSON object."""
+class _BadKeyError(ValueError):
+    """A key twice in one JSON object, or a key that is not text."""
 
 
 def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     obj = dict(pairs)
+    ident = obj.get("id")
+    which = f" (the one with id '{ident}')" if isinstance(ident, str) and ident.isascii() else ""
     if len(obj) < len(pairs):
         seen: set[str] = set()
         for key, _ in pairs:
             if key in seen:
                 break
             seen.add(key)
-        ident = obj.get("id")
-        which = f" (the one with id '{ident}')" if isinstance(ident, str) else ""
-        raise _DuplicateKeyError(
-            f"key '{key}' appears twice in one object{which}; keep one of them"
-        )
+        shown = key.encode("utf-8", "backslashreplace").decode()
+        raise _BadKeyError(f"key '{shown}' appears twice in one object{which}; keep one of them")
+    for key in obj:
+        if not key.isascii():
+            try:
+                key.encode("utf-8")
+            except UnicodeEncodeError:
+                # A lone surrogate (an escape such as \ud800): no text, and the validation
+                # of the fields cannot even name it.
+                shown = key.encode("utf-8", "backslashreplace").decode()
+                raise _BadKeyError(
+                    f"key '{shown}' in an object{which} holds a lone surrogate, which is not text"
+                ) from None
     return obj
 
 
@@ -406,8 +416,8 @@ def load_json(text: str) -> Any:
     """Parse JSON text; every way it can be wrong is an :class:`InvalidInputError`.
 
     Besides syntax errors: a key twice in one object (``json`` would keep the last silently),
-    nesting deeper than the parser's recursion allows, and integers longer than Python
-    converts (``sys.get_int_max_str_digits()``).
+    a key with a lone surrogate, nesting deeper than the parser's recursion allows, and
+    integers longer than Python converts (``sys.get_int_max_str_digits()``).
     """
     hook: Callable[[list[tuple[str, Any]]], dict[str, Any]] = _unique_keys
     message: str
@@ -415,7 +425,7 @@ def load_json(text: str) -> Any:
         return json.loads(text, object_pairs_hook=hook)
     except json.JSONDecodeError as exc:
         message = json_error(exc)
-    except _DuplicateKeyError as exc:
+    except _BadKeyError as exc:
         message = str(exc)
     except RecursionError:
         message = "the JSON is nested too deeply"

@@ -11,7 +11,39 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-__all__ = ["Meeting", "PairsResult", "ScheduleResult", "SolverResult", "Status", "relative_gap"]
+import numpy as np
+import numpy.typing as npt
+
+from matchmaker.errors import InvalidInputError
+
+__all__ = [
+    "MAX_ABS_VALUE",
+    "Meeting",
+    "PairsResult",
+    "ScheduleResult",
+    "SolverResult",
+    "Status",
+    "check_magnitude",
+    "relative_gap",
+]
+
+MAX_ABS_VALUE = 1e9
+"""The largest ``|value|`` of a pair (a score, an affinity, a fit) that the solvers take: the
+linear programs behind their bounds (HiGHS) read values near 1e20 as infinite, and request
+tiers and sums over every pair must stay well inside floating point."""
+
+
+def check_magnitude(name: str, values: npt.NDArray[np.float64]) -> None:
+    """Refuse finite entries of ``values`` beyond ``±MAX_ABS_VALUE``, naming the first one."""
+    big = np.isfinite(values) & (np.abs(values) > MAX_ABS_VALUE)
+    if big.any():
+        at = tuple(int(k) for k in np.argwhere(big)[0])
+        where = ", ".join(str(k) for k in at)
+        raise InvalidInputError(
+            f"{name} must lie within ±{MAX_ABS_VALUE:g} (rescale them); {name}[{where}] is "
+            f"{float(values[at]):g}"
+        )
+
 
 Status = Literal["optimal", "feasible", "infeasible", "time_limit"]
 

@@ -32,7 +32,7 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 
 from matchmaker.errors import InfeasibleError, InvalidInputError
 from matchmaker.solvers._grouping import local_search
-from matchmaker.solvers._result import SolverResult, Status, relative_gap
+from matchmaker.solvers._result import SolverResult, Status, check_magnitude, relative_gap
 
 __all__ = ["EXACT_LIMIT", "MODES", "BreakoutsResult", "solve_breakouts"]
 
@@ -126,6 +126,7 @@ def _affinity_iv(affinity: npt.ArrayLike) -> Array:
             f"affinity must be finite; affinity[{i}, {j}] is {w[i, j]} "
             "(use apart=[{i, j}] for people who must not share a room)"
         )
+    check_magnitude("affinity", w)
     rtol = max(_SYMMETRY_RTOL, 16 * float(np.finfo(a.dtype).eps)) if a.dtype.kind == "f" else 0
     bad = np.abs(w - w.T) > rtol * np.maximum(np.abs(w), np.abs(w.T)) + 1e-12
     if bad.any():
@@ -317,6 +318,7 @@ def _breakouts_iv(
                 f"fit must be a finite array of shape ({n}, {g}) (participants x rooms); "
                 f"got shape {fit_arr.shape}"
             )
+        check_magnitude("fit", fit_arr)
     if max_iterations is not None and (not _is_int(max_iterations) or max_iterations < 0):
         raise InvalidInputError(
             f"max_iterations must be None or an integer >= 0; got {max_iterations!r}"
@@ -870,7 +872,8 @@ def solve_breakouts(
     Parameters
     ----------
     affinity:
-        Symmetric ``n x n`` matrix of finite pair values (the diagonal is ignored).
+        Symmetric ``n x n`` matrix of finite pair values within ``±MAX_ABS_VALUE`` (1e9; the
+        diagonal is ignored).
     sizes:
         ``(min, max)`` seats of each room.
     seats:

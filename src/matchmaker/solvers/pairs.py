@@ -26,7 +26,7 @@ import scipy.sparse as sp
 from scipy.optimize import LinearConstraint, linear_sum_assignment, linprog, milp
 
 from matchmaker.errors import InfeasibleError, InvalidInputError
-from matchmaker.solvers._result import PairsResult, Status, relative_gap
+from matchmaker.solvers._result import PairsResult, Status, check_magnitude, relative_gap
 
 __all__ = ["DEFAULT_CANDIDATES", "WEIGHT_BITS", "solve_pairs"]
 
@@ -122,6 +122,7 @@ def _scores_iv(scores: npt.ArrayLike) -> Array:
             raise InvalidInputError(
                 f"scores must not contain {what}{hint}; scores[{i}, {j}] is {what}"
             )
+    check_magnitude("scores", w)
     t = w.T
     with np.errstate(invalid="ignore"):
         ok = (w == t) | (
@@ -382,8 +383,9 @@ def _blossom_pairs(n: int, i: Array, j: Array, w: Array) -> list[tuple[int, int]
     """Exact maximum-weight matching of the edges ``(i, j)`` with float weights ``w`` > 0."""
     if i.size == 0:
         return []
-    scale = 2.0**WEIGHT_BITS / float(w.max())
-    iw = np.rint(w * scale).astype(np.int64)
+    # Divided by the largest weight first: 2**WEIGHT_BITS / w.max() is infinite for denormal
+    # weights.
+    iw = np.rint(w / float(w.max()) * 2.0**WEIGHT_BITS).astype(np.int64)
     graph = rx.PyGraph(multigraph=False)
     graph.add_nodes_from(range(n))
     graph.add_edges_from(list(zip(i.tolist(), j.tolist(), iw.tolist(), strict=True)))
@@ -591,7 +593,8 @@ def solve_pairs(
     scores : array_like, shape (n, n)
         Symmetric scores, higher is better (float32 input is checked to its own resolution,
         other input to 1e-9 relative, and averaged with its transpose). ``-inf`` marks a pair
-        that must not meet; the diagonal is ignored; NaN and ``+inf`` are errors. A pair with
+        that must not meet; the diagonal is ignored; NaN, ``+inf`` and finite values beyond
+        ``±MAX_ABS_VALUE`` (1e9) are errors. A pair with
         score ``<= 0`` is not worth meeting and is never chosen unless it is required.
     capacities : int or array_like of int, shape (n,), optional
         How many partners each participant may have (>= 0); default 1. Above 1 the problem is

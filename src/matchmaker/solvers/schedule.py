@@ -40,7 +40,13 @@ from scipy import sparse
 from scipy.optimize import linprog
 
 from matchmaker.errors import InfeasibleError, InvalidInputError
-from matchmaker.solvers._result import Meeting, ScheduleResult, Status, relative_gap
+from matchmaker.solvers._result import (
+    Meeting,
+    ScheduleResult,
+    Status,
+    check_magnitude,
+    relative_gap,
+)
 
 __all__ = ["Changes", "replan", "solve_schedule"]
 
@@ -187,6 +193,7 @@ def _schedule_iv(
         raise InvalidInputError(
             f"scores must be finite or -inf (never meet); scores[{i}, {j}] is {s_arr[i, j]}"
         )
+    check_magnitude("scores", s_arr)
     s_arr = s_arr.copy()
     np.fill_diagonal(s_arr, -np.inf)
     asym = ~((s_arr == s_arr.T) | np.isclose(s_arr, s_arr.T, rtol=1e-9, atol=1e-12))
@@ -795,7 +802,8 @@ def _search(
     ran out."""
     value = plan.value
     span = max((abs(v) for v in value.values()), default=1.0) or 1.0
-    scale = _RESOLUTION / span
+    # A floor on the span keeps the scale finite when every value is denormal.
+    scale = _RESOLUTION / max(span, 1e-300)
     big = 4 * _RESOLUTION + 1
     tie = dict(zip(cands, rng.integers(0, 1 << _TIE_BITS, size=len(cands)).tolist(), strict=True))
     by_slot = [[e for e in cands if p.avail[e[0], s] and p.avail[e[1], s]] for s in range(p.slots)]
@@ -943,7 +951,8 @@ def solve_schedule(
     Parameters
     ----------
     scores : (n, n) array_like of float
-        Symmetric value of each possible meeting (higher is better); ``-inf`` means never.
+        Symmetric value of each possible meeting (higher is better), within
+        ``±MAX_ABS_VALUE`` (1e9); ``-inf`` means never.
         The diagonal is ignored.
     slots : int
         Number of time slots.
