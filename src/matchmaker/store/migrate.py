@@ -6,6 +6,7 @@ migrate the database it is given.
 
 from __future__ import annotations
 
+import threading
 from functools import cache
 from pathlib import Path
 
@@ -26,6 +27,11 @@ MIGRATIONS = Path(matchmaker.migrations.__file__).resolve().parent
 FIRST_REVISION = "0001"
 # Any constant: the key of the PostgreSQL advisory lock that lets one process migrate at a time.
 _PG_LOCK = 0x6D6D_6967
+# Alembic's ``context`` and ``op`` are proxies of one object per process: two migrations run at
+# once by threads of one process (two stores opened at the same time) would run each other's
+# operations on each other's connections. One migration at a time per process; the database
+# lock is always taken first (by the caller, or the advisory lock below), then this one.
+_ALEMBIC = threading.Lock()
 
 
 def alembic_config(url: str | None = None, *, connection: Connection | None = None) -> Config:
@@ -83,12 +89,13 @@ def upgrade(conn: Connection) -> str | None:
         return before
     cfg = alembic_config(connection=conn)
     try:
-        if before is None and inspect(conn).has_table("organisations"):
-            # A database made by create_all before the store had migrations: it has the tables
-            # of the first revision and no alembic_version. Record it as being at the first
-            # revision, then upgrade it from there like any other.
-            command.stamp(cfg, FIRST_REVISION)
-        command.upgrade(cfg, "head")
+        with _ALEMBIC:
+            if before is None and inspect(conn).has_table("organisations"):
+                # A database made by create_all before the store had migrations: it has the
+                # tables of the first revision and no alembic_version. Record it as being at
+                # the first revision, then upgrade it from there like any other.
+                command.stamp(cfg, FIRST_REVISION)
+            command.upgrade(cfg, "head")
     except CommandError as exc:
         raise MatchmakerError(
             f"the database is at schema revision '{before}', which this version of Matchmaker "
