@@ -3,7 +3,7 @@ limits.
 
 - **The role x endpoint matrix**: every route of the app (walked from ``app.routes``, checked
   against the OpenAPI schema) must have a line in :data:`ROUTES` (the test names any route
-  without one), and each is called without a key, with a revoked key, with two malformed keys
+  without one), and each is called without a key, with a revoked key, with four malformed keys
   (401), with a key of each role (403 where the role may not, the route's own answer where it
   may) and, for routes of one event, one job or one organisation, with the key of another
   organiser or member (403).
@@ -275,8 +275,11 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
                 ("other-member", MEMBER, "liege-uni"),
             )
         }
+        # a key that worked (and is remembered by the key ring), then revoked through the API
         revoked_record, revoked = store.create_api_key(role=ADMIN, subject="gone", name="revoked")
-        store.revoke_api_key(revoked_record.id)
+        assert client.get("/api/me", headers=_bearer(revoked)).status_code == 200
+        r = client.delete(f"/api/keys/{revoked_record.id}", headers=_bearer(keys[ADMIN]))
+        assert r.status_code == 204
         disposable, _ = store.create_api_key(role=ORGANISER, subject="x", name="to revoke")
         owner = {"Authorization": f"Bearer {keys[ORGANISER]}"}
         r = client.post("/api/events", json=_event_document(), headers=owner)
@@ -355,18 +358,21 @@ def test_every_route_has_a_line_in_the_matrix(world: World) -> None:
     assert not stale, f"lines of ROUTES for routes the app no longer has: {stale}"
     keyed = [k for k, a in ROUTES.items() if a.roles is not None]
     scoped = [k for k, a in ROUTES.items() if a.scope is not None]
-    calls = len(ROUTES) * 4 + len(keyed) * 3 + len(scoped)
+    calls = len(ROUTES) * (2 + len(MALFORMED)) + len(keyed) * 3 + len(scoped)
     print(
         f"MATRIX: {len(ROUTES)} routes ({len(keyed)} need a key, "
-        f"{len(ROUTES) - len(keyed)} public); each without a key, with a revoked key and two "
-        f"malformed keys, and with a key of each of the 3 roles; {len(scoped)} of one event, "
-        f"job or organisation also with another organiser's or member's key: {calls} calls"
+        f"{len(ROUTES) - len(keyed)} public); each without a key, with a revoked key and "
+        f"{len(MALFORMED)} malformed keys, and with a key of each of the 3 roles; "
+        f"{len(scoped)} of one event, job or organisation also with another organiser's or "
+        f"member's key: {calls} calls"
     )
 
 
-MALFORMED = (
+MALFORMED: tuple[dict[str, Any], ...] = (
     {"Authorization": "Bearer not-a-key"},
-    {"X-API-Key": "mm_00000000_" + "x" * 43},
+    {"X-API-Key": "mm_00000000_" + "x" * 43},  # the shape of a key, but none
+    {"Authorization": "Basic dXNlcjpwYXNz"},  # another scheme
+    {"Authorization": b"Bearer caf\xe9" + b"k" * 600},  # not ASCII, and too long
 )
 
 
