@@ -11,9 +11,10 @@ minutes, ``running``. After each restart:
 - the job reads ``failed`` with the ``interrupted`` problem, and no job is left open;
 - the allocation and the schedule computed before the first kill read back byte-identical.
 
-After the last kill the same import succeeds whole and the run, posted again, succeeds. The
-figures (kills, when each landed, rows lost, partial imports found) are printed (``-rA``) and
-recorded in docs/reliability.md.
+After the last kill the same import succeeds whole and the run, posted again (with a short
+time limit), succeeds. The SQLite and the PostgreSQL loops run at the same time, one server
+each. The figures (kills, when each landed, rows lost, partial imports found) are printed
+(``-rA``) and recorded in docs/reliability.md.
 """
 
 from __future__ import annotations
