@@ -1,8 +1,8 @@
 """The benchmark machinery: cases, the child process that measures one, and the result format.
 
 Every case runs in a fresh child process, so that its peak memory (the child's maximum resident
-set size) belongs to it alone; data a case needs is prepared beforehand, by another process,
-and cached under the output folder.
+set size) belongs to it alone; data a case needs is prepared beforehand, by the parent, and
+cached under the output folder.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import statistics
 import subprocess
 import sys
 import time
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -199,27 +200,12 @@ def run_case(case: Case, suite: str, out_dir: Path, repeats: int | None) -> dict
     env = _child_env()
     started = time.perf_counter()
     if case.prepare is not None:
-        # Prepared in a process of its own, so that its memory is not the case's.
-        proc = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "benchmarks",
-                "--_prepare",
-                case.name,
-                "--suite",
-                suite,
-                "--out",
-                str(out_dir),
-            ],
-            capture_output=True,
-            text=True,
-            check=False,
-            env=env,
-        )
-        if proc.returncode != 0:
-            raise RuntimeError(f"preparing {case.name} failed:\n{proc.stderr}")
-        prepared = json.loads(proc.stdout.strip().splitlines()[-1])
+        # Prepared here, in the parent: only the child's memory and time are measured, and
+        # the data is cached, so most cases find it ready.
+        try:
+            prepared = json.loads(json.dumps(case.prepare(params, data_dir)))
+        except Exception:
+            raise RuntimeError(f"preparing {case.name} failed:\n{traceback.format_exc()}") from None
     n = repeats_of(case, suite, repeats)
     proc = subprocess.run(
         [
@@ -272,15 +258,6 @@ def run_case(case: Case, suite: str, out_dir: Path, repeats: int | None) -> dict
         result["distributions"] = distributions
     result["targets"] = [t.check(result) for t in case.targets.get(suite, [])]
     return result
-
-
-def prepare_only(name: str, suite: str, out_dir: Path) -> None:
-    from benchmarks import cases  # noqa: F401
-
-    case = CASES[name]
-    assert case.prepare is not None
-    prepared = case.prepare(case.params.get(suite, {}), out_dir / "data")
-    print(json.dumps(prepared))
 
 
 def results_document(

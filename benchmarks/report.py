@@ -218,6 +218,8 @@ def render(
         f"Commit {doc['commit']}, {doc['created']}{elapsed}; machine: {m['cpu']}, "
         f"{m['cores']} cores, {m['memory_gib']} GiB, Python {m['python']}, {m['platform']}.",
     ]
+    if doc.get("note"):
+        lines += ["", f"Note: {doc['note']}"]
     lines += _summary(doc, comparison)
     lines += _cases_table(doc)
     lines += _quality_sections(doc["cases"])

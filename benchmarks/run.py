@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 from typing import Any, TextIO
 
-from benchmarks.core import CASES, Case, child, prepare_only, results_document, run_case
+from benchmarks.core import CASES, Case, child, results_document, run_case
 from benchmarks.report import render, short_quality
 
 SUITES = ("quick", "full")
@@ -53,7 +53,6 @@ def build_parser(prog: str) -> argparse.ArgumentParser:
     )
     parser.add_argument("--list", action="store_true", help="list the cases and exit")
     parser.add_argument("--_child", help=argparse.SUPPRESS)
-    parser.add_argument("--_prepare", help=argparse.SUPPRESS)
     parser.add_argument("--prepared", help=argparse.SUPPRESS)
     return parser
 
@@ -181,13 +180,10 @@ def _user_data(args: argparse.Namespace) -> None:
 def main(argv: list[str] | None = None, prog: str = "python -m benchmarks") -> int:
     args = build_parser(prog).parse_args(argv)
     out_dir = Path(args.out)
-    if args._child or args._prepare:
-        from benchmarks import cases
+    if args._child:
+        from benchmarks import cases  # registers the cases
 
-        if args._child:
-            child(args._child, args.suite, args.prepared or "{}", args.repeats or 1)
-        else:
-            prepare_only(args._prepare, args.suite, out_dir)
+        child(args._child, args.suite, args.prepared or "{}", args.repeats or 1)
         return 0
 
     from matchmaker.errors import InvalidInputError, MatchmakerError
