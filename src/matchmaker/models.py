@@ -211,6 +211,12 @@ def _fold(text: str) -> str:
     return _NOT_ALNUM.sub(" ", text.casefold()).strip()
 
 
+def _shown(value: object) -> str:
+    """``value`` as text for a message; a lone surrogate (from a JSON escape) is written as its
+    escape, since pydantic cannot carry it in an error."""
+    return str(value).encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def parse_org_type(value: object) -> OrgType:
     """Read an organisation type from its code or a common spelling (``"Large enterprise"``)."""
     if isinstance(value, OrgType):
@@ -225,7 +231,7 @@ def parse_org_type(value: object) -> OrgType:
     except KeyError:
         choices = ", ".join(m.value for m in OrgType)
         raise ValueError(
-            f"type '{text}' is not an organisation type; use one of: {choices}"
+            f"type '{_shown(text)}' is not an organisation type; use one of: {choices}"
         ) from None
 
 
@@ -261,7 +267,7 @@ def _parse_size(value: object) -> object:
     if text in {m.value for m in SizeClass}:
         return SizeClass(text)
     raise ValueError(
-        f"size '{value}' is neither a head count nor one of: micro, small, medium, large"
+        f"size '{_shown(value)}' is neither a head count nor one of: micro, small, medium, large"
     )
 
 
@@ -399,7 +405,7 @@ class Organisation(_Model):
                 code = nuts.normalise(region)
                 if nuts.is_valid(code) and nuts.country(code) != nuts.normalise(str(given)):
                     raise ValueError(
-                        f"country '{given}' does not match region '{code}', which is in "
+                        f"country '{_shown(given)}' does not match region '{code}', which is in "
                         f"{nuts.country(code)}"
                     )
         return data

@@ -895,6 +895,12 @@ def _unicode_entries() -> list[Entry]:
             "key '\\ud800' in an object (the one with id 'A') holds a lone surrogate",
         ),
         _orgs(
+            "a lone surrogate as the organisation type (JSON)",
+            "json",
+            b'[{"id": "A", "name": "Alpha", "type": "\\ud83d", "region": "FR10"}]',
+            "row 1, column 'type': type '\\ud83d' is not an organisation type",
+        ),
+        _orgs(
             "an escaped NUL in a name (JSON)",
             "json",
             orgs_json(name="Al\x00pha"),

@@ -842,3 +842,11 @@ def test_regression_a_key_with_a_lone_surrogate_is_a_message() -> None:
     data = b'[{"id": "A", "name": "Alpha", "type": "sme", "region": "FR10", "\\ud800": 1}]'
     with pytest.raises(InvalidInputError, match="holds a lone surrogate"):
         read_organisations(data, name="x.json")
+
+
+@pytest.mark.parametrize("field", ["type", "size", "country"])
+def test_regression_a_value_with_a_lone_surrogate_in_a_message(field: str) -> None:
+    # A validator's message quoted the value; pydantic raised UnicodeEncodeError carrying it.
+    item = {"id": "A", "name": "Alpha", "type": "sme", "region": "FR10", field: "\ud800"}
+    with pytest.raises(InvalidInputError, match=r"\\ud800"):
+        read_organisations(json.dumps([item]).encode(), name="x.json")
