@@ -510,7 +510,9 @@ def test_exports_neutralise_formula_cells(world: World, tmp_path: Path) -> None:
             assert any(c.startswith(f"'{formula}") for c in cells), f"{name}: no '{formula}"
     # the printable room page escapes markup
     r = world.client.get(f"{base}/breakouts/rooms/R1/wg1.html", headers=owner)
+    assert r.status_code == 200, r.text
     assert MARKUP not in r.text
+    assert "&lt;img src=x onerror=alert(1)&gt;" in r.text
 
 
 # --- keys in the database ----------------------------------------------------------------------
