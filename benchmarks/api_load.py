@@ -88,7 +88,9 @@ class Server:
     log: Path
 
     @classmethod
-    def start(cls, db: str, port: int, workers: int, admin_key: str, log: Path) -> Server:
+    def start(
+        cls, db: str, port: int, workers: int, admin_key: str, log: Path, timeout: float = 60.0
+    ) -> Server:
         env = {
             **os.environ,
             "MATCHMAKER_ADMIN_KEY": admin_key,
@@ -107,7 +109,11 @@ class Server:
         with log.open("wb") as out:
             process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
         server = cls(process, f"http://127.0.0.1:{port}", log)
-        server.wait_ready()
+        try:
+            server.wait_ready(timeout)
+        except BaseException:
+            server.stop()  # not left running
+            raise
         return server
 
     def wait_ready(self, timeout: float = 60.0) -> None:

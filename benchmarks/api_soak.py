@@ -962,7 +962,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="mm-soak-") as tmp:
         port = free_port()
         server = Server.start(
-            f"sqlite:///{tmp}/soak.db", port, args.workers, admin_key, out / "server.log"
+            f"sqlite:///{tmp}/soak.db", port, args.workers, admin_key, out / "server.log", 180
         )
         try:
             print(
