@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import platform
 import random
 from pathlib import Path
 from typing import Any
@@ -41,15 +42,16 @@ def test_flat_series_is_flat() -> None:
 
 
 def test_steady_growth_is_not_flat() -> None:
-    # 6 MiB a minute on 800 MiB; the medians of the first and last of the nine windows after
-    # the warm-up (at 90 s and 572.5 s) are 809 and 857.25 MiB: 6.0 %.
+    # 6 MiB a minute on 800 MiB; the lower quartiles of the first and last of the nine
+    # windows after the warm-up (60-120 s and 545-600 s) are at 75 s and 558.75 s: 807.5 and
+    # 855.875 MiB, 6.0 % more.
     rss = [800.0 + 6.0 * t / 60 for t in TIMES]
     f = flatness(TIMES, rss)
     assert f["flat"] is False
-    assert f["slope_mib_per_min"] == pytest.approx(6.0, rel=1e-6)
+    assert f["slope_mib_per_min"] == pytest.approx(6.0, rel=0.01)
     assert f["windows"] == 9
-    assert (f["start_mib"], f["end_mib"]) == (809.0, 857.2)
-    assert f["growth"] == pytest.approx(48.25 / 809, abs=1e-4)
+    assert (f["start_mib"], f["end_mib"]) == (807.5, 855.9)
+    assert f["growth"] == pytest.approx(48.375 / 807.5, abs=1e-4)
     assert f["slope_all_mib_per_min"] == pytest.approx(6.0, rel=1e-6)
     assert any("slope" in r for r in f["reasons"])
     assert any("grew" in r for r in f["reasons"])
@@ -79,6 +81,20 @@ def test_noisy_flat_series_is_flat() -> None:
     assert f["flat"] is True, f["reasons"]
     assert f["max_mib"] > 900
     assert abs(f["growth"]) < 0.02
+
+
+def test_long_refits_do_not_decide() -> None:
+    # On a busy machine refits come close together: in every other minute 60 % of the samples
+    # hold a second copy of the registry. The median of such a minute is high; its lower
+    # quartile is the level RSS falls back to.
+    t = np.asarray(TIMES)
+    minute = (t // 60).astype(int)
+    busy = (minute % 2 == 1) & ((t % 60) < 36)
+    rss = np.where(busy, 1000.0, 800.0)
+    f = flatness(TIMES, rss.tolist())
+    assert f["flat"] is True, f["reasons"]
+    assert f["slope_mib_per_min"] == pytest.approx(0.0, abs=1e-9)
+    assert flatness(TIMES, rss.tolist(), quantile=0.5)["slope_mib_per_min"] != pytest.approx(0.0)
 
 
 def test_noisy_growing_series_is_not_flat() -> None:
@@ -300,3 +316,25 @@ def test_report_of_a_leaking_run() -> None:
     assert result["memory"]["flatness"]["slope_mib_per_min"] == pytest.approx(20.0, abs=0.5)
     assert "**Verdict: FAILED**" in markdown(result)
     assert "Not flat: RSS grew by" in markdown(result)
+
+
+def test_the_server_fixes_the_mmap_threshold_unless_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    # What the soak measures (RSS flat across refits) depends on it; see api.server.
+    from api import server
+
+    monkeypatch.delenv("MALLOC_MMAP_THRESHOLD_", raising=False)
+    server.fix_mmap_threshold()
+    assert os.environ["MALLOC_MMAP_THRESHOLD_"] == str(4 * 2**20)
+    monkeypatch.setenv("MALLOC_MMAP_THRESHOLD_", "1048576")
+    server.fix_mmap_threshold()
+    assert os.environ["MALLOC_MMAP_THRESHOLD_"] == "1048576"
+    monkeypatch.setenv("MALLOC_MMAP_THRESHOLD_", "lots")
+    server.fix_mmap_threshold()  # not a number: left to glibc, which ignores it
+    assert os.environ["MALLOC_MMAP_THRESHOLD_"] == "lots"
+
+
+def test_free_memory_is_given_back_with_glibc() -> None:
+    # Called after each refit of the suggestion index (api.suggestion_index).
+    from api.suggestion_index import release_free_memory
+
+    assert release_free_memory() is (platform.libc_ver()[0] == "glibc")
