@@ -337,9 +337,11 @@ def _kill_loop(dialect: str, db_url: str, folder: Path) -> str:
     assert figures.kills == KILLS[dialect]
     assert (figures.partial_imports, figures.rows_lost, figures.results_changed) == (0, 0, 0)
     assert figures.jobs_not_failed == 0
-    # every kill landed well inside the time an import's transaction stays open
+    # Every kill landed inside its own import's transaction: the probe saw it open, and no
+    # answer had come, just before each kill (asserted in the loop). The last import's open
+    # window is reported for scale only; comparing the kills' delays with it measured the
+    # machine's load, not the store (a busy machine shortens or stretches it either way).
     assert window, "the import's transaction was never seen open"
-    assert max(figures.transaction_to_kill) < window[-1] - window[0]
     return (
         f"FAULTS {dialect}: {figures.kills} kills survived (each mid-import and mid-solve) in "
         f"{loop_seconds:.0f} s; partial imports found {figures.partial_imports}; rows lost "
