@@ -29,9 +29,11 @@ WORKER_HEALTHCHECK_SECONDS = 30
 # glibc's malloc raises its mmap threshold each time a large block is freed (up to 32 MiB), so
 # the arrays of every refit of the registry (built while the previous fit still answers) come
 # from the heap, whose freed space is kept: in the API soak (10,000 profiles, 2 edits a minute)
-# each worker's RSS grew by about 35 MiB a minute. A fixed threshold keeps blocks of 4 MiB and
+# each worker's RSS grew by 33 to 44 MiB a minute. A fixed threshold keeps blocks of 4 MiB and
 # more in mappings of their own, given back when freed; the smaller arrays of a suggestion
-# stay on the heap (a lower threshold made suggestions slower).
+# stay on the heap (a lower threshold made suggestions slower). With it, the growth was about
+# 10 MiB a minute; with the free memory also given back after each rebuild
+# (api.suggestion_index), none.
 MMAP_THRESHOLD_BYTES = 4 * 2**20
 _M_MMAP_THRESHOLD = -3  # mallopt's parameter number (malloc.h)
 
