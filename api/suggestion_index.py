@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 from matchmaker.errors import NotFoundError
 from matchmaker.solvers import suggest
-from matchmaker.store import Store
+from matchmaker.store import Store, StoreEmbeddingCache
 from matchmaker.vectorise import ProfileMatrix, ProfileSpace
 
 __all__ = ["Fit", "SuggestionIndex", "release_free_memory"]
@@ -71,7 +71,8 @@ class SuggestionIndex:
     store:
         Where the registry and its revision are read.
     space:
-        Makes the (unfitted) text space; ``ProfileSpace`` by default.
+        Makes the (unfitted) text space; by default a ``ProfileSpace`` whose sentence-model
+        embeddings are cached in the store, so that a refit embeds only new or changed texts.
     background:
         Rebuild in a background thread while requests use the previous fit (the service);
         ``False`` makes each request wait for a fit of the current revision (tests that check
@@ -86,13 +87,15 @@ class SuggestionIndex:
         self,
         store: Store,
         *,
-        space: Callable[[], ProfileSpace] = ProfileSpace,
+        space: Callable[[], ProfileSpace] | None = None,
         background: bool = True,
         check_every: float = 0.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.store = store
-        self.space = space
+        self.space: Callable[[], ProfileSpace] = space or (
+            lambda: ProfileSpace(cache=StoreEmbeddingCache(store))
+        )
         self.background = background
         self.check_every = check_every
         self._clock = clock

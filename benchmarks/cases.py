@@ -82,6 +82,7 @@ register(
 # Registered after the import cases, so that those come first in the report.
 from benchmarks import (  # noqa: E402
     breakout_cases,  # noqa: F401
+    cordis_cases,  # noqa: F401
     event_cases,  # noqa: F401
     mdgp_cases,  # noqa: F401
     meeting_cases,  # noqa: F401

@@ -22,13 +22,29 @@ Array = npt.NDArray[Any]
 
 SEED = 1
 QUERIES = 50  # suggestion queries timed one by one in suggest.query
+EDITS = 10  # profile edits timed one by one in text.edit
 K = 10
-BASELINES = ("random", "s3_overlap", "text_similarity", "sector_overlap")
-ABLATIONS = {
+BASELINES = ("random", "s3_overlap", "text_similarity", "sector_overlap", "tfidf_needs_offers")
+ABLATIONS: dict[str, dict[str, Any]] = {
     "ablation_complementarity_only": {"preset": "business", "only": "complementarity"},
+    "ablation_uncalibrated": {"preset": "business", "calibrate": False},
+    "ablation_tfidf_encoder": {"preset": "business", "encoder": "tfidf"},
     "ablation_preset_policy_learning": {"preset": "policy_learning"},
     "ablation_preset_research": {"preset": "research"},
 }
+# Each component removed in turn (the default preset's other weights scaled back to 1).
+for _c in (
+    "complementarity",
+    "relatedness",
+    "s3",
+    "sector",
+    "geography",
+    "type",
+    "language",
+    "network",
+    "experience",
+):
+    ABLATIONS[f"ablation_no_{_c}"] = {"preset": "business", "without": _c}
 
 
 # --- data -----------------------------------------------------------------------------------
@@ -41,11 +57,15 @@ def _registry_json(params: dict[str, Any], data_dir: Path) -> dict[str, Any]:
 
     n = int(params["n"])
     difficulty = params.get("difficulty", "medium")
-    stem = f"registry_{n}_seed{SEED}_{difficulty}"
+    wording = params.get("wording", "shared")
+    languages = params.get("languages", "english")
+    stem = f"registry_{n}_seed{SEED}_{difficulty}_{wording}_{languages}"
     path = data_dir / f"{stem}.json"
     links = data_dir / f"{stem}.links.json"
     if not (path.exists() and links.exists()):
-        registry = generate_registry(n, seed=SEED, difficulty=difficulty)
+        registry = generate_registry(
+            n, seed=SEED, difficulty=difficulty, wording=wording, languages=languages
+        )
         links.write_text(json.dumps(registry.links))
         write_organisations(registry.organisations, path)
     return {"path": str(path), "links": str(links)}
@@ -57,27 +77,107 @@ def _organisations(prepared: dict[str, Any]) -> list[Any]:
     return list(read_organisations(prepared["path"]).organisations)
 
 
+def embedding_cache(prepared: dict[str, Any]) -> Any:
+    """The sentence model's embeddings kept in a store beside the prepared data, as the
+    service keeps them: the cases share them, so a text is embedded once per output folder."""
+    from matchmaker.store import Store, StoreEmbeddingCache
+
+    folder = Path(prepared["path"]).parent
+    return StoreEmbeddingCache(Store(f"sqlite:///{folder / 'embeddings.db'}"))
+
+
 def _profiles(prepared: dict[str, Any], params: dict[str, Any]) -> Any:
     from matchmaker.vectorise import ProfileSpace
 
     orgs = _organisations(prepared)
-    return ProfileSpace().fit(orgs).transform(orgs)
+    space = ProfileSpace(encoder=params.get("encoder", "semantic"), cache=embedding_cache(prepared))
+    return space.fit(orgs).transform(orgs)
 
 
 # --- space.fit_transform --------------------------------------------------------------------
 
 
-def _fit_transform(orgs: list[Any], params: dict[str, Any]) -> dict[str, Any]:
+def _warm_organisations(prepared: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
+    """The organisations, with every text's embedding in the store (embedded here, untimed,
+    where the store does not have it yet): a refit after an import or an edit."""
+    _profiles(prepared, params)
+    return {"orgs": _organisations(prepared), "cache": embedding_cache(prepared)}
+
+
+def _fit_transform(state: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
     from matchmaker.vectorise import ProfileSpace
 
-    space = ProfileSpace().fit(orgs)
-    profiles = space.transform(orgs)
+    space = ProfileSpace(cache=state["cache"]).fit(state["orgs"])
+    profiles = space.transform(state["orgs"])
     return {
         "rows": len(profiles),
         "need_items": int(profiles.needs.shape[0]),
         "offer_items": int(profiles.offers.shape[0]),
         "text_dims": int(space.n_text_dims_),
-        "fit_texts": int(space.n_fit_texts_),
+        "texts_embedded": int(space.encoder_.n_embedded_),
+    }
+
+
+# --- text.embed and text.edit -----------------------------------------------------------------
+
+
+def _embed_cold(orgs: list[Any], params: dict[str, Any]) -> dict[str, Any]:
+    """Every distinct text of the registry through the sentence model, no cache."""
+    from matchmaker.text import SentenceEncoder
+    from matchmaker.vectorise import description_text, item_text
+
+    texts = {item_text(i.text, i.keywords) for o in orgs for i in (*o.needs, *o.offers)}
+    texts.update(t for o in orgs if (t := description_text(o)))
+    enc = SentenceEncoder()
+    unique = sorted(texts)
+    t0 = time.perf_counter()
+    enc.encode(unique)
+    took = time.perf_counter() - t0
+    return {
+        "organisations": len(orgs),
+        "texts": len(unique),
+        "texts_per_s": round(len(unique) / max(took, 1e-9), 1),
+        "embedded": enc.n_embedded_,
+    }
+
+
+def _edit_setup(prepared: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
+    from matchmaker.vectorise import ProfileSpace
+
+    orgs = _organisations(prepared)
+    space = ProfileSpace(cache=embedding_cache(prepared)).fit(orgs)
+    space.transform(orgs)  # every text embedded and stored
+    return {"orgs": orgs, "space": space, "round": [0]}
+
+
+def _edits(state: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
+    """Edit one profile at a time (a new offer and a new description) and transform it: only
+    its changed texts go through the model."""
+    from matchmaker.models import Item
+
+    space, orgs = state["space"], state["orgs"]
+    state["round"][0] += 1
+    ms: list[float] = []
+    embedded = 0
+    for k in range(EDITS):
+        o = orgs[(k * 7919) % len(orgs)]
+        tag = f"{state['round'][0]}-{k}"
+        edited = o.model_copy(
+            update={
+                "offers": [*o.offers, Item(text=f"Retrofit service no. {tag} for harbour cranes")],
+                "description": f"{o.description} Edited ({tag}).",
+            }
+        )
+        before = space.encoder_.n_embedded_
+        t0 = time.perf_counter()
+        space.transform([edited])
+        ms.append((time.perf_counter() - t0) * 1000)
+        embedded += space.encoder_.n_embedded_ - before
+    return {
+        "edits": EDITS,
+        "edit_ms_median": round(statistics.median(ms), 2),
+        "edit_ms_max": round(max(ms), 2),
+        "texts_embedded_per_edit": embedded / EDITS,
     }
 
 
@@ -170,7 +270,7 @@ def _ranking_setup(prepared: dict[str, Any], params: dict[str, Any]) -> dict[str
     profiles = _profiles(prepared, params)
     links = [tuple(pair) for pair in json.loads(Path(prepared["links"]).read_text())]
     relevant = relevant_from_links(links, profiles.index, len(profiles))
-    return {"profiles": profiles, "relevant": relevant, "links": len(links)}
+    return {"profiles": profiles, "relevant": relevant, "links": len(links), "prepared": prepared}
 
 
 def _top_k(
@@ -250,7 +350,34 @@ def _scorer_ranking(profiles: Any, scorer: Any, k: int) -> Array:
     return out
 
 
-def _rankings(profiles: Any, k: int) -> dict[str, Array]:
+def _items_text(items: Iterable[Any]) -> str:
+    return " ".join(f"{i.text} {' '.join(i.keywords)}" for i in items)
+
+
+def _needs_offers_tfidf(orgs: list[Any]) -> Callable[[Array], Array]:
+    """Rows x n TF-IDF cosine of needs against offers, both directions (harmonic mean), other
+    countries only: the plain baseline a keyword platform would run."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    needs = [_items_text(o.needs) for o in orgs]
+    offers = [_items_text(o.offers) for o in orgs]
+    vec = TfidfVectorizer(stop_words="english", ngram_range=(1, 2), sublinear_tf=True)
+    vec.fit(needs + offers)
+    x_needs, x_offers = vec.transform(needs), vec.transform(offers)
+    country = np.array([o.region[:2] for o in orgs])
+
+    def block(rows: Array) -> Array:
+        ab = np.asarray((x_needs[rows] @ x_offers.T).toarray())
+        ba = np.asarray((x_offers[rows] @ x_needs.T).toarray())
+        total = ab + ba
+        s = np.divide(2 * ab * ba, total, out=np.zeros_like(total), where=total > 0)
+        s[country[rows][:, None] == country[None, :]] = -1.0
+        return s
+
+    return block
+
+
+def _rankings(profiles: Any, k: int, prepared: dict[str, Any] | None = None) -> dict[str, Array]:
     from matchmaker.score import COMPONENTS, make_scorer
 
     n = len(profiles)
@@ -262,12 +389,23 @@ def _rankings(profiles: Any, k: int) -> dict[str, Array]:
     ranked["text_similarity"] = _top_k(_text_similarity(orgs), n, k, rng)
     sectors = ({_division(c) for c in o.sectors} for o in orgs)
     ranked["sector_overlap"] = _top_k(_jaccard(sectors), n, k, rng)
+    ranked["tfidf_needs_offers"] = _top_k(_needs_offers_tfidf(orgs), n, k, rng)
+    tfidf_profiles = None
     for name, spec in ABLATIONS.items():
         weights = None
         if "only" in spec:
             weights = {c: float(c == spec["only"]) for c in COMPONENTS}
-        scorer = make_scorer(spec["preset"], weights=weights)
-        ranked[name] = _scorer_ranking(profiles, scorer, k)
+        if "without" in spec:
+            weights = {spec["without"]: 0.0}
+        scorer = make_scorer(spec["preset"], weights=weights, calibrate=spec.get("calibrate", True))
+        target = profiles
+        if spec.get("encoder") == "tfidf":
+            if prepared is None:
+                continue
+            if tfidf_profiles is None:
+                tfidf_profiles = _profiles(prepared, {"encoder": "tfidf"})
+            target = tfidf_profiles
+        ranked[name] = _scorer_ranking(target, scorer, k)
     return ranked
 
 
@@ -278,7 +416,7 @@ def _ranking_quality(state: dict[str, Any], params: dict[str, Any]) -> dict[str,
     n = len(profiles)
     quality: dict[str, Any] = {"n": n, "links": state["links"]}
     ndcg = f"ndcg@{K}"
-    for method, ranked in _rankings(profiles, K).items():
+    for method, ranked in _rankings(profiles, K, state.get("prepared")).items():
         report = ranking_report(ranked, relevant, n_items=n, k=K)
         quality["queries"] = report.pop("queries")
         for metric, value in report.items():
@@ -286,6 +424,10 @@ def _ranking_quality(state: dict[str, Any], params: dict[str, Any]) -> dict[str,
     for baseline in BASELINES:
         margin = quality[f"full.{ndcg}"] - quality[f"{baseline}.{ndcg}"]
         quality[f"margin_vs_{baseline}"] = round(margin, 4)
+    for metric in (f"precision@{K}", f"recall@{K}"):
+        base = quality[f"tfidf_needs_offers.{metric}"]
+        ratio = quality[f"full.{metric}"] / base if base > 0 else float("inf")
+        quality[f"ratio_{metric.split('@')[0]}_vs_tfidf_needs_offers"] = round(ratio, 3)
     return quality
 
 
@@ -302,9 +444,12 @@ register(
     Case(
         name="space.fit_transform",
         group="space",
-        description="Fit a ProfileSpace on a generated registry and transform it.",
+        description=(
+            "Refit a ProfileSpace on a generated registry and transform it, every text's "
+            "embedding already in the store (a refit after an import or an edit)."
+        ),
         prepare=_registry_json,
-        setup=lambda prepared, params: _organisations(prepared),
+        setup=_warm_organisations,
         run=_fit_transform,
         params={"quick": {"n": 10_000}, "full": {"n": 100_000}},
         repeats=3,
@@ -312,11 +457,53 @@ register(
             "full": [
                 Target("time_s.median", "<=", 60.0, "100,000 profiles in at most 60 s"),
                 Target("peak_memory_mib", "<=", 4096.0, "at most 4 GiB peak memory"),
+                Target("quality.texts_embedded", "<=", 0.0, "no text embedded again"),
             ],
             "quick": [
                 Target("time_s.median", "<=", 6.0 * 2, "a tenth of the full target, doubled"),
                 Target("peak_memory_mib", "<=", 4096.0, "at most 4 GiB peak memory"),
+                Target("quality.texts_embedded", "<=", 0.0, "no text embedded again"),
             ],
+        },
+    )
+)
+
+register(
+    Case(
+        name="text.embed",
+        group="space",
+        description="Embed every distinct text of a generated registry once, cold (no cache).",
+        prepare=_registry_json,
+        setup=lambda prepared, params: _organisations(prepared),
+        run=_embed_cold,
+        params={"quick": {"n": 2_000}, "full": {"n": 100_000}},
+        repeats=1,
+        targets={
+            "full": [
+                Target("time_s.median", "<=", 1200.0, "100,000 profiles in at most 20 min"),
+                Target("peak_memory_mib", "<=", 4096.0, "at most 4 GiB peak memory"),
+            ],
+            "quick": [
+                Target("time_s.median", "<=", 1200.0 / 50 * 2, "the full target per profile, x2"),
+                Target("peak_memory_mib", "<=", 4096.0, "at most 4 GiB peak memory"),
+            ],
+        },
+    )
+)
+
+register(
+    Case(
+        name="text.edit",
+        group="space",
+        description=f"{EDITS} profile edits (a new offer, a new description), each transformed.",
+        prepare=_registry_json,
+        setup=_edit_setup,
+        run=_edits,
+        params={"quick": {"n": 2_000}, "full": {"n": 100_000}},
+        repeats=3,
+        targets={
+            "full": [Target("quality.edit_ms_median", "<=", 200.0, "one edit in 200 ms")],
+            "quick": [Target("quality.edit_ms_median", "<=", 200.0, "one edit in 200 ms")],
         },
     )
 )
@@ -405,5 +592,55 @@ for _name, _difficulty, _quick_n in (
                 "full": _beats_baselines(),
                 "quick": _beats_baselines(),
             },
+        )
+    )
+
+
+def _beats_tfidf(floor: float | None) -> list[Target]:
+    out = [
+        *_beats_baselines(),
+        Target(
+            "quality.ratio_precision_vs_tfidf_needs_offers",
+            ">=",
+            1.3,
+            "precision@10 at least 1.3 times TF-IDF of needs against offers",
+        ),
+    ]
+    if floor is not None:
+        out.append(
+            Target(
+                f"quality.full.recall@{K}", ">=", floor, f"recall@{K} (hits / partners) >= {floor}"
+            )
+        )
+    return out
+
+
+for _name, _mode, _floor, _how in (
+    ("quality.ranking.paraphrase", {"wording": "paraphrase"}, 0.6, "worded apart from the needs"),
+    (
+        "quality.ranking.multilingual",
+        {"languages": "native"},
+        None,
+        "in the organisations' own languages (DE, FR, ES, IT, PL)",
+    ),
+):
+    register(
+        Case(
+            name=_name,
+            group="quality",
+            description=(
+                f"NDCG@{K}, precision and recall against planted links on a registry whose "
+                f"offers are {_how}: "
+                "the full scorer beside TF-IDF of needs against offers and the other baselines."
+            ),
+            prepare=_registry_json,
+            setup=_ranking_setup,
+            run=_ranking_quality,
+            params={
+                "quick": {"n": 1_000, "difficulty": "medium", **_mode},
+                "full": {"n": 2_000, "difficulty": "medium", **_mode},
+            },
+            repeats=1,
+            targets={"full": _beats_tfidf(_floor), "quick": _beats_tfidf(None)},
         )
     )

@@ -59,6 +59,9 @@ def test_weights_are_validated_and_normalised() -> None:
             "geography": 0,
             "type": 0,
             "language": 0,
+            "relatedness": 0,
+            "network": 0,
+            "experience": 0,
         },
     )
     assert scorer.as_dict()["complementarity"] == pytest.approx(0.75)
@@ -99,13 +102,13 @@ def test_example_reasons_are_exact() -> None:
     assert reasons(p, 0, 1, values, int(relation[0]), scorer) == [
         "they need industrial partners for composite parts, you offer injection moulding of "
         "composite parts (composites)",
-        "cross-border: Limburg (NL) and Prov. Liège (BE) are neighbours",
         "you need pilot lines for advanced materials, they offer a pilot line for nanocomposites "
         "(pilot line)",
+        "cross-border: Limburg (NL) and Prov. Liège (BE) are neighbours",
     ]
     assert reasons(p, 0, 1, values, int(relation[0]), scorer, limit=10)[3:] == [
-        "you are an SME, they are a research organisation: industry meets academia",
         "both prioritise Industrial modernisation",
+        "you are an SME, they are a research organisation: industry meets academia",
         "you both work in English",
     ]
 

@@ -96,3 +96,21 @@ def test_event_keeps_stored_profiles_and_is_all_or_nothing(
         with pytest.raises(InvalidInputError):
             store.save_event(again)
         assert store.get_organisation("newcomer") is None
+
+
+def test_embeddings_are_kept_by_model_and_text(db_url: str) -> None:
+    import numpy as np
+
+    from matchmaker.store import StoreEmbeddingCache
+    from matchmaker.text import text_key
+
+    vectors = {text_key(f"text {i}"): np.full(4, i, dtype=np.float32) for i in range(3)}
+    with Store(db_url) as store:
+        cache = StoreEmbeddingCache(store)
+        cache.put_many("model-a", vectors)
+        cache.put_many("model-a", {text_key("text 0"): np.ones(4, dtype=np.float32)})
+        got = cache.get_many("model-a", [*vectors, text_key("unknown")])
+        assert set(got) == set(vectors)
+        assert got[text_key("text 2")].tolist() == [2.0] * 4
+        assert got[text_key("text 0")].tolist() == [0.0] * 4  # the first vector stays
+        assert cache.get_many("model-b", list(vectors)) == {}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 from collections import Counter
 
+import numpy as np
 import pytest
 
 from matchmaker import taxonomy
@@ -474,3 +475,51 @@ def test_event_bad_counts() -> None:
         generate_event(n_participants=1)
     with pytest.raises(InvalidInputError, match="rounds must be at least 1; got 0"):
         generate_event(n_participants=4, rounds=0)
+
+
+def _words(text: str) -> set[str]:
+    return {w for w in text.casefold().replace(",", " ").split() if len(w) > 3}
+
+
+def test_paraphrase_mode_words_each_side_its_own_way() -> None:
+    from matchmaker.synth import _vocabulary, capability_text
+
+    reg = generate_registry(300, seed=2, wording="paraphrase")
+    by_id = reg.by_id()
+    shared = []
+    for a, b in reg.links[:60]:
+        for giver, taker in ((a, b), (b, a)):
+            met = set(reg.offer_keys[giver]) & set(reg.need_keys[taker])
+            assert met  # planted: the key is there
+            key = next(iter(met))
+            offer = by_id[giver].offers[reg.offer_keys[giver].index(key)]
+            need = by_id[taker].needs[reg.need_keys[taker].index(key)]
+            assert offer.keywords == []
+            assert offer.text != capability_text(key)
+            union = _words(need.text) | {k.casefold() for k in need.keywords}
+            shared.append(len(_words(offer.text) & union) / max(1, len(_words(offer.text))))
+    assert float(np.mean(shared)) < 0.1
+    assert _vocabulary()  # the vocabulary itself is unchanged
+
+
+def test_native_mode_writes_offers_in_the_organisations_languages() -> None:
+    reg = generate_registry(400, seed=3, languages="native")
+    german = [o for o in reg.organisations if o.region.startswith("DE") and o.offers]
+    spanish = [o for o in reg.organisations if o.region.startswith("ES") and o.offers]
+    assert german
+    assert spanish
+    english_words = {"for", "and", "of", "in", "the"}
+    for o in german + spanish:
+        for item in o.offers:
+            assert not (set(item.text.casefold().split()) & english_words), item.text
+        for item in o.needs:
+            assert set(item.text.casefold().split()) & english_words, item.text
+    others = [o for o in reg.organisations if o.region[:2] in ("NL", "SE") and o.offers]
+    assert any(set(i.text.casefold().split()) & english_words for o in others for i in o.offers)
+
+
+def test_unknown_modes_are_named_errors() -> None:
+    with pytest.raises(InvalidInputError, match="wording must be one of shared, paraphrase"):
+        generate_registry(5, wording="poetic")  # type: ignore[arg-type]
+    with pytest.raises(InvalidInputError, match="languages must be one of english, native"):
+        generate_registry(5, languages="klingon")  # type: ignore[arg-type]

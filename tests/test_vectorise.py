@@ -75,7 +75,7 @@ def test_hyphens_and_typos_still_meet() -> None:
         "dairy processing in farms",
     ]
     orgs = [_org(i, offers=[{"text": t}]) for i, t in enumerate(texts)]
-    p = ProfileSpace().fit_transform(orgs)
+    p = ProfileSpace(encoder="tfidf").fit_transform(orgs)
     sim = p.offers @ p.offers.T
     assert sim[0, 1] > 0.99  # hyphens inside words are folded away
     assert sim[1, 2] > 0.4  # a typo keeps most character n-grams
@@ -84,7 +84,7 @@ def test_hyphens_and_typos_still_meet() -> None:
 
 def test_items_are_unit_vectors_and_grouped_by_owner() -> None:
     reg = generate_registry(300, seed=3)
-    p = ProfileSpace(text_dims=32).fit_transform(reg.organisations)
+    p = ProfileSpace(encoder="tfidf", text_dims=32).fit_transform(reg.organisations)
     assert p.needs.shape[1] == p.offers.shape[1] <= 32
     assert np.allclose(np.linalg.norm(p.offers, axis=1), 1.0, atol=1e-5)
     for i, o in enumerate(reg.organisations[:50]):
@@ -94,8 +94,8 @@ def test_items_are_unit_vectors_and_grouped_by_owner() -> None:
 
 def test_fit_is_deterministic_and_independent_of_row_order() -> None:
     orgs = generate_registry(400, seed=5).organisations
-    a = ProfileSpace(text_dims=48).fit(orgs)
-    b = ProfileSpace(text_dims=48).fit(list(reversed(orgs)))
+    a = ProfileSpace(encoder="tfidf", text_dims=48).fit(orgs)
+    b = ProfileSpace(encoder="tfidf", text_dims=48).fit(list(reversed(orgs)))
     assert a.version_ == b.version_
     pa, pb = a.transform(orgs), b.transform(orgs)
     assert np.allclose(pa.offers, pb.offers, atol=1e-6)
@@ -103,7 +103,7 @@ def test_fit_is_deterministic_and_independent_of_row_order() -> None:
 
 def test_save_and_load(tmp_path: Path) -> None:
     orgs = generate_registry(300, seed=2).organisations
-    space = ProfileSpace(text_dims=32).fit(orgs)
+    space = ProfileSpace(encoder="tfidf", text_dims=32).fit(orgs)
     path = space.save(tmp_path / "space.npz")
     again = ProfileSpace.load(path)
     assert again.version_ == space.version_

@@ -260,6 +260,25 @@ def _load_registry(source: str, vocabulary: str | None) -> list[Organisation]:
     return read_organisations(source, vocabulary=_read_vocabulary(vocabulary)).organisations
 
 
+def _scorer_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--scorer",
+        metavar="JSON",
+        help="a scorer learned by 'matchmaker learn' (instead of --preset)",
+    )
+
+
+def _scorer(args: argparse.Namespace) -> Any:
+    """The learned scorer of --scorer, or the --preset's."""
+    if getattr(args, "scorer", None):
+        from matchmaker.score.learn import load_scorer
+
+        return load_scorer(args.scorer)
+    from matchmaker.score import make_scorer
+
+    return make_scorer(args.preset)
+
+
 def _profiles(args: argparse.Namespace) -> Any:
     from matchmaker.vectorise import ProfileSpace
 
@@ -267,7 +286,7 @@ def _profiles(args: argparse.Namespace) -> Any:
     if args.space and Path(args.space).exists():
         space = ProfileSpace.load(args.space)
     else:
-        space = ProfileSpace().fit(orgs)
+        space = ProfileSpace(encoder=args.encoder).fit(orgs)
         if args.space:
             space.save(args.space)
     return space.transform(orgs)
@@ -293,7 +312,7 @@ def cmd_suggest(args: argparse.Namespace) -> int:
         profiles,
         args.org,
         k=args.k,
-        scorer=args.preset,
+        scorer=_scorer(args),
         filters=_filters(args),
         max_per_country=args.max_per_country or None,
         explain=args.explain or args.json,
@@ -301,7 +320,7 @@ def cmd_suggest(args: argparse.Namespace) -> int:
     if args.json:
         payload = {
             "organisation": args.org,
-            "preset": args.preset,
+            "preset": _scorer(args).label,
             "suggestions": [
                 {k: v for k, v in s.as_dict().items() if k != "contributions"} for s in found
             ],
@@ -310,7 +329,8 @@ def cmd_suggest(args: argparse.Namespace) -> int:
         sys.stdout.write("\n")
         return 0
     me = profiles.organisations[profiles.row(args.org)]
-    print(f"Partners for {me.name} ({me.id}, {me.type.label}, {me.region}); preset {args.preset}")
+    label = _scorer(args).label
+    print(f"Partners for {me.name} ({me.id}, {me.type.label}, {me.region}); scorer {label}")
     if not found:
         print("  no organisation passes the filters")
         return 0
@@ -340,7 +360,7 @@ def cmd_suggest_all(args: argparse.Namespace) -> int:
         for org_id, found in suggest_all(
             profiles,
             k=args.k,
-            scorer=args.preset,
+            scorer=_scorer(args),
             filters=_filters(args),
             max_per_country=args.max_per_country or None,
             explain=args.explain,
@@ -360,6 +380,67 @@ def cmd_suggest_all(args: argparse.Namespace) -> int:
     return 0
 
 
+def _read_project_dates(path: str) -> dict[str, Any]:
+    """Project start dates from a CSV with the columns ``project`` and ``start`` (ISO dates)."""
+    import csv
+    import datetime as dt
+
+    from matchmaker.errors import InvalidInputError, Problem
+
+    dates: dict[str, dt.date] = {}
+    problems: list[Problem] = []
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as fh:
+            reader = csv.DictReader(fh)
+            missing = {"project", "start"} - set(reader.fieldnames or [])
+            if missing:
+                raise InvalidInputError(
+                    f"'{path}' must have the columns project and start; missing: "
+                    + ", ".join(sorted(missing))
+                )
+            for row_number, row in enumerate(reader, start=2):
+                name, start = (row.get("project") or "").strip(), (row.get("start") or "").strip()
+                try:
+                    dates[name] = dt.date.fromisoformat(start)
+                except ValueError:
+                    problems.append(
+                        Problem(row_number, "start", start, "must be a date like 2018-01-31")
+                    )
+    except OSError as exc:
+        raise InvalidInputError(f"cannot read '{path}': {exc.strerror}") from None
+    if problems:
+        raise InvalidInputError(f"'{path}' has {len(problems)} problem(s)", problems)
+    return dates
+
+
+def cmd_learn(args: argparse.Namespace) -> int:
+    from matchmaker.score.learn import learn_weights
+
+    orgs = _load_registry(args.registry, args.vocabulary)
+    dates = _read_project_dates(args.projects) if args.projects else None
+    learned = learn_weights(orgs, dates=dates, preset=args.preset, name=args.name, seed=args.seed)
+    learned.save(args.out)
+    if args.json:
+        json.dump(learned.as_dict(), sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+        return 0
+    weights = learned.scorer.as_dict()
+    print(f"learned scorer '{learned.scorer.label}' written to {args.out}")
+    print("weights: " + ", ".join(f"{c} {w:.3f}" for c, w in weights.items() if w > 0.0005))
+    train = learned.details["training"]
+    print(
+        f"trained on {train['positives']} partnerships of {train['queries']} organisations "
+        f"({'; '.join(train['splits'])}); validated on {learned.details['validation']['split']}"
+    )
+    print(f"  {'scorer':<18} {'NDCG@10':>8} {'P@10':>6} {'new NDCG@10':>12} {'new P@10':>9}")
+    for name, m in learned.validation.items():
+        print(
+            f"  {name:<18} {m['all.ndcg@10']:>8.3f} {m['all.precision@10']:>6.3f} "
+            f"{m['new.ndcg@10']:>12.3f} {m['new.precision@10']:>9.3f}"
+        )
+    return 0
+
+
 def _suggest_options(p: argparse.ArgumentParser) -> None:
     from matchmaker.score import DEFAULT_PRESET, PRESETS
 
@@ -367,6 +448,13 @@ def _suggest_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("-k", type=int, default=10, help="how many partners (default: 10)")
     p.add_argument(
         "--preset", choices=list(PRESETS), default=DEFAULT_PRESET, help="weights of the score"
+    )
+    _scorer_option(p)
+    p.add_argument(
+        "--encoder",
+        choices=["semantic", "tfidf"],
+        default="semantic",
+        help="how texts are compared: a multilingual sentence model (default) or TF-IDF",
     )
     p.add_argument("--country", action="append", help="keep only this country (repeatable)")
     p.add_argument("--type", action="append", help="keep only this organisation type")
@@ -455,7 +543,7 @@ def cmd_pairs(args: argparse.Namespace) -> int:
     event = _event_or_registry(args.file, args.vocabulary)
     sides = _sides(event, args.sides, args.file) if args.sides else None
     result, pairs = plan_pairs(
-        event, sides=sides, capacity=args.capacity, scorer=args.preset, seed=args.seed
+        event, sides=sides, capacity=args.capacity, scorer=_scorer(args), seed=args.seed
     )
     people = {p.id: p for p in event.participants}
     orgs = {o.id: o for o in event.organisations}
@@ -525,9 +613,9 @@ def cmd_schedule(args: argparse.Namespace) -> int:
     changes = None
     if args.previous:
         published = _published(args.previous)
-        result, changes = replan_schedule(event, published, scorer=args.preset, seed=args.seed)
+        result, changes = replan_schedule(event, published, scorer=_scorer(args), seed=args.seed)
     else:
-        result, _ = plan_schedule(event, scorer=args.preset, seed=args.seed)
+        result, _ = plan_schedule(event, scorer=_scorer(args), seed=args.seed)
     people = event.participants
     meetings = list(result.meetings)
     if args.ics_dir:
@@ -685,7 +773,7 @@ def cmd_breakouts(args: argparse.Namespace) -> int:
         rooms=rooms,
         rounds=rounds,
         mode=args.mode,
-        scorer=args.preset,
+        scorer=_scorer(args),
         seed=args.seed,
         time_limit=args.time_limit,
     )
@@ -912,6 +1000,27 @@ def build_parser() -> argparse.ArgumentParser:
     from matchmaker.score import DEFAULT_PRESET, PRESETS
 
     p = sub.add_parser(
+        "learn",
+        help="learn component weights from the registry's own partnerships (shared projects)",
+        description="Learn non-negative component weights from the partnerships of a registry "
+        "(organisations that share a project), validate them on held-out partnerships beside "
+        "every preset, and save them as a scorer for --scorer.",
+    )
+    p.add_argument("registry", help="organisations: CSV, XLSX or JSON file, or a database URL")
+    p.add_argument("--out", required=True, help="where to write the scorer (.json)")
+    p.add_argument(
+        "--projects",
+        metavar="CSV",
+        help="project start dates (columns project,start): split by time instead of at random",
+    )
+    p.add_argument("--preset", choices=list(PRESETS), default=DEFAULT_PRESET, help="base preset")
+    p.add_argument("--name", default="learned", help="the scorer's name (default: learned)")
+    p.add_argument("--vocabulary", metavar="CSV", help="own S3 vocabulary: columns code,label")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--json", action="store_true", help="print the scorer and figures as JSON")
+    p.set_defaults(func=cmd_learn)
+
+    p = sub.add_parser(
         "pairs",
         help="partner pairs: who meets whom (exact or with a proven bound)",
         description="Pair the participants of an event file (or the organisations of a file) "
@@ -926,6 +1035,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--capacity", type=int, default=1, help="partners per participant (default 1)")
     p.add_argument("--preset", choices=list(PRESETS), default=DEFAULT_PRESET)
+    _scorer_option(p)
     p.add_argument("--vocabulary", metavar="CSV", help="own S3 vocabulary: columns code,label")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--json", action="store_true", help="print JSON")
@@ -944,6 +1054,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--start", help="first slot's start, ISO (default: the event's date, 09:00)")
     p.add_argument("--minutes", type=int, default=20, help="slot length (default 20)")
     p.add_argument("--preset", choices=list(PRESETS), default=DEFAULT_PRESET)
+    _scorer_option(p)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--json", action="store_true", help="print JSON")
     p.add_argument("--ics-dir", metavar="DIR", help="write one calendar (.ics) per participant")
@@ -976,6 +1087,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--rounds", type=int, help="number of rounds (when the event has fewer)")
     p.add_argument("--mode", choices=["affinity", "diversity"], default="affinity")
     p.add_argument("--preset", choices=list(PRESETS), default=DEFAULT_PRESET)
+    _scorer_option(p)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--time-limit", type=float, metavar="S", help="solver time limit (seconds)")
     p.add_argument("--json", action="store_true", help="print JSON")

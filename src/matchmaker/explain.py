@@ -10,20 +10,27 @@ import numpy as np
 
 from matchmaker import taxonomy
 from matchmaker.models import Organisation
-from matchmaker.score import COMPONENTS, Scorer
+from matchmaker.score import COMPONENTS, Scorer, network_of
 from matchmaker.vectorise import S3_THEMES, THEME_LABELS, ProfileMatrix, _nace_themes
 
 __all__ = ["contributions", "reasons"]
 
 # A component below this value gives no reason: there is nothing to say about it.
+# (Components as the scorer weighs them: calibrated to the registry by default.)
 REASON_FLOOR = {
     "complementarity": 0.25,
+    "relatedness": 0.3,
     "s3": 0.3,
     "sector": 0.3,
     "geography": 0.5,
     "type": 0.6,
     "language": 1.0,
+    "network": 0.05,
+    "experience": 0.3,
 }
+# Raw cosine of a need and an offer below which they are not said to meet: sentence-model
+# cosines of unrelated texts are higher than TF-IDF ones.
+ITEM_FLOOR = {"semantic": 0.35, "tfidf": 0.25}
 _WORD = re.compile(r"(?u)\b\w\w+\b")
 
 
@@ -80,17 +87,56 @@ def _complementarity_reasons(p: ProfileMatrix, a: int, b: int) -> list[tuple[flo
         (a, b, "they need {n}, you offer {o}"),
     ):
         best = _best_pair(p, taker, giver)
-        if best is None or best[2] < REASON_FLOOR["complementarity"]:
+        if best is None or best[2] < ITEM_FLOOR.get(p.text_encoder, 0.25):
             continue
         k, m, sim = best
         need = (oa if taker == a else ob).needs[k]
-        offer = (ob if giver == b else oa).offers[m]
+        giver_org = ob if giver == b else oa
+        if p.offer_is_description[p.offer_ptr[giver] + m]:
+            what = _snippet(giver_org.description)
+            text = template.format(n=_lower_first(need.text), o="").rstrip(" ,")
+            text = text.replace(" they offer", "").replace(" you offer", "")
+            side = "their" if giver == b else "your"
+            out.append((sim, f"{text}: {side} description says \u201c{what}\u201d"))
+            continue
+        offer = giver_org.offers[m]
         text = template.format(n=_lower_first(need.text), o=_lower_first(offer.text))
         met = _met(need, offer)
         if met:
             text += f" ({', '.join(met)})"
         out.append((sim, text))
     return out
+
+
+def _snippet(text: str, limit: int = 140) -> str:
+    """The first sentence of a text, at most ``limit`` characters."""
+    first = re.split(r"(?<=[.!?])\s", text.strip(), maxsplit=1)[0]
+    return first if len(first) <= limit else first[: limit - 1].rsplit(" ", 1)[0] + "\u2026"
+
+
+def _relatedness_reason(p: ProfileMatrix, a: int, b: int) -> str | None:
+    # Needs and offers speak for themselves (complementarity); a description is said here.
+    ob = p.organisations[b]
+    if ob.description.strip():
+        return f"related work: \u201c{_snippet(ob.description)}\u201d"
+    return None
+
+
+def _network_reason(p: ProfileMatrix, a: int, b: int) -> str | None:
+    shared = network_of(p).shared_partners(a, b)
+    if not shared:
+        return None
+    names = [p.organisations[k].name for k in shared[:3]]
+    more = f" and {len(shared) - 3} more" if len(shared) > 3 else ""
+    count = "1 of your partners" if len(shared) == 1 else f"{len(shared)} of your partners"
+    return f"has worked with {count}: {', '.join(names)}{more}"
+
+
+def _experience_reason(p: ProfileMatrix, b: int) -> str | None:
+    k = int(network_of(p).n_projects[b])
+    if k == 0:
+        return None
+    return "experienced: 1 project" if k == 1 else f"experienced: {k} projects"
 
 
 def _s3_reason(oa: Organisation, ob: Organisation, vocabulary: Any) -> str | None:
@@ -213,8 +259,11 @@ def reasons(
             continue
         weight = contrib[c]
         if c == "complementarity":
-            for sim, text in _complementarity_reasons(p, a, b):
-                found.append((weight * sim / max(comps[c], 1e-9) / 2, text))
+            # The contribution is shared by the two directions, by how well each is met.
+            met = _complementarity_reasons(p, a, b)
+            total_sim = sum(sim for sim, _ in met)
+            for sim, text in met:
+                found.append((weight * sim / max(total_sim, 1e-9), text))
             continue
         said: str | None
         if c == "s3":
@@ -225,6 +274,12 @@ def reasons(
             said = _geography_reason(oa, ob, relation)
         elif c == "type":
             said = _type_reason(oa, ob)
+        elif c == "relatedness":
+            said = _relatedness_reason(p, a, b)
+        elif c == "network":
+            said = _network_reason(p, a, b)
+        elif c == "experience":
+            said = _experience_reason(p, b)
         else:
             said = _language_reason(oa, ob)
         if said:

@@ -95,12 +95,13 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import functools
+import json
 import math
 import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal, TypeVar
+from typing import Any, Literal, TypeVar
 
 import numpy as np
 
@@ -130,8 +131,10 @@ __all__ = [
     "TYPE_SHARES",
     "VALUE_CHAINS",
     "Difficulty",
+    "Languages",
     "SyntheticRegistry",
     "ValueChain",
+    "Wording",
     "capability_text",
     "generate_event",
     "generate_registry",
@@ -140,6 +143,24 @@ __all__ = [
 
 Difficulty = Literal["easy", "medium", "hard"]
 DIFFICULTIES: tuple[Difficulty, ...] = ("easy", "medium", "hard")
+Wording = Literal["shared", "paraphrase"]
+WORDINGS: tuple[Wording, ...] = ("shared", "paraphrase")
+Languages = Literal["english", "native"]
+LANGUAGE_MODES: tuple[Languages, ...] = ("english", "native")
+# Where organisations write their offers in their own language (``languages='native'``).
+_NATIVE: dict[str, str] = {"DE": "de", "FR": "fr", "ES": "es", "IT": "it", "PL": "pl"}
+
+
+@functools.cache
+def _wordings() -> dict[str, dict[str, Any]]:
+    """Paraphrases and translations of every term, by its canonical text (package data)."""
+    from importlib import resources
+
+    text = resources.files("matchmaker").joinpath("synth_wordings.json").read_text("utf-8")
+    data: dict[str, dict[str, Any]] = json.loads(text)
+    data.pop("_note", None)
+    return data
+
 
 T = TypeVar("T")
 
@@ -1084,6 +1105,8 @@ class SyntheticRegistry:
         The seed given to :func:`generate_registry`.
     difficulty:
         The difficulty level.
+    wording, languages:
+        The wording and language modes (see :func:`generate_registry`).
     chains:
         Organisation id to the key of its primary value chain (:data:`VALUE_CHAINS`).
     offer_keys, need_keys:
@@ -1098,6 +1121,8 @@ class SyntheticRegistry:
     chains: dict[str, str]
     offer_keys: dict[str, list[str]]
     need_keys: dict[str, list[str]]
+    wording: Wording = "shared"
+    languages: Languages = "english"
 
     def truth(self) -> dict[str, set[str]]:
         """Every organisation id mapped to the ids of its planted partners (maybe none)."""
@@ -1145,6 +1170,8 @@ def generate_registry(
     seed: int | None = None,
     difficulty: Difficulty = "medium",
     countries: Sequence[str] | None = None,
+    wording: Wording = "shared",
+    languages: Languages = "english",
 ) -> SyntheticRegistry:
     """Generate ``n`` organisation profiles with planted partner links.
 
@@ -1161,6 +1188,14 @@ def generate_registry(
     countries:
         NUTS country codes to draw from (ISO 'GR' and 'GB' are read as 'EL' and 'UK'),
         weighted as in :data:`COUNTRY_WEIGHTS`; by default all of them.
+    wording:
+        ``'shared'``: needs and offers draw on one set of wordings (per ``difficulty``);
+        ``'paraphrase'``: offers are written in wordings of their own that share almost no
+        word with the needs' (and carry no keywords), as another sector would say it.
+    languages:
+        ``'english'``: every text in English; ``'native'``: organisations in Germany,
+        France, Spain, Italy and Poland write their offers in their own language (needs stay
+        in English).
 
     Returns
     -------
@@ -1194,13 +1229,25 @@ def generate_registry(
         raise InvalidInputError(
             f"difficulty must be one of {', '.join(DIFFICULTIES)}; got {difficulty!r}"
         )
+    if wording not in WORDINGS:
+        raise InvalidInputError(f"wording must be one of {', '.join(WORDINGS)}; got {wording!r}")
+    if languages not in LANGUAGE_MODES:
+        raise InvalidInputError(
+            f"languages must be one of {', '.join(LANGUAGE_MODES)}; got {languages!r}"
+        )
     codes, weights = _countries(countries)
     with paused_gc():
-        return _generate(n, seed, difficulty, codes, weights)
+        return _generate(n, seed, difficulty, codes, weights, wording, languages)
 
 
 def _generate(
-    n: int, seed: int | None, difficulty: Difficulty, codes: list[str], weights: list[float]
+    n: int,
+    seed: int | None,
+    difficulty: Difficulty,
+    codes: list[str],
+    weights: list[float],
+    wording: Wording = "shared",
+    languages: Languages = "english",
 ) -> SyntheticRegistry:
     noise = _DIFFICULTY[difficulty]
     vocab = _vocabulary()
@@ -1261,7 +1308,7 @@ def _generate(
 
     width = max(6, len(str(max(n - 1, 0))))
     ids = [f"org-{i:0{width}d}" for i in range(n)]
-    builder = _Builder(vocab, noise, draw, geo)
+    builder = _Builder(vocab, noise, draw, geo, wording=wording, languages=languages)
     organisations = [builder.organisation(ids[i], p) for i, p in enumerate(profiles)]
     pairs = sorted((min(ids[a], ids[b]), max(ids[a], ids[b])) for a, b in links)
     return SyntheticRegistry(
@@ -1269,6 +1316,8 @@ def _generate(
         links=pairs,
         seed=seed,
         difficulty=difficulty,
+        wording=wording,
+        languages=languages,
         chains={ids[i]: _CHAINS[p.chain].key for i, p in enumerate(profiles)},
         offer_keys={
             ids[i]: [vocab.capabilities[c].key for c in p.offers] for i, p in enumerate(profiles)
@@ -1553,17 +1602,52 @@ class _Builder:
     """Turns drawn profiles into :class:`Organisation` objects."""
 
     def __init__(
-        self, vocab: _Vocabulary, noise: _Noise, draw: _Draw, geo: dict[str, _Country]
+        self,
+        vocab: _Vocabulary,
+        noise: _Noise,
+        draw: _Draw,
+        geo: dict[str, _Country],
+        *,
+        wording: Wording = "shared",
+        languages: Languages = "english",
     ) -> None:
         self.vocab = vocab
         self.noise = noise
         self.draw = draw
         self.geo = geo
+        self.wording = wording
+        self.languages = languages
         self._cache: dict[tuple[str, ...], Item] = {}
         self._labels = {t: t.label for t in OrgType}
         self._sizes = {
             t: ([s for s, _ in v], _cumulative([w for _, w in v])) for t, v in _SIZES.items()
         }
+
+    def offer(self, cap: int, country: str) -> Item:
+        """An offer: as :meth:`item`, or in the offer side's own wording or language."""
+        language = _NATIVE.get(country) if self.languages == "native" else None
+        if language is None and self.wording == "shared":
+            return self.item(cap)
+        c = self.vocab.capabilities[cap]
+        d = self.draw
+        words = _wordings()
+        parts = []
+        for term in (c.service, c.topic, c.application):
+            entry = words[term.variants[0]]
+            if language is not None:
+                parts.append(entry[language])
+            else:
+                options = entry["paraphrase"]
+                parts.append(options[d.below(len(options))])
+        text = f"{parts[0].format(t=parts[1])} {parts[2]}"
+        text = text[0].upper() + text[1:]
+        if self.noise.typo and d.chance(self.noise.typo):
+            text = _typo(text, d)
+        key = (text,)
+        found = self._cache.get(key)
+        if found is None:
+            found = self._cache[key] = Item.model_construct(text=text, keywords=[])
+        return found
 
     def item(self, cap: int) -> Item:
         # Items are frozen, so equal ones are shared; only texts with a typo are one-offs.
@@ -1636,7 +1720,7 @@ class _Builder:
         name = self.name(p, place)
         d.shuffle(p.offers)  # planted items last would give them away
         d.shuffle(p.needs)
-        offers = [self.item(c) for c in p.offers]
+        offers = [self.offer(c, p.country) for c in p.offers]
         needs = [self.item(c) for c in p.needs]
         first, last = d.pick(_FIRST), d.pick(_LAST)
         topics = d.sample(chain.topics, 2)

@@ -11,22 +11,23 @@ What is learned, and why:
   high and that of C26.51 and A01.1 is zero. S3 codes also carry the broad theme they belong to
   (IE02 "Agri-food", TP-AGRIFOOD and NABS08 "Agriculture" share the theme *agri-food*). The code
   index is the whole taxonomy, so it does not depend on the data.
-* **Needs and offers**: each item's text and keywords as TF-IDF over word uni- and bigrams and
-  character 3- to 5-grams within words (so "nano-materials", "nanomaterials" and small typos
-  still meet), reduced by a truncated SVD (latent semantic analysis) to ``text_dims`` dense
-  dimensions and normalised: the cosine of two items is one dot product. Small corpora keep the
-  TF-IDF vectors themselves. Texts are vectorised once each (registries repeat phrases), and the
-  fit is independent of the order of the rows.
+* **Texts**: each need, each offer and each organisation's description (with its projects'
+  texts) become unit vectors of a text encoder (:mod:`matchmaker.text`): by default a
+  multilingual sentence-embedding model, so that different wordings and languages of one topic
+  meet; ``encoder="tfidf"`` fits TF-IDF with latent semantic analysis on the registry's texts
+  instead. Each distinct text is encoded once (registries repeat phrases; the model's vectors
+  are cached by text hash), and the fit is independent of the order of the rows.
+* **Profiles without a needs/offers split** (a registration form's description, project
+  abstracts) still match: an organisation with a description and no offers is taken to offer
+  what its description says, and every organisation has a *topic* vector (description, offers
+  and needs together) for relatedness.
 """
 
 from __future__ import annotations
 
-import functools
 import hashlib
-import itertools
 import json
 import math
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,6 +41,8 @@ from matchmaker import taxonomy
 from matchmaker._bulk import paused_gc
 from matchmaker.errors import InvalidInputError, NotFittedError
 from matchmaker.models import Organisation, OrgType
+from matchmaker.text import EmbeddingCache, TfidfEncoder, l2_dense, make_encoder
+from matchmaker.text.tfidf import l2_rows
 
 __all__ = [
     "S3_THEMES",
@@ -49,13 +52,14 @@ __all__ = [
     "code_features",
 ]
 
-FORMAT = "matchmaker-space/1"
+FORMAT = "matchmaker-space/2"
 F32 = np.float32
 Array = npt.NDArray[Any]
 
-# Weight of a NACE code's own level and of each ancestor level in its vector.
-# Latent dimensions kept for the fast candidate search (the leading ones of the SVD).
+# Latent dimensions of the TF-IDF encoder kept for the fast candidate search (the leading ones of
+# the SVD); the sentence model's vectors are kept whole.
 RETRIEVAL_DIMS = 64
+# Weight of a NACE code's own level and of each ancestor level in its vector.
 NACE_LEVEL_WEIGHTS = {1: 0.5, 2: 1.0, 3: 1.0, 4: 1.0}
 THEME_WEIGHT = 0.7
 
@@ -182,19 +186,6 @@ def code_features(code: str, *, s3: bool) -> dict[str, float]:
     return feats
 
 
-def _l2_rows(m: sp.csr_matrix) -> sp.csr_matrix:
-    norms = np.sqrt(np.asarray(m.multiply(m).sum(axis=1)).ravel())
-    norms[norms == 0] = 1.0
-    return sp.csr_matrix(sp.diags((1.0 / norms).astype(F32)) @ m, dtype=F32)
-
-
-def _l2_dense(m: Array) -> Array:
-    norms = np.linalg.norm(m, axis=1, keepdims=True)
-    norms[norms == 0] = 1.0
-    out: Array = (m / norms).astype(F32, copy=False)
-    return out
-
-
 @dataclass(frozen=True, eq=False)
 class ProfileMatrix:
     """Organisations as arrays, one row each, in the order they were given.
@@ -209,10 +200,15 @@ class ProfileMatrix:
     needs, offers:
         Dense float32 item vectors (unit length) and ``need_owner`` / ``offer_owner``: the row
         each item belongs to (sorted). ``need_ptr[i]:need_ptr[i + 1]`` are row ``i``'s needs.
+        An organisation with a description and no offers has its description as its one offer
+        (``offer_is_description`` marks such items).
     needs_mean, offers_mean:
         Per row, the normalised sum of its item vectors (zero when it has none), in the first
-        ``RETRIEVAL_DIMS`` latent dimensions (those of the largest singular values): used to
-        find candidates fast.
+        ``RETRIEVAL_DIMS`` latent dimensions for TF-IDF (those of the largest singular values),
+        whole for the sentence model: used to find candidates fast.
+    topic:
+        Per row, a unit vector of what the organisation is about: its description, offers and
+        needs together (zero when it has no text).
     country, nuts1, nuts2, level, region:
         Integer codes (``-1`` unknown) of the country, the NUTS 1 and NUTS 2 regions, the NUTS
         level of each region, and the region codes.
@@ -237,6 +233,8 @@ class ProfileMatrix:
     offer_ptr: Array
     needs_mean: Array
     offers_mean: Array
+    topic: Array
+    offer_is_description: Array
     country: Array
     nuts1: Array
     nuts2: Array
@@ -250,6 +248,7 @@ class ProfileMatrix:
     nuts2_codes: list[str] = field(default_factory=list)
     nuts2_adjacent: Array = field(default_factory=lambda: np.zeros((0, 0), dtype=bool))
     country_adjacent: Array = field(default_factory=lambda: np.zeros((0, 0), dtype=bool))
+    text_encoder: str = "semantic"
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -263,170 +262,126 @@ class ProfileMatrix:
             ) from None
 
 
-def _stable_hash(text: str) -> int:
-    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "little")
-
-
 def item_text(text: str, keywords: Sequence[str]) -> str:
-    """What is vectorised of an item: its text and, weighing more, its keywords."""
-    kw = " ".join(keywords)
-    return f"{text} {kw} {kw}".strip() if kw else text
+    """What is encoded of an item: its text and the keywords that add a word to it."""
+    folded = text.casefold()
+    extra = [k for k in keywords if k.casefold() not in folded]
+    return f"{text} ({', '.join(extra)})" if extra else text
+
+
+def description_text(o: Organisation) -> str:
+    """What is encoded of an organisation's description."""
+    return o.description.strip()
 
 
 class ProfileSpace:
-    """Learns the text representation of needs and offers; turns profiles into matrices.
+    """Learns the text representation of profiles; turns profiles into matrices.
 
     Parameters
     ----------
-    text_dims:
-        Dimensions of the latent text space (truncated SVD of the TF-IDF matrix).
-    max_features:
-        Largest vocabulary of each analyzer (words, character n-grams).
-    min_df:
-        Ignore terms that occur in fewer distinct item texts.
-    fit_sample:
-        At most this many distinct item texts are used to learn the vocabulary and the SVD
-        (a sample chosen by a hash of the text, so independent of the order of the rows).
-    random_state:
-        Seed of the randomized SVD.
+    encoder:
+        ``"semantic"`` (default): a multilingual sentence-embedding model that runs offline
+        (:class:`~matchmaker.text.SentenceEncoder`); ``"tfidf"``: TF-IDF with latent semantic
+        analysis fitted on the registry (:class:`~matchmaker.text.TfidfEncoder`).
+    text_dims, max_features, min_df, fit_sample, random_state:
+        Settings of the TF-IDF encoder (see :class:`~matchmaker.text.TfidfEncoder`); the
+        sentence model ignores them.
+    cache:
+        A persistent embedding cache (the store's) for the sentence model; embeddings are kept
+        in the process's memory in any case.
 
     Examples
     --------
     >>> from matchmaker.synth import generate_registry
     >>> orgs = generate_registry(50, seed=1).organisations
-    >>> profiles = ProfileSpace(text_dims=32).fit(orgs).transform(orgs)
+    >>> profiles = ProfileSpace(encoder="tfidf", text_dims=32).fit(orgs).transform(orgs)
     >>> len(profiles), profiles.needs.shape[1] <= 32
     (50, True)
     """
 
-    word_vocabulary_: list[str]
-    char_vocabulary_: list[str]
-    word_idf_: Array
-    char_idf_: Array
-    svd_components_: Array | None
-    n_fit_texts_: int
+    encoder_: Any
     n_text_dims_: int
     custom_s3_: list[str]
     version_: str
     sector_features_: dict[str, int]
     s3_features_: dict[str, int]
     language_codes_: dict[str, int]
-    _char_index_cache: dict[str, int] | None
 
     def __init__(
         self,
         *,
+        encoder: str = "semantic",
         text_dims: int = 128,
         max_features: int = 100_000,
         min_df: int = 1,
         fit_sample: int = 20_000,
         random_state: int = 0,
+        cache: EmbeddingCache | None = None,
     ) -> None:
+        self.encoder = encoder
         self.text_dims = text_dims
         self.max_features = max_features
         self.min_df = min_df
         self.fit_sample = fit_sample
         self.random_state = random_state
+        self.cache = cache
 
-    # --- validation ---------------------------------------------------------------------------
-
-    def _check_params(self) -> None:
-        for name, value, low in (
-            ("text_dims", self.text_dims, 2),
-            ("max_features", self.max_features, 10),
-            ("min_df", self.min_df, 1),
-            ("fit_sample", self.fit_sample, 10),
-        ):
-            if not isinstance(value, int) or isinstance(value, bool) or value < low:
-                raise InvalidInputError(
-                    f"The '{name}' parameter of ProfileSpace must be an int >= {low}. "
-                    f"Got {value!r} instead."
-                )
+    def _make_encoder(self) -> Any:
+        return make_encoder(
+            self.encoder,
+            cache=self.cache,
+            dims=self.text_dims,
+            max_features=self.max_features,
+            min_df=self.min_df,
+            fit_sample=self.fit_sample,
+            random_state=self.random_state,
+        )
 
     def _check_fitted(self) -> None:
-        if not hasattr(self, "word_vocabulary_"):
+        if not hasattr(self, "encoder_"):
             raise NotFittedError(
                 "This ProfileSpace instance is not fitted yet. Call 'fit' with the registry's "
                 "organisations before 'transform', or load a fitted space."
             )
 
-    # --- text ---------------------------------------------------------------------------------
-
-    def _tfidf(self, texts: Sequence[str]) -> sp.csr_matrix:
-        """Sublinear TF-IDF over the fitted word and character vocabularies, rows L2-normed."""
-        words, grams = _count(
-            texts, {t: i for i, t in enumerate(self.word_vocabulary_)}, self._char_index()
-        )
-        blocks = []
-        for counts, idf in ((words, self.word_idf_), (grams, self.char_idf_)):
-            counts = counts.tocsr()
-            counts.data = (1.0 + np.log(counts.data)).astype(F32)
-            blocks.append(_l2_rows(sp.csr_matrix(counts.multiply(idf[None, :]), dtype=F32)))
-        # Words and character n-grams weigh the same.
-        return _l2_rows(sp.hstack(blocks, format="csr", dtype=F32))
-
-    def _char_index(self) -> dict[str, int]:
-        index = getattr(self, "_char_index_cache", None)
-        if index is None:
-            index = {t: i for i, t in enumerate(self.char_vocabulary_)}
-            self._char_index_cache = index
-        return index
-
     def embed(self, texts: Sequence[str]) -> Array:
         """Unit vectors of texts in the fitted text space (one row per text)."""
         self._check_fitted()
-        return self._embed(texts)
+        return np.asarray(self.encoder_.encode(list(texts)), dtype=F32)
 
-    def _embed(self, texts: Sequence[str]) -> Array:
-        if not texts:
-            return np.zeros((0, self.n_text_dims_), dtype=F32)
-        tfidf = self._tfidf(texts)
-        if self.svd_components_ is None:
-            return np.asarray(tfidf.toarray(), dtype=F32)
-        return _l2_dense(np.asarray(tfidf @ self.svd_components_.T, dtype=F32))
+    @property
+    def semantic(self) -> bool:
+        """Whether texts are compared by a sentence model (not by their words)."""
+        self._check_fitted()
+        return bool(self.encoder_.name == "semantic")
 
     # --- fit / transform ------------------------------------------------------------------------
 
     def fit(self, organisations: Sequence[Organisation]) -> ProfileSpace:
-        """Learn the vocabularies, IDF weights and the latent text space from ``organisations``.
+        """Learn the text space (TF-IDF: vocabularies, IDF weights, latent space) and the
+        custom S3 codes from ``organisations``.
 
         Notes
         -----
-        O(u · t) for u distinct item texts (at most ``fit_sample``) of t characters, plus the
-        randomized SVD, O(u · f · text_dims) for f features.
+        TF-IDF: O(u · t) for u distinct texts (at most ``fit_sample``) of t characters, plus the
+        randomized SVD. The sentence model learns nothing here; texts are embedded when
+        :meth:`transform` first meets them.
         """
-        from sklearn.utils.extmath import randomized_svd
-
-        self._check_params()
-        texts = sorted(
-            {item_text(i.text, i.keywords) for o in organisations for i in (*o.needs, *o.offers)}
-        )
-        if len(texts) > self.fit_sample:
-            texts = sorted(texts, key=_stable_hash)[: self.fit_sample]
-            texts.sort()
-        n = max(len(texts), 1)
-        self.n_fit_texts_ = len(texts)
-        min_df = self.min_df if len(texts) >= 10 * self.min_df else 1
-        self._char_index_cache = None
-        word_df, char_df = _document_frequencies(texts)
-        for name, df_map in (("word", word_df), ("char", char_df)):
-            kept = [(t, d) for t, d in df_map.items() if d >= min_df]
-            kept.sort(key=lambda td: (-td[1], td[0]))
-            kept = sorted(kept[: self.max_features])
-            df = np.array([d for _, d in kept], dtype=np.float64)
-            setattr(self, f"{name}_vocabulary_", [t for t, _ in kept])
-            setattr(self, f"{name}_idf_", (np.log((1 + n) / (1 + df)) + 1.0).astype(F32))
-        self.svd_components_ = None
-        n_features = len(self.word_vocabulary_) + len(self.char_vocabulary_)
-        if len(texts) > 2 * self.text_dims and n_features > self.text_dims:
-            tfidf = self._tfidf(texts)
-            _, _, vt = randomized_svd(
-                tfidf, self.text_dims, n_iter=3, random_state=self.random_state
-            )
-            self.svd_components_ = np.asarray(vt, dtype=F32)
-            self.n_text_dims_ = self.text_dims
-        else:
-            self.n_text_dims_ = n_features
+        encoder = self._make_encoder()
+        TfidfEncoder(
+            dims=self.text_dims,
+            max_features=self.max_features,
+            min_df=self.min_df,
+            fit_sample=self.fit_sample,
+        ).check_params()
+        if isinstance(encoder, TfidfEncoder):
+            texts = {
+                item_text(i.text, i.keywords) for o in organisations for i in (*o.needs, *o.offers)
+            }
+            texts.update(t for o in organisations if (t := description_text(o)))
+            encoder.fit(sorted(texts))
+        self.encoder_ = encoder
+        self.n_text_dims_ = int(encoder.dim)
         custom = sorted({c for o in organisations for c in o.s3_priorities if _is_custom(c)})
         self.custom_s3_ = custom
         self._index_features()
@@ -448,10 +403,8 @@ class ProfileSpace:
 
     def _version(self) -> str:
         h = hashlib.blake2b(digest_size=8)
-        for part in (self.word_vocabulary_, self.char_vocabulary_, self.custom_s3_):
-            h.update("\x1f".join(part).encode())
-        if self.svd_components_ is not None:
-            h.update(self.svd_components_.tobytes())
+        h.update(self.encoder_.version.encode())
+        h.update("\x1f".join(self.custom_s3_).encode())
         return f"{FORMAT}+{h.hexdigest()}"
 
     def fit_transform(self, organisations: Sequence[Organisation]) -> ProfileMatrix:
@@ -469,7 +422,7 @@ class ProfileSpace:
 
         Notes
         -----
-        O(n) for n organisations, plus the text of each distinct item once.
+        O(n) for n organisations, plus the text of each distinct text once.
         """
         self._check_fitted()
         with paused_gc():
@@ -485,8 +438,34 @@ class ProfileSpace:
         n = len(orgs)
         sectors = self._code_matrix((o.sectors for o in orgs), self.sector_features_, s3=False, n=n)
         s3 = self._code_matrix((o.s3_priorities for o in orgs), self.s3_features_, s3=True, n=n)
-        needs, need_owner, need_ptr, needs_mean = self._items(orgs, "needs")
-        offers, offer_owner, offer_ptr, offers_mean = self._items(orgs, "offers")
+        texts = _Texts()
+        need_texts = [[item_text(i.text, i.keywords) for i in o.needs] for o in orgs]
+        offer_texts = [[item_text(i.text, i.keywords) for i in o.offers] for o in orgs]
+        descriptions = [description_text(o) for o in orgs]
+        from_description = [not offer_texts[i] and bool(descriptions[i]) for i in range(n)]
+        offer_texts = [
+            [descriptions[i]] if from_description[i] else offer_texts[i] for i in range(n)
+        ]
+        for group in (need_texts, offer_texts):
+            for ts in group:
+                texts.add(ts)
+        texts.add(descriptions)
+        vectors = texts.encode(self.encoder_)
+        needs, need_owner, need_ptr, needs_mean = self._items(need_texts, vectors, texts)
+        offers, offer_owner, offer_ptr, offers_mean = self._items(offer_texts, vectors, texts)
+        offer_is_description = np.zeros(len(offer_owner), dtype=bool)
+        offer_is_description[offer_ptr[:-1][np.asarray(from_description, dtype=bool)]] = True
+        topic = self._topic(
+            needs,
+            need_owner,
+            offers,
+            offer_owner,
+            offer_is_description,
+            descriptions,
+            vectors,
+            texts,
+            n,
+        )
         country, nuts1, nuts2, level, xyz, country_codes, nuts2_codes = _geography(orgs)
         type_index = {t: i for i, t in enumerate(OrgType)}
         types = np.fromiter((type_index[o.type] for o in orgs), dtype=np.int8, count=n)
@@ -516,6 +495,8 @@ class ProfileSpace:
             offer_ptr=offer_ptr,
             needs_mean=needs_mean,
             offers_mean=offers_mean,
+            topic=topic,
+            offer_is_description=offer_is_description,
             country=country,
             nuts1=nuts1,
             nuts2=nuts2,
@@ -529,6 +510,7 @@ class ProfileSpace:
             nuts2_codes=nuts2_codes,
             nuts2_adjacent=_adjacency(nuts2_codes),
             country_adjacent=_adjacency(country_codes),
+            text_encoder=str(self.encoder_.name),
         )
 
     @staticmethod
@@ -556,66 +538,94 @@ class ProfileSpace:
             (np.asarray(data, dtype=F32), np.asarray(indices, dtype=np.int32), indptr),
             shape=(n, len(features)),
         )
-        return _l2_rows(m)
+        return l2_rows(m)
 
-    def _items(self, orgs: list[Organisation], kind: str) -> tuple[Array, Array, Array, Array]:
-        texts: list[str] = []
+    def _retrieval_dims(self) -> int:
+        enc = self.encoder_
+        if isinstance(enc, TfidfEncoder) and enc.svd_components_ is not None:
+            return min(RETRIEVAL_DIMS, int(enc.dim))
+        return int(enc.dim)
+
+    def _items(
+        self, per_org: list[list[str]], vectors: Array, texts: _Texts
+    ) -> tuple[Array, Array, Array, Array]:
         owner: list[int] = []
+        rows: list[int] = []
         ptr = [0]
-        for i, o in enumerate(orgs):
-            for item in getattr(o, kind):
-                texts.append(item_text(item.text, item.keywords))
+        for i, ts in enumerate(per_org):
+            for t in ts:
+                rows.append(texts.position[t])
                 owner.append(i)
-            ptr.append(len(texts))
-        unique = list(dict.fromkeys(texts))
-        position = {t: k for k, t in enumerate(unique)}
-        vectors = self._embed(unique)
-        items = vectors[[position[t] for t in texts]] if texts else vectors
+            ptr.append(len(rows))
+        items = vectors[rows] if rows else np.zeros((0, vectors.shape[1]), dtype=F32)
         owner_arr = np.asarray(owner, dtype=np.int64)
         ptr_arr = np.asarray(ptr, dtype=np.int64)
-        dims = (
-            items.shape[1] if self.svd_components_ is None else min(RETRIEVAL_DIMS, items.shape[1])
-        )
-        mean = np.zeros((len(orgs), dims), dtype=F32)
-        if len(texts):
+        dims = self._retrieval_dims()
+        mean = np.zeros((len(per_org), dims), dtype=F32)
+        if rows:
             np.add.at(mean, owner_arr, items[:, :dims])
-        return items, owner_arr, ptr_arr, _l2_dense(mean)
+        return items, owner_arr, ptr_arr, l2_dense(mean)
+
+    def _topic(
+        self,
+        needs: Array,
+        need_owner: Array,
+        offers: Array,
+        offer_owner: Array,
+        offer_is_description: Array,
+        descriptions: list[str],
+        vectors: Array,
+        texts: _Texts,
+        n: int,
+    ) -> Array:
+        # Each part (description, offers, needs) counts once, however many items it has.
+        dims = self._retrieval_dims()
+        topic = np.zeros((n, dims), dtype=F32)
+        for items, owner in (
+            (offers[~offer_is_description], offer_owner[~offer_is_description]),
+            (needs, need_owner),
+        ):
+            part = np.zeros((n, dims), dtype=F32)
+            if len(owner):
+                np.add.at(part, owner, items[:, :dims])
+            topic += l2_dense(part)
+        has = [i for i, d in enumerate(descriptions) if d]
+        if has:
+            topic[has] += vectors[[texts.position[descriptions[i]] for i in has], :dims]
+        return l2_dense(topic)
 
     # --- persistence --------------------------------------------------------------------------
 
     def save(self, path: str | Path) -> Path:
         """Save the fitted space (NumPy ``.npz``: arrays and a JSON header, no pickles)."""
         self._check_fitted()
-        header = {
+        header: dict[str, Any] = {
             "format": FORMAT,
             "version": self.version_,
             "params": {
+                "encoder": self.encoder,
                 "text_dims": self.text_dims,
                 "max_features": self.max_features,
                 "min_df": self.min_df,
                 "fit_sample": self.fit_sample,
                 "random_state": self.random_state,
             },
-            "n_fit_texts": self.n_fit_texts_,
-            "n_text_dims": self.n_text_dims_,
-            "word_vocabulary": self.word_vocabulary_,
-            "char_vocabulary": self.char_vocabulary_,
+            "encoder_version": self.encoder_.version,
             "custom_s3": self.custom_s3_,
         }
-        arrays: dict[str, Array] = {
-            "header": np.frombuffer(json.dumps(header).encode(), dtype=np.uint8),
-            "word_idf": self.word_idf_,
-            "char_idf": self.char_idf_,
-        }
-        if self.svd_components_ is not None:
-            arrays["svd_components"] = self.svd_components_
+        arrays: dict[str, Array] = {}
+        if isinstance(self.encoder_, TfidfEncoder):
+            state, enc_arrays = self.encoder_.state()
+            header["tfidf"] = state
+            arrays.update({f"tfidf.{k}": v for k, v in enc_arrays.items()})
+        arrays["header"] = np.frombuffer(json.dumps(header).encode(), dtype=np.uint8)
         target = Path(path)
         with target.open("wb") as fh:
             np.savez_compressed(fh, **arrays)  # type: ignore[arg-type]
         return target
 
     @classmethod
-    def load(cls, path: str | Path) -> ProfileSpace:
+    def load(cls, path: str | Path, *, cache: EmbeddingCache | None = None) -> ProfileSpace:
         """Load a space saved by :meth:`save`; the file's format and version are checked."""
         try:
             with np.load(Path(path), allow_pickle=False) as npz:
@@ -628,14 +638,20 @@ class ProfileSpace:
                 f"'{path}' holds a space of format {header.get('format')!r}; this version of "
                 f"matchmaker reads {FORMAT!r}: fit the space again"
             )
-        space = cls(**header["params"])
-        space.word_vocabulary_ = header["word_vocabulary"]
-        space.char_vocabulary_ = header["char_vocabulary"]
-        space.word_idf_ = arrays["word_idf"].astype(F32)
-        space.char_idf_ = arrays["char_idf"].astype(F32)
-        space.svd_components_ = arrays.get("svd_components")
-        space.n_fit_texts_ = header["n_fit_texts"]
-        space.n_text_dims_ = header["n_text_dims"]
+        space = cls(**header["params"], cache=cache)
+        if "tfidf" in header:
+            space.encoder_ = TfidfEncoder.from_state(
+                header["tfidf"],
+                {k.removeprefix("tfidf."): v for k, v in arrays.items() if k.startswith("tfidf.")},
+            )
+        else:
+            space.encoder_ = space._make_encoder()
+        if space.encoder_.version != header["encoder_version"]:
+            raise InvalidInputError(
+                f"'{path}' was saved with the text encoder {header['encoder_version']}; this "
+                f"installation has {space.encoder_.version}: fit the space again"
+            )
+        space.n_text_dims_ = int(space.encoder_.dim)
         space.custom_s3_ = header["custom_s3"]
         space._index_features()
         space.version_ = space._version()
@@ -648,9 +664,27 @@ class ProfileSpace:
 
     def __repr__(self) -> str:
         return (
-            f"ProfileSpace(text_dims={self.text_dims}, max_features={self.max_features}, "
-            f"min_df={self.min_df}, fit_sample={self.fit_sample}, "
-            f"random_state={self.random_state})"
+            f"ProfileSpace(encoder={self.encoder!r}, text_dims={self.text_dims}, "
+            f"max_features={self.max_features}, min_df={self.min_df}, "
+            f"fit_sample={self.fit_sample}, random_state={self.random_state})"
+        )
+
+
+class _Texts:
+    """Distinct texts, in first-seen order, each encoded once."""
+
+    def __init__(self) -> None:
+        self.position: dict[str, int] = {}
+
+    def add(self, texts: Iterable[str]) -> None:
+        pos = self.position
+        for t in texts:
+            if t and t not in pos:
+                pos[t] = len(pos)
+
+    def encode(self, encoder: Any) -> Array:
+        return np.asarray(encoder.encode(list(self.position)), dtype=F32).reshape(
+            len(self.position), int(encoder.dim)
         )
 
 
@@ -702,107 +736,3 @@ def _adjacency(codes: list[str]) -> Array:
             if j is not None:
                 adj[k, j] = adj[j, k] = True
     return adj
-
-
-_TOKEN = re.compile(r"(?u)\b\w\w+\b")
-CHAR_NGRAMS = (3, 5)
-
-
-@functools.cache
-def _stop_words() -> frozenset[str]:
-    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
-
-    return frozenset(ENGLISH_STOP_WORDS)
-
-
-_JOINERS = re.compile(r"(?<=\w)[-\u2010\u2011'’](?=\w)")
-
-
-def _fold_text(text: str) -> str:
-    # "nano-materials" and "nanomaterials" are one word; so are "co-design" and "codesign".
-    return _JOINERS.sub("", text.lower())
-
-
-def _word_terms(text: str) -> list[str]:
-    """Word unigrams and bigrams (English stop words removed), as scikit-learn's word analyzer."""
-    stop = _stop_words()
-    tokens = [t for t in _TOKEN.findall(_fold_text(text)) if t not in stop]
-    return tokens + [f"{a} {b}" for a, b in itertools.pairwise(tokens)]
-
-
-@functools.lru_cache(maxsize=500_000)
-def _word_grams(word: str) -> tuple[str, ...]:
-    """Character n-grams of one word padded with spaces (like ``char_wb``)."""
-    w = f" {word} "
-    lo, hi = CHAR_NGRAMS
-    if len(w) <= lo:
-        return (w,)
-    return tuple(
-        w[k : k + n] for n in range(lo, min(hi, len(w)) + 1) for k in range(len(w) - n + 1)
-    )
-
-
-def _char_words(text: str) -> list[str]:
-    return _fold_text(text).split()
-
-
-def _document_frequencies(texts: Sequence[str]) -> tuple[dict[str, int], dict[str, int]]:
-    word_df: dict[str, int] = {}
-    char_df: dict[str, int] = {}
-    for text in texts:
-        for t in set(_word_terms(text)):
-            word_df[t] = word_df.get(t, 0) + 1
-        grams: set[str] = set()
-        for w in _char_words(text):
-            grams.update(_word_grams(w))
-        for g in grams:
-            char_df[g] = char_df.get(g, 0) + 1
-    return word_df, char_df
-
-
-def _count(
-    texts: Sequence[str], word_index: dict[str, int], char_index: dict[str, int]
-) -> tuple[sp.csr_matrix, sp.csr_matrix]:
-    """Term counts of texts over the word and the character vocabularies.
-
-    Character n-grams are counted per distinct word and summed through a (texts x words)
-    matrix: each word is cut into n-grams once, however often it occurs.
-    """
-    w_rows: list[int] = []
-    w_cols: list[int] = []
-    t_rows: list[int] = []
-    t_cols: list[int] = []
-    words: dict[str, int] = {}
-    for r, text in enumerate(texts):
-        for term in _word_terms(text):
-            j = word_index.get(term)
-            if j is not None:
-                w_rows.append(r)
-                w_cols.append(j)
-        for w in _char_words(text):
-            k = words.get(w)
-            if k is None:
-                k = words[w] = len(words)
-            t_rows.append(r)
-            t_cols.append(k)
-    n = len(texts)
-    word_counts = sp.csr_matrix(
-        (np.ones(len(w_rows), dtype=F32), (w_rows, w_cols)), shape=(n, len(word_index))
-    )
-    g_rows: list[int] = []
-    g_cols: list[int] = []
-    for w, k in words.items():
-        for g in _word_grams(w):
-            j = char_index.get(g)
-            if j is not None:
-                g_rows.append(k)
-                g_cols.append(j)
-    word_grams = sp.csr_matrix(
-        (np.ones(len(g_rows), dtype=F32), (g_rows, g_cols)), shape=(len(words), len(char_index))
-    )
-    text_words = sp.csr_matrix(
-        (np.ones(len(t_rows), dtype=F32), (t_rows, t_cols)), shape=(n, len(words))
-    )
-    word_counts.sum_duplicates()
-    char_counts = sp.csr_matrix(text_words @ word_grams)
-    return word_counts, char_counts

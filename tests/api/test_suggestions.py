@@ -43,6 +43,9 @@ def test_suggestions_are_the_librarys(
         )
         assert set(s["components"]) == {
             "complementarity",
+            "relatedness",
+            "network",
+            "experience",
             "s3",
             "sector",
             "geography",

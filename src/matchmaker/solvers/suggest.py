@@ -26,10 +26,14 @@ from matchmaker.score import (
     Scorer,
     _combine,
     _transposed,
+    calibrated,
+    calibration,
     complementarity,
     geography_matrix,
     language_matrix,
     make_scorer,
+    network_of,
+    relatedness,
 )
 from matchmaker.vectorise import ProfileMatrix
 
@@ -183,7 +187,11 @@ def _block(p: ProfileMatrix, rows: Array, scorer: Scorer) -> dict[str, Array]:
     )
     block["type"] = scorer.type_matrix[np.ix_(p.types[rows], p.types)]
     block["language"] = language_matrix(p, rows, None) if w["language"] else zeros
-    return block
+    block["relatedness"] = relatedness(p, rows) if w["relatedness"] else zeros
+    net = network_of(p)
+    block["network"] = net.component(rows) if w["network"] else zeros
+    block["experience"] = net.experience_component(rows) if w["experience"] else zeros
+    return calibrated(p, scorer, block)
 
 
 def _diversify(
@@ -243,6 +251,8 @@ def _rank(
     else:
         top = np.flatnonzero(keep)
     exact_comp = complementarity(p, i, top, scorer.reciprocity)
+    if scorer.calibrate:
+        exact_comp = calibration(p, scorer).apply("complementarity", exact_comp)
     w_comp = weights["complementarity"]
     exact = approx[top] + w_comp * (exact_comp - block["complementarity"][r, top])
     ordered = top[np.lexsort((top, -exact))]  # score, then row: deterministic ties

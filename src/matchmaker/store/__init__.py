@@ -27,6 +27,7 @@ from matchmaker.errors import (
     VersionConflictError,
 )
 from matchmaker.store.base import DEFAULT_URL, database_url
+from matchmaker.store.embeddings import EmbeddingStore, StoreEmbeddingCache
 from matchmaker.store.events import EventStore
 from matchmaker.store.jobs import INTERRUPTED, JobStore
 from matchmaker.store.keys import KeyStore
@@ -57,12 +58,13 @@ __all__ = [
     "OrgRecord",
     "ResultRecord",
     "Store",
+    "StoreEmbeddingCache",
     "VersionConflictError",
     "database_url",
 ]
 
 
-class Store(OrganisationStore, EventStore, JobStore, KeyStore):
+class Store(OrganisationStore, EventStore, JobStore, KeyStore, EmbeddingStore):
     """The project's database.
 
     Parameters

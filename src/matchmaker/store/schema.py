@@ -22,6 +22,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -32,6 +33,7 @@ __all__ = [
     "ApiKeyRow",
     "Base",
     "CounterRow",
+    "EmbeddingRow",
     "EventRow",
     "JobRow",
     "OrganisationRow",
@@ -194,6 +196,17 @@ class VocabularyRow(Base):
 
     code: Mapped[str] = mapped_column(String(64), primary_key=True)
     label: Mapped[str] = mapped_column(String(300))
+
+
+class EmbeddingRow(Base):
+    """A text's vector from the sentence model, by model version and text hash: each distinct
+    text is embedded once per store (see :mod:`matchmaker.text.semantic`)."""
+
+    __tablename__ = "text_embeddings"
+
+    model: Mapped[str] = mapped_column(String(100), primary_key=True)
+    key: Mapped[bytes] = mapped_column(LargeBinary(16), primary_key=True)
+    vector: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class CounterRow(Base):

@@ -1,11 +1,19 @@
-"""How well two organisations fit: components in [0, 1], weights, presets.
+"""How well two organisations fit: the components, each in [0, 1], and their weighted sum.
 
 Every component is symmetric, so the pair score is too:
 
 ``complementarity``
     A's needs against B's offers and B's needs against A's offers, combined reciprocally (the
-    harmonic mean by default: both sides must gain). One direction is the mean, over A's needs,
-    of the best cosine between that need and any of B's offers.
+    harmonic mean by default: both sides must gain). One direction takes, for each of A's
+    needs, the best cosine with any of B's offers, and averages the best-met need with the mean
+    over the needs: a partner that meets one need well counts, one that meets all counts more.
+    Texts are compared by meaning
+    (a multilingual sentence model, :mod:`matchmaker.text`); an organisation with a description
+    and no offers offers what its description says.
+``relatedness``
+    Cosine of the two organisations' topic vectors (description, offers and needs together):
+    description against description, and description against needs and offers, so that
+    profiles without a needs/offers split still match.
 ``s3``
     Cosine of the S3 priority vectors (codes, their NACE ancestors and broad themes).
 ``sector``
@@ -17,250 +25,43 @@ Every component is symmetric, so the pair score is too:
     Organisation-type complementarity from a symmetric matrix over the triple-helix roles.
 ``language``
     1 with a shared working language, 0 without, 0.5 when either side lists none.
+``network``, ``experience``
+    Partners of partners and projects joined, from the shared projects
+    (:mod:`matchmaker.score.network`).
 
-The score is ``sum(weight[c] * component[c])`` with weights that add up to 1, so each
+Each raw component is then put on the registry's own scale (:mod:`matchmaker.score.calibration`)
+and the score is ``sum(weight[c] * calibrated[c])`` with weights that add up to 1, so each
 contribution is a share of the score.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from matchmaker.errors import InvalidInputError
-from matchmaker.models import HelixRole, OrgType
+from matchmaker.score.network import network_of
+from matchmaker.score.presets import COMPONENTS, Geography, Reciprocity, Scorer
 from matchmaker.vectorise import ProfileMatrix
 
 __all__ = [
-    "COMPONENTS",
-    "PRESETS",
-    "Scorer",
+    "complementarity",
     "components",
     "geography_matrix",
     "language_matrix",
-    "make_scorer",
     "pair_components",
+    "raw_block",
+    "raw_pair_components",
+    "relatedness",
     "score_matrix",
+    "total",
 ]
 
 Array = npt.NDArray[Any]
 F32 = np.float32
 EARTH_RADIUS_KM = 6371.0
-
-COMPONENTS = ("complementarity", "s3", "sector", "geography", "type", "language")
-Geography = Literal["interregional", "proximity"]
-Reciprocity = Literal["harmonic", "geometric", "mean", "min"]
-
-_ROLES = list(HelixRole)
-
-
-def _helix_matrix(pairs: Mapping[tuple[str, str], float], default: float) -> Array:
-    m = np.full((len(_ROLES), len(_ROLES)), default, dtype=F32)
-    for (a, b), v in pairs.items():
-        i, j = _ROLES.index(HelixRole(a)), _ROLES.index(HelixRole(b))
-        m[i, j] = m[j, i] = v
-    return m
-
-
-# Triple-helix complementarity per preset (industry, academia, government, intermediary, other).
-HELIX_MATRICES: dict[str, Array] = {
-    "policy_learning": _helix_matrix(
-        {
-            ("government", "government"): 1.0,
-            ("government", "intermediary"): 0.9,
-            ("intermediary", "intermediary"): 0.8,
-            ("government", "academia"): 0.6,
-            ("academia", "intermediary"): 0.6,
-            ("industry", "intermediary"): 0.6,
-            ("government", "industry"): 0.4,
-            ("industry", "academia"): 0.5,
-            ("academia", "academia"): 0.4,
-            ("industry", "industry"): 0.3,
-        },
-        0.3,
-    ),
-    "business": _helix_matrix(
-        {
-            ("industry", "industry"): 1.0,
-            ("industry", "academia"): 0.8,
-            ("industry", "intermediary"): 0.7,
-            ("intermediary", "intermediary"): 0.6,
-            ("academia", "intermediary"): 0.5,
-            ("industry", "government"): 0.4,
-            ("academia", "academia"): 0.4,
-            ("government", "intermediary"): 0.5,
-            ("government", "government"): 0.3,
-            ("academia", "government"): 0.3,
-        },
-        0.3,
-    ),
-    "research": _helix_matrix(
-        {
-            ("academia", "industry"): 1.0,
-            ("academia", "academia"): 0.9,
-            ("academia", "intermediary"): 0.6,
-            ("academia", "government"): 0.6,
-            ("industry", "intermediary"): 0.6,
-            ("industry", "industry"): 0.5,
-            ("government", "intermediary"): 0.5,
-            ("intermediary", "intermediary"): 0.5,
-            ("industry", "government"): 0.4,
-            ("government", "government"): 0.4,
-        },
-        0.3,
-    ),
-}
-
-
-@dataclass(frozen=True)
-class Preset:
-    """A named set of weights, a geography mode and a type matrix."""
-
-    name: str
-    weights: Mapping[str, float]
-    geography: Geography
-    description: str
-
-
-PRESETS: dict[str, Preset] = {
-    "policy_learning": Preset(
-        "policy_learning",
-        {
-            "complementarity": 0.30,
-            "s3": 0.25,
-            "sector": 0.05,
-            "geography": 0.15,
-            "type": 0.15,
-            "language": 0.10,
-        },
-        "interregional",
-        "Interreg-style peer learning between authorities and agencies of other regions.",
-    ),
-    "business": Preset(
-        "business",
-        {
-            "complementarity": 0.60,
-            "s3": 0.10,
-            "sector": 0.05,
-            "geography": 0.10,
-            "type": 0.10,
-            "language": 0.05,
-        },
-        "interregional",
-        "B2B: needs and offers first; partners across regions and borders.",
-    ),
-    "research": Preset(
-        "research",
-        {
-            "complementarity": 0.30,
-            "s3": 0.35,
-            "sector": 0.10,
-            "geography": 0.10,
-            "type": 0.10,
-            "language": 0.05,
-        },
-        "interregional",
-        "S3 and scientific domains first, partners in other regions.",
-    ),
-}
-DEFAULT_PRESET = "business"
-
-
-@dataclass(frozen=True)
-class Scorer:
-    """Validated scoring settings: use :func:`make_scorer` to build one."""
-
-    preset: str
-    weights: Array  # in COMPONENTS order, adding up to 1
-    geography: Geography
-    type_matrix: Array  # len(OrgType) x len(OrgType), symmetric, in [0, 1]
-    reciprocity: Reciprocity = "harmonic"
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    def weight(self, component: str) -> float:
-        return float(self.weights[COMPONENTS.index(component)])
-
-    def as_dict(self) -> dict[str, float]:
-        return {c: float(w) for c, w in zip(COMPONENTS, self.weights, strict=True)}
-
-
-def make_scorer(
-    preset: str = DEFAULT_PRESET,
-    *,
-    weights: Mapping[str, float] | None = None,
-    geography: Geography | None = None,
-    helix_matrix: Mapping[tuple[str, str], float] | None = None,
-    reciprocity: Reciprocity = "harmonic",
-) -> Scorer:
-    """Build a :class:`Scorer` from a preset, overriding any part of it.
-
-    Parameters
-    ----------
-    preset:
-        ``policy_learning``, ``business`` or ``research``.
-    weights:
-        Weights of some or all components (the others keep the preset's); non-negative, not
-        all zero; they are scaled to add up to 1.
-    geography:
-        ``interregional`` or ``proximity``.
-    helix_matrix:
-        Values in [0, 1] for pairs of triple-helix roles, e.g. ``{("industry", "academia"):
-        1.0}``; the matrix is symmetric.
-    reciprocity:
-        How the two directions of complementarity combine: ``harmonic`` (default), ``geometric``,
-        ``mean`` or ``min``.
-    """
-    if preset not in PRESETS:
-        raise InvalidInputError(f"preset '{preset}' must be one of: {', '.join(PRESETS)}")
-    base = PRESETS[preset]
-    w = dict(base.weights)
-    for name, value in (weights or {}).items():
-        if name not in COMPONENTS:
-            raise InvalidInputError(
-                f"weight '{name}' is not a component; the components are: {', '.join(COMPONENTS)}"
-            )
-        if not isinstance(value, int | float) or isinstance(value, bool) or not np.isfinite(value):
-            raise InvalidInputError(f"weight '{name}' must be a number; got {value!r}")
-        if value < 0:
-            raise InvalidInputError(f"weight '{name}' must be 0 or more; got {value}")
-        w[name] = float(value)
-    total = sum(w.values())
-    if total <= 0:
-        raise InvalidInputError("the weights are all 0; at least one must be positive")
-    if geography is not None and geography not in ("interregional", "proximity"):
-        raise InvalidInputError(f"geography '{geography}' must be 'interregional' or 'proximity'")
-    if reciprocity not in ("harmonic", "geometric", "mean", "min"):
-        raise InvalidInputError(
-            f"reciprocity '{reciprocity}' must be one of: harmonic, geometric, mean, min"
-        )
-    helix = HELIX_MATRICES[preset].copy()
-    for pair, value in (helix_matrix or {}).items():
-        try:
-            i, j = (_ROLES.index(HelixRole(r)) for r in pair)
-        except ValueError:
-            roles = ", ".join(r.value for r in HelixRole)
-            raise InvalidInputError(
-                f"helix_matrix key {pair!r} must be a pair of roles among: {roles}"
-            ) from None
-        if not 0.0 <= float(value) <= 1.0:
-            raise InvalidInputError(
-                f"helix_matrix value for {pair!r} must be in [0, 1]; got {value}"
-            )
-        helix[i, j] = helix[j, i] = float(value)
-    role_of_type = np.array([_ROLES.index(t.helix) for t in OrgType])
-    type_matrix = helix[np.ix_(role_of_type, role_of_type)].astype(F32)
-    return Scorer(
-        preset=preset,
-        weights=np.array([w[c] / total for c in COMPONENTS], dtype=F32),
-        geography=geography or base.geography,
-        type_matrix=type_matrix,
-        reciprocity=reciprocity,
-    )
-
 
 # --- components -----------------------------------------------------------------------------
 
@@ -301,8 +102,8 @@ def complementarity(p: ProfileMatrix, i: int, js: Array, how: Reciprocity) -> Ar
 def _direction(p: ProfileMatrix, i: int, js: Array, *, needs_of_i: bool) -> Array:
     """One direction of complementarity for row ``i`` against each of ``js``.
 
-    ``needs_of_i``: mean over i's needs of the best cosine with any of j's offers; otherwise
-    mean over j's needs of the best cosine with any of i's offers.
+    ``needs_of_i``: over i's needs, the best cosine with any of j's offers (half the maximum
+    and half the mean over the needs); otherwise the same for j's needs and i's offers.
     """
     out = np.zeros(len(js), dtype=F32)
     if needs_of_i:
@@ -322,10 +123,13 @@ def _direction(p: ProfileMatrix, i: int, js: Array, *, needs_of_i: bool) -> Arra
     sims = np.clip(theirs[idx] @ mine.T, 0.0, 1.0)  # (their items, my items)
     if needs_of_i:
         # best of their offers for each of my needs, then the mean over my needs
-        out[has] = np.maximum.reduceat(sims, seg, axis=0).mean(axis=1)
+        best = np.maximum.reduceat(sims, seg, axis=0)
+        out[has] = 0.5 * (best.max(axis=1) + best.mean(axis=1))
     else:
-        # best of my offers for each of their needs, then the mean over their needs
-        out[has] = np.add.reduceat(sims.max(axis=1), seg) / counts[has]
+        # best of my offers for each of their needs, then over their needs
+        per_need = sims.max(axis=1)
+        mean = np.add.reduceat(per_need, seg) / counts[has]
+        out[has] = 0.5 * (np.maximum.reduceat(per_need, seg) + mean)
     return out
 
 
@@ -448,10 +252,18 @@ def language_matrix(p: ProfileMatrix, rows: Array, cols: Array | None) -> Array:
     return out
 
 
-def pair_components(
+def relatedness(p: ProfileMatrix, rows: Array, cols: Array | None = None) -> Array:
+    """The relatedness component of ``rows`` x ``cols`` (``None``: every row)."""
+    right = p.topic if cols is None else p.topic[np.asarray(cols, dtype=np.int64)]
+    out: Array = np.clip(p.topic[np.asarray(rows, dtype=np.int64)] @ right.T, 0.0, 1.0)
+    return out.astype(F32, copy=False)
+
+
+def raw_pair_components(
     p: ProfileMatrix, i: int, js: Array, scorer: Scorer
 ) -> tuple[dict[str, Array], Array]:
-    """Every component for row ``i`` against rows ``js``, and the geography relation codes.
+    """Every raw (uncalibrated) component for row ``i`` against rows ``js``, and the geography
+    relation codes.
 
     Notes
     -----
@@ -460,15 +272,55 @@ def pair_components(
     js = np.asarray(js, dtype=np.int64)
     row = np.array([i])
     geo, relation = geography_matrix(p, row, js, scorer.geography)
+    net = network_of(p)
     comps = {
         "complementarity": complementarity(p, i, js, scorer.reciprocity),
+        "relatedness": relatedness(p, row, js)[0],
         "s3": _cos(p.s3, i, js),
         "sector": _cos(p.sectors, i, js),
         "geography": geo[0],
         "type": scorer.type_matrix[p.types[i], p.types[js]].astype(F32),
         "language": language_matrix(p, row, js)[0],
+        "network": net.component(row, js)[0],
+        "experience": net.experience_component(row, js)[0],
     }
     return comps, relation[0]
+
+
+def raw_block(p: ProfileMatrix, rows: Array, cols: Array, scorer: Scorer) -> dict[str, Array]:
+    """Every raw component of ``rows`` x ``cols`` (dense, one product per component).
+
+    Notes
+    -----
+    O(|rows| · |cols| · (components + d)) plus the item products of complementarity.
+    """
+    rows = np.asarray(rows, dtype=np.int64)
+    cols = np.asarray(cols, dtype=np.int64)
+    ab = _complementarity_matrix(p, scorer.reciprocity, rows, cols)
+    ba = _complementarity_matrix(p, scorer.reciprocity, cols, rows).T
+    net = network_of(p)
+    return {
+        "complementarity": _combine(ab, ba, scorer.reciprocity),
+        "relatedness": relatedness(p, rows, cols),
+        "s3": np.clip((p.s3[rows] @ p.s3[cols].T).toarray(), 0, 1).astype(F32),
+        "sector": np.clip((p.sectors[rows] @ p.sectors[cols].T).toarray(), 0, 1).astype(F32),
+        "geography": geography_matrix(p, rows, cols, scorer.geography)[0],
+        "type": scorer.type_matrix[np.ix_(p.types[rows], p.types[cols])].astype(F32),
+        "language": language_matrix(p, rows, cols),
+        "network": net.component(rows, cols),
+        "experience": net.experience_component(rows, cols),
+    }
+
+
+def pair_components(
+    p: ProfileMatrix, i: int, js: Array, scorer: Scorer
+) -> tuple[dict[str, Array], Array]:
+    """Every component for row ``i`` against rows ``js``, on the registry's scale when the
+    scorer calibrates (see :func:`raw_pair_components`), and the geography relation codes."""
+    from matchmaker.score.calibration import calibrated
+
+    raw, relation = raw_pair_components(p, i, js, scorer)
+    return calibrated(p, scorer, raw), relation
 
 
 def _cos(m: Any, i: int, js: Array) -> Array:
@@ -495,17 +347,21 @@ def total(comps: Mapping[str, Array], scorer: Scorer) -> Array:
 # --- all pairs ------------------------------------------------------------------------------
 
 
-def _complementarity_matrix(p: ProfileMatrix, how: Reciprocity, rows: Sequence[int]) -> Array:
-    """Directional complementarity C[a, b] (a's needs against b's offers) for a in ``rows``."""
-    n = len(p)
+def _complementarity_matrix(
+    p: ProfileMatrix, how: Reciprocity, rows: Sequence[int] | Array, cols: Array | None = None
+) -> Array:
+    """Directional complementarity C[a, b] (a's needs against b's offers) for a in ``rows``
+    and b in ``cols`` (``None``: every row)."""
     rows_arr = np.asarray(rows, dtype=np.int64)
+    cols_arr = np.arange(len(p)) if cols is None else np.asarray(cols, dtype=np.int64)
+    n = len(cols_arr)
     out = np.zeros((len(rows_arr), n), dtype=F32)
     need_counts = np.diff(p.need_ptr)
-    offer_counts = np.diff(p.offer_ptr)
+    offer_counts = np.diff(p.offer_ptr)[cols_arr]
     has_offers = np.flatnonzero(offer_counts > 0)
     if len(has_offers) == 0:
         return out
-    offer_idx, offer_seg = segments(p.offer_ptr[has_offers], offer_counts[has_offers])
+    offer_idx, offer_seg = segments(p.offer_ptr[cols_arr[has_offers]], offer_counts[has_offers])
     with_needs = [k for k, a in enumerate(rows_arr) if need_counts[a] > 0]
     if not with_needs:
         return out
@@ -514,6 +370,7 @@ def _complementarity_matrix(p: ProfileMatrix, how: Reciprocity, rows: Sequence[i
     sims = np.clip(p.needs[need_idx] @ p.offers[offer_idx].T, 0, 1)
     best = np.maximum.reduceat(sims, offer_seg, axis=1)  # need items x orgs with offers
     mean = np.add.reduceat(best, need_seg, axis=0) / need_counts[sel][:, None]
+    mean = 0.5 * (mean + np.maximum.reduceat(best, need_seg, axis=0))
     block = np.zeros((len(sel), n), dtype=F32)
     block[:, has_offers] = mean
     out[with_needs] = block
@@ -523,7 +380,7 @@ def _complementarity_matrix(p: ProfileMatrix, how: Reciprocity, rows: Sequence[i
 def score_matrix(
     p: ProfileMatrix, scorer: Scorer, *, chunk: int = 1024
 ) -> tuple[Array, dict[str, Array]]:
-    """The dense n x n score matrix of all pairs, and each component's matrix.
+    """The dense n x n score matrix of all pairs, and each component's (calibrated) matrix.
 
     The diagonal is 0 (no one is their own partner). Symmetric by construction.
 
@@ -533,6 +390,8 @@ def score_matrix(
     chunks; O(n² · components) memory for the returned matrices (2,000 participants: 16 MB
     each).
     """
+    from matchmaker.score.calibration import calibrated
+
     n = len(p)
     directed = np.zeros((n, n), dtype=F32)
     for start in range(0, n, chunk):
@@ -547,6 +406,11 @@ def score_matrix(
     every = np.arange(n)
     comps["geography"] = geography_matrix(p, every, None, scorer.geography)[0]
     comps["language"] = language_matrix(p, every, None)
+    comps["relatedness"] = relatedness(p, every)
+    net = network_of(p)
+    comps["network"] = net.component(every)
+    comps["experience"] = net.experience_component(every)
+    comps = calibrated(p, scorer, comps)
     scores = total(comps, scorer)
     # Exactly symmetric: float sums in another order differ in the last bit.
     scores = ((scores + scores.T) / 2).astype(F32)

@@ -1,0 +1,64 @@
+"""Pair scores: components, calibration to the registry's scale, presets and learned weights.
+
+See :mod:`matchmaker.score.pair` for the components, :mod:`.calibration` for their
+scale, :mod:`.presets` for the named weights and :mod:`.learn` for weights learned from a
+registry's own partnerships.
+"""
+
+from matchmaker.score.calibration import Calibration, calibrated, calibration, fit_calibration
+from matchmaker.score.network import Network, network_of
+from matchmaker.score.pair import (
+    _combine,
+    _transposed,
+    complementarity,
+    components,
+    geography_matrix,
+    language_matrix,
+    pair_components,
+    raw_pair_components,
+    relatedness,
+    score_matrix,
+    segments,
+    total,
+)
+from matchmaker.score.presets import (
+    COMPONENTS,
+    DEFAULT_PRESET,
+    HELIX_MATRICES,
+    PRESETS,
+    Geography,
+    Preset,
+    Reciprocity,
+    Scorer,
+    make_scorer,
+)
+
+__all__ = [
+    "COMPONENTS",
+    "DEFAULT_PRESET",
+    "HELIX_MATRICES",
+    "PRESETS",
+    "Calibration",
+    "Geography",
+    "Network",
+    "Preset",
+    "Reciprocity",
+    "Scorer",
+    "_combine",
+    "_transposed",
+    "calibrated",
+    "calibration",
+    "complementarity",
+    "components",
+    "fit_calibration",
+    "geography_matrix",
+    "language_matrix",
+    "make_scorer",
+    "network_of",
+    "pair_components",
+    "raw_pair_components",
+    "relatedness",
+    "score_matrix",
+    "segments",
+    "total",
+]
