@@ -503,19 +503,28 @@ def test_paraphrase_mode_words_each_side_its_own_way() -> None:
 
 
 def test_native_mode_writes_offers_in_the_organisations_languages() -> None:
+    from matchmaker.synth import _vocabulary, _wordings
+
     reg = generate_registry(400, seed=3, languages="native")
-    german = [o for o in reg.organisations if o.region.startswith("DE") and o.offers]
-    spanish = [o for o in reg.organisations if o.region.startswith("ES") and o.offers]
-    assert german
-    assert spanish
-    english_words = {"for", "and", "of", "in", "the"}
-    for o in german + spanish:
-        for item in o.offers:
-            assert not (set(item.text.casefold().split()) & english_words), item.text
-        for item in o.needs:
-            assert set(item.text.casefold().split()) & english_words, item.text
-    others = [o for o in reg.organisations if o.region[:2] in ("NL", "SE") and o.offers]
-    assert any(set(i.text.casefold().split()) & english_words for o in others for i in o.offers)
+    caps = {c.key: c for c in _vocabulary().capabilities}
+    words = _wordings()
+    seen = set()
+    for o in reg.organisations:
+        lang = {"DE": "de", "FR": "fr", "ES": "es", "IT": "it", "PL": "pl"}.get(o.region[:2])
+        for item, key in zip(o.offers, reg.offer_keys[o.id], strict=True):
+            c = caps[key]
+            if lang is None:
+                assert any(v.casefold() in item.text.casefold() for v in c.topic.variants)
+                continue
+            w = [words[t.variants[0]][lang] for t in (c.service, c.topic, c.application)]
+            text = f"{w[0].format(t=w[1])} {w[2]}"
+            assert item.text == text[0].upper() + text[1:]
+            seen.add(lang)
+        for item, key in zip(o.needs, reg.need_keys[o.id], strict=True):
+            # needs stay in English, in the generator's own wordings
+            topic = caps[key].topic
+            assert any(v.casefold() in item.text.casefold() for v in topic.variants), item.text
+    assert seen == {"de", "fr", "es", "it", "pl"}
 
 
 def test_unknown_modes_are_named_errors() -> None:

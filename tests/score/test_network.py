@@ -60,6 +60,8 @@ def test_partners_of_partners_are_said_by_name() -> None:
         _org("y", "Yotta Works", ["P2", "P3"]),
         _org("z", "Zeta", ["P3"]),
         _org("w", "Far Away", []),
+        # organisations without projects, as most of a registry: the typical pair has no link
+        *(_org(f"q{k}", f"Quiet {k}", []) for k in range(20)),
     ]
     p = ProfileSpace().fit_transform(orgs)
     scorer = make_scorer("business", weights={c: float(c == "network") for c in COMPONENTS})

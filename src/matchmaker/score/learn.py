@@ -149,7 +149,7 @@ def split_projects(
         # Rolling origin: each chronological block of the later projects is predicted from
         # the projects that started before it; the last block validates.
         order = sorted(dated, key=lambda p: (folded[p], p))
-        base = frozenset(p for p in members if p not in folded) | alone
+        undated = frozenset(p for p in members if p not in folded)
         first = min(max(int(len(order) * 0.25), 1), len(order) - 2)
         later = order[first:]
         blocks = [
@@ -158,7 +158,7 @@ def split_projects(
         splits = []
         for b in blocks:
             cut = folded[later[b[0]]]
-            history = base | frozenset(p for p in order if folded[p] < cut)
+            history = undated | frozenset(p for p in members if p in folded and folded[p] < cut)
             targets = frozenset(later[k] for k in b) - history
             splits.append(Split(history, targets, f"projects starting from {cut}"))
         splits = [sp for sp in splits if sp.targets]

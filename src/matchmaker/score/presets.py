@@ -232,16 +232,16 @@ def make_scorer(
         raise InvalidInputError(f"preset '{preset}' must be one of: {', '.join(PRESETS)}")
     base = PRESETS[preset]
     w = dict(base.weights)
-    for name, value in (weights or {}).items():
-        if name not in COMPONENTS:
+    for component, value in (weights or {}).items():
+        if component not in COMPONENTS:
             raise InvalidInputError(
-                f"weight '{name}' is not a component; the components are: {', '.join(COMPONENTS)}"
+                f"weight '{component}' is not a component; the components are: {', '.join(COMPONENTS)}"
             )
         if not isinstance(value, int | float) or isinstance(value, bool) or not np.isfinite(value):
-            raise InvalidInputError(f"weight '{name}' must be a number; got {value!r}")
+            raise InvalidInputError(f"weight '{component}' must be a number; got {value!r}")
         if value < 0:
-            raise InvalidInputError(f"weight '{name}' must be 0 or more; got {value}")
-        w[name] = float(value)
+            raise InvalidInputError(f"weight '{component}' must be 0 or more; got {value}")
+        w[component] = float(value)
     total = sum(w.values())
     if total <= 0:
         raise InvalidInputError("the weights are all 0; at least one must be positive")
