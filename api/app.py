@@ -42,6 +42,7 @@ ROUTERS = (
     "api.routers.schedule",
     "api.routers.pairs",
     "api.routers.jobs",
+    "api.routers.scorers",
 )
 
 _SECURITY_HEADERS = (

@@ -19,7 +19,8 @@ from api.suggestion_index import SuggestionIndex
 from matchmaker import taxonomy
 from matchmaker.errors import InvalidInputError, Problem
 from matchmaker.models import parse_org_type
-from matchmaker.score import DEFAULT_PRESET, PRESETS
+from matchmaker.score import DEFAULT_PRESET, PRESETS, Scorer
+from matchmaker.score.learn import load_scorer
 from matchmaker.solvers import Filters, suggest
 
 __all__ = ["router"]
@@ -109,6 +110,10 @@ def suggestions(
     type: FilterValues = None,
     sector: FilterValues = None,
     explain: Annotated[bool, Query(description="reasons in words")] = True,
+    scorer: Annotated[
+        str | None,
+        Query(max_length=100, description="a learned scorer's name (instead of the preset)"),
+    ] = None,
 ) -> Response:
     """The ``k`` best partners, best first: score, each component, and reasons.
 
@@ -130,10 +135,13 @@ def suggestions(
     if problems:
         n = len(problems)
         raise InvalidInputError(f"{n} filter value{'s are' if n != 1 else ' is'} unknown", problems)
+    chosen: Scorer | str = preset
+    if scorer is not None:
+        chosen = load_scorer(request.app.state.store.scorer_document(scorer))
     index: SuggestionIndex = request.app.state.suggestions
     fit = index.fit_for(org_id)
     profiles = fit.profiles
-    found = suggest(profiles, org_id, k=k, scorer=preset, filters=filters, explain=explain)
+    found = suggest(profiles, org_id, k=k, scorer=chosen, filters=filters, explain=explain)
     items: list[dict[str, Any]] = []
     for s in found:
         org = profiles.organisations[profiles.index[s.id]]
@@ -150,5 +158,10 @@ def suggestions(
             }
         )
     return JSONResponse(
-        {"organisation": org_id, "preset": preset, "revision": fit.revision, "suggestions": items}
+        {
+            "organisation": org_id,
+            "preset": preset if scorer is None else scorer,
+            "revision": fit.revision,
+            "suggestions": items,
+        }
     )

@@ -116,6 +116,22 @@ def _registrations(tag: str) -> dict[str, Any]:
     return {"files": {"file": ("registrations.csv", data, "text/csv")}}
 
 
+def _stored_scorer(name: str) -> dict[str, Any]:
+    from matchmaker.score import make_scorer
+
+    scorer = make_scorer("research", name=name)
+    return {
+        "format": "matchmaker-scorer/1",
+        "name": name,
+        "preset": "research",
+        "weights": scorer.as_dict(),
+        "geography": scorer.geography,
+        "reciprocity": scorer.reciprocity,
+        "validation": {},
+        "details": {},
+    }
+
+
 E = "/api/events/{event_id}"
 ROUTES: dict[tuple[str, str], Access] = {
     ("GET", "/health"): Access(None, 200),
@@ -139,6 +155,9 @@ ROUTES: dict[tuple[str, str], Access] = {
     ),
     ("DELETE", "/api/organisations/{org_id}"): Access((ADMIN,), 412, if_match=True),
     ("GET", "/api/organisations/{org_id}/suggestions"): Access((ADMIN, MEMBER), 200, scope="org"),
+    ("POST", "/api/scorers"): Access((ADMIN,), 201, lambda tag: {"json": {"name": f"s-{tag}"}}),
+    ("GET", "/api/scorers"): Access(ANY, 200),
+    ("GET", "/api/scorers/{name}"): Access(ANY, 200),
     ("POST", "/api/events"): Access(OWNER, 201, _new_event),
     ("GET", "/api/events"): Access(OWNER, 200),
     ("GET", E): Access(OWNER, 200, scope="event"),
@@ -303,7 +322,9 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
             "round_id": "R1",
             "room_file": "wg1.html",
             "participant_file": "P01.ics",
+            "name": "world",
         }
+        store.save_scorer(_stored_scorer("world"))
         for route in app.routes:  # a file of each mounted folder
             if isinstance(route, Mount):
                 folder_of = Path(route.app.directory)  # type: ignore[attr-defined]

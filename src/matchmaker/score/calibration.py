@@ -19,8 +19,10 @@ Decisions
 ---------
 - Linear between two quantiles rather than the empirical CDF: the CDF squeezes the top of the
   distribution, where a ranking's first ten places are decided, into a sliver near 1.
-- A component whose median is its top (most pairs share a language, say) uses its minimum as
-  ``typical``; a constant component carries no information and calibrates to 0.
+- A component of a few levels (type, language: fewer than 16 distinct values) uses its
+  minimum as ``typical``, so that no level below the median is merged with the lowest; so
+  does a component whose median is its top. A constant component carries no information and
+  calibrates to 0.
 - The sample is seeded: the same registry gives the same scale. Reasons are written from the
   raw evidence, never from calibrated values.
 """
@@ -44,6 +46,8 @@ Array = npt.NDArray[Any]
 F32 = np.float32
 TOP_QUANTILE = 0.999
 SAMPLE_PAIRS = 40_000
+DISCRETE_LEVELS = 16  # fewer distinct values than this: a component of levels
+DISTINCT_PROBE = 5_000
 
 
 @dataclass(frozen=True)
@@ -104,6 +108,8 @@ def fit_calibration(
             typical[c], top[c] = 0.0, 1.0
             continue
         lo, hi = (float(v) for v in np.quantile(x, [0.5, TOP_QUANTILE]))
+        if len(np.unique(x[:DISTINCT_PROBE])) < DISCRETE_LEVELS:
+            lo = float(x.min())  # a few levels (type, language): keep them all apart
         if hi <= lo:
             hi = float(x.max())
         if hi <= lo:

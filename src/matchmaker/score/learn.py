@@ -4,9 +4,11 @@ Organisations that share a project are partners. :func:`learn_weights` holds som
 partnerships out, computes every component for them (from the profiles and from the
 collaboration network *without* the held-out projects, so that no component sees the answer)
 and for sampled non-partners of the same organisations, and fits non-negative component
-weights by a ranking loss (the conditional logit: each partner against the sampled
-non-partners of the same organisation). Weights are non-negative so that contributions still add up
-to the score and each still reads as a share of it; they are scaled to add up to 1.
+weights by a ranking loss (the conditional logit: each partner against 200 non-partners of the
+same organisation, drawn at random). The preset's own score is one more feature, so that the
+fit can keep the prior where the history does not contradict it. Weights are non-negative so
+that contributions still add up to the score and each still reads as a share of it; they are
+scaled to add up to 1.
 
 How the partnerships are split
 ------------------------------
@@ -247,6 +249,15 @@ def _training_set(
     rng: np.random.Generator,
     negatives: int,
 ) -> tuple[Array, Array, Array]:
+    """Features of each query's partners and of ``negatives`` non-partners drawn at random
+    (a sampled softmax: the conditional logit over them estimates the ranking among all).
+
+    Notes
+    -----
+    Negatives are drawn uniformly on purpose: taking a preset's best candidates as "hard"
+    negatives makes that preset's direction look bad by selection, and measured worse on
+    held-out partnerships (generated registries; see docs/scoring.md).
+    """
     present = getattr(p, "_present", np.arange(len(p)))
     xs: list[Array] = []
     ys: list[Array] = []
@@ -255,10 +266,9 @@ def _training_set(
         pos = np.array(sorted(targets[i]), dtype=np.int64)
         taken = set(pos.tolist()) | {i}
         pool = np.array([j for j in present.tolist() if j not in taken], dtype=np.int64)
-        m = min(len(pool), negatives * len(pos))
-        if m <= 0:
+        if len(pool) == 0:
             continue
-        neg = rng.choice(pool, size=min(m, len(pool)), replace=False)
+        neg = rng.choice(pool, size=min(negatives, len(pool)), replace=False)
         js = np.concatenate([pos, neg])
         xs.append(_features(p, scorer, i, js))
         ys.append(np.r_[np.ones(len(pos)), np.zeros(len(neg))])
@@ -296,9 +306,7 @@ def fit_nonnegative_logistic(x: Array, y: Array, *, l2: float = 1e-3) -> tuple[A
     return np.asarray(res.x[:d]), float(res.x[d])
 
 
-def fit_nonnegative_ranking(
-    x: Array, y: Array, groups: Array, *, l2: float = 1e-3
-) -> Array:
+def fit_nonnegative_ranking(x: Array, y: Array, groups: Array, *, l2: float = 1e-3) -> Array:
     """Weights >= 0 that rank each query's partners above its sampled non-partners: the
     conditional logit (for each partner, the log-probability that it comes first among itself
     and the query's non-partners), minimised by L-BFGS-B with bounds.
@@ -395,7 +403,7 @@ def learn_weights(
     name: str = "learned",
     space: ProfileSpace | None = None,
     as_of: AsOf | None = None,
-    negatives: int = 20,
+    negatives: int = 200,
     seed: int = 0,
 ) -> LearnedScorer:
     """Learn non-negative component weights from the registry's partnerships.
@@ -415,7 +423,7 @@ def learn_weights(
         profile texts were written from the projects (descriptions from project abstracts),
         so that no text tells of a held-out partnership.
     negatives:
-        Non-partners sampled per held-out partnership.
+        Non-partners drawn at random for each organisation with held-out partners.
 
     Returns
     -------
@@ -435,7 +443,10 @@ def learn_weights(
     fitted = (space or ProfileSpace()).fit(orgs)
     base = make_scorer(preset)
     rng = np.random.default_rng(seed)
-    xs, ys, gs, n_queries = [], [], [], 0
+    xs: list[Array] = []
+    ys: list[Array] = []
+    gs: list[Array] = []
+    n_queries = 0
     for train in trains:
         p_train, t_train, _ = _view(orgs, past, fitted, train)
         if not t_train:
@@ -448,7 +459,11 @@ def learn_weights(
     if not xs:
         raise InvalidInputError("learning needs at least one organisation with a held-out partner")
     x, y, groups = np.concatenate(xs), np.concatenate(ys), np.concatenate(gs)
-    w = fit_nonnegative_ranking(x, y, groups)
+    # The preset's own score is one more feature: the fit can keep the prior's direction at the
+    # price of one weight, and folds back into non-negative component weights.
+    prior = np.asarray(base.weights, dtype=np.float64)
+    fitted_w = fit_nonnegative_ranking(np.c_[x, x @ prior], y, groups)
+    w = fitted_w[:-1] + fitted_w[-1] * prior
     if w.sum() <= 0:
         raise InvalidInputError(
             "no component separates the held-out partners from other organisations: every "
@@ -469,5 +484,6 @@ def learn_weights(
         },
         "validation": {"split": valid.label, "organisations": len(t_valid)},
         "raw_weights": {c: round(float(v), 6) for c, v in zip(COMPONENTS, w, strict=True)},
+        "prior_share": round(float(fitted_w[-1] * prior.sum() / max(w.sum(), 1e-12)), 4),
     }
     return LearnedScorer(scorer, validation, details)

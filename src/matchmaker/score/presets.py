@@ -234,8 +234,9 @@ def make_scorer(
     w = dict(base.weights)
     for component, value in (weights or {}).items():
         if component not in COMPONENTS:
+            known = ", ".join(COMPONENTS)
             raise InvalidInputError(
-                f"weight '{component}' is not a component; the components are: {', '.join(COMPONENTS)}"
+                f"weight '{component}' is not a component; the components are: {known}"
             )
         if not isinstance(value, int | float) or isinstance(value, bool) or not np.isfinite(value):
             raise InvalidInputError(f"weight '{component}' must be a number; got {value!r}")

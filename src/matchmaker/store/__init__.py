@@ -43,6 +43,7 @@ from matchmaker.store.records import (
     OrgRecord,
     ResultRecord,
 )
+from matchmaker.store.scorers import ScorerStore
 
 __all__ = [
     "DEFAULT_URL",
@@ -64,7 +65,7 @@ __all__ = [
 ]
 
 
-class Store(OrganisationStore, EventStore, JobStore, KeyStore, EmbeddingStore):
+class Store(OrganisationStore, EventStore, JobStore, KeyStore, EmbeddingStore, ScorerStore):
     """The project's database.
 
     Parameters

@@ -40,6 +40,7 @@ __all__ = [
     "ParticipantRow",
     "ResultRow",
     "RoomRow",
+    "ScorerRow",
     "VocabularyRow",
     "fold_text",
     "search_text",
@@ -207,6 +208,17 @@ class EmbeddingRow(Base):
     model: Mapped[str] = mapped_column(String(100), primary_key=True)
     key: Mapped[bytes] = mapped_column(LargeBinary(16), primary_key=True)
     vector: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class ScorerRow(Base):
+    """A scorer learned from the registry's partnerships (``matchmaker.score.learn``): its
+    weights, settings and validation figures as one document, by name."""
+
+    __tablename__ = "scorers"
+
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    document: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=now)
 
 
 class CounterRow(Base):
