@@ -25,9 +25,6 @@ from pydantic import BaseModel, Field
 from api.deps import Principal, StoreDep, require
 from api.problems import error_responses
 from matchmaker.score import DEFAULT_PRESET, PRESETS
-from matchmaker.score.learn import learn_weights
-from matchmaker.store import StoreEmbeddingCache
-from matchmaker.vectorise import ProfileSpace
 
 __all__ = ["router"]
 
@@ -85,6 +82,9 @@ def learn(body: LearnRequest, principal: Admin, store: StoreDep) -> dict[str, An
     (organisations that share a project), validate them on held-out partnerships beside every
     preset, and store them under ``name`` (replacing a scorer of that name)."""
     from matchmaker.errors import InvalidInputError, Problem
+    from matchmaker.score.learn import learn_weights
+    from matchmaker.store import StoreEmbeddingCache
+    from matchmaker.vectorise import ProfileSpace
 
     if body.preset not in PRESETS:
         message = f"preset '{body.preset}' must be one of: {', '.join(PRESETS)}"

@@ -223,10 +223,13 @@ def plan_schedule(
     inputs = _schedule_inputs(event, m, min_meetings)
     if max_meetings is not None:
         inputs["max_meetings"] = np.minimum(inputs["max_meetings"], max_meetings)
+    # Everyone who may have a meeting counts for fairness, not only those who asked for one: a
+    # schedule planned from scores must not leave anyone out where the tables allow.
     result = solve_schedule(
         np.where(np.isfinite(m.scores), m.scores, -np.inf),
         seed=seed,
         time_limit=time_limit,
+        fair_to="everyone",
         **inputs,
     )
     return result, m

@@ -41,7 +41,10 @@ from matchmaker.synth import generate_event
 from reliability.server import ServerProcess, fresh_database
 
 KILLS = {"sqlite": 5, "postgresql": 3}
-BULK = 20_000
+# Rows of the killed import: its transaction must outlast the longest delay below. PostgreSQL
+# writes 20,000 rows in well under a second here (the whole request took 1.4 s), so that a kill
+# 0.8 s after the transaction was seen could come after its commit: it gets twice the rows.
+BULK = {"sqlite": 20_000, "postgresql": 40_000}
 EARLIER = 120
 LONG_SOLVE = 600.0  # seconds: the killed runs would go on for ten minutes
 # Seconds between seeing the import's transaction and the kill: several points of it.
@@ -229,7 +232,7 @@ def _kill_loop(dialect: str, db_url: str, folder: Path) -> str:
     with Store(db_url) as store:
         _, admin = store.create_api_key(role="admin", subject="admin", name="faults admin")
         _, organiser = store.create_api_key(role="organiser", subject="org-f", name="organiser")
-    bulk = bulk_csv(BULK, "bulk")
+    bulk = bulk_csv(BULK[dialect], "bulk")
     event = generate_event(n_participants=150, n_slots=10, n_rooms=8, rounds=2, seed=5)
     event_doc = event.model_dump(mode="json", exclude_none=True)
     base = f"/api/events/{event.id}"
@@ -330,10 +333,10 @@ def _kill_loop(dialect: str, db_url: str, folder: Path) -> str:
         took = time.monotonic() - upload.sent
         assert upload.response is not None, upload.error
         assert upload.response.status_code == 200, upload.response.text
-        assert upload.response.json()["created"] == BULK
+        assert upload.response.json()["created"] == BULK[dialect]
         with server.client(admin) as a, server.client(organiser) as o:
             total = a.get("/api/organisations", params={"limit": 1}).json()["total"]
-            assert total == earlier_total + BULK
+            assert total == earlier_total + BULK[dialect]
             done = _run_to_end(o, f"{base}/breakouts", {"time_limit": 0.5, "seed": 0})
             assert done["status"] == "succeeded", done
             assert done["result_id"] > json.loads(results_before["breakouts"])["id"]

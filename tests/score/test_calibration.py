@@ -32,9 +32,10 @@ def test_calibrated_components_are_in_unit_range_and_a_typical_pair_is_low() -> 
     for c in COMPONENTS:
         assert ((comps[c] >= 0) & (comps[c] <= 1)).all(), c
     raw, _ = raw_pair_components(PROFILES, 0, js, scorer)
-    # the median pair of the registry maps to 0
-    typical = cal.typical["complementarity"]
-    assert float(cal.apply("complementarity", np.array([typical]))[0]) == 0.0
+    # the median pair of the registry maps to 0.1, the lowest to 0, the top to 1
+    for c, at in (("typical", 0.1), ("lowest", 0.0), ("top", 1.0)):
+        raw_value = getattr(cal, c)["complementarity"]
+        assert float(cal.apply("complementarity", np.array([raw_value]))[0]) == pytest.approx(at)
     # monotone: a higher raw value never calibrates lower
     order = np.argsort(raw["complementarity"])
     assert (np.diff(comps["complementarity"][order]) >= -1e-6).all()

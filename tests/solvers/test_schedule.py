@@ -411,3 +411,22 @@ def test_empty_and_doc_example() -> None:
     s = np.array([[0, 3, 1], [3, 0, 2], [1, 2, 0]], dtype=float)
     r = solve_schedule(s, slots=2, tables=1)
     assert [(m.slot, m.a, m.b) for m in r.meetings] == [(0, 0, 1), (1, 1, 2)]
+
+
+def test_fair_to_everyone_leaves_nobody_out_where_the_tables_allow() -> None:
+    s = np.array(
+        [
+            [0.0, 1.0, 0.9, 0.1],
+            [1.0, 0.0, 0.9, 0.1],
+            [0.9, 0.9, 0.0, 0.1],
+            [0.1, 0.1, 0.1, 0.0],
+        ]
+    )
+    by_value = solve_schedule(s, slots=2, tables=1, seed=0)
+    assert 3 not in {p for m in by_value.meetings for p in (m.a, m.b)}
+    fair = solve_schedule(s, slots=2, tables=1, seed=0, fair_to="everyone")
+    assert sorted((m.a, m.b) for m in fair.meetings) == [(0, 1), (2, 3)]
+    assert fair.stats["requesters_without_meeting"] == 0
+    assert fair.stats["fairness_level"] == 1
+    with pytest.raises(InvalidInputError, match="fair_to must be 'requesters' or 'everyone'"):
+        solve_schedule(s, slots=2, tables=1, fair_to="some")

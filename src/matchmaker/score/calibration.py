@@ -8,12 +8,17 @@ priorities, sectors and type, offering the same thing) come first.
 Each component is therefore mapped through its distribution over pairs of the registry
 (sampled, or all pairs of a small event):
 
-    calibrated = clip((raw - typical) / (top - typical), 0, 1)
+    calibrated = 0.1 + 0.9 * (raw - typical) / (top - typical)    from the median pair up
+    calibrated = 0.1 * (raw - lowest) / (typical - lowest)          below it
 
-``typical`` is the median pair and ``top`` the 99.9th percentile: 0 for a typical pair of this
-registry, 1 for its best pairs, linear in between (so the ranking keeps the raw resolution
-among the best candidates). A weight is then the share of the score that separates a typical
-pair from the best ones on that component.
+``lowest`` is the lowest sampled pair, ``typical`` the median pair and ``top`` the 99.9th
+percentile: 0.1 for a typical pair of this registry, 1 for its best pairs (clipped to [0, 1]),
+linear in between, so that the ranking keeps the raw resolution among the best candidates. A
+weight is then, to nine tenths, the share of the score that separates a typical pair from the
+best ones on that component. The tenth below the median keeps the order of the weaker pairs:
+a participant whose pairs are all below the median still has pairs worth more than nothing,
+which schedules and pairs need. Where the median pair is the lowest (most pairs share no S3
+priority and no partner), the mapping is linear from the lowest: no evidence is 0.
 
 Decisions
 ---------
@@ -30,7 +35,7 @@ Decisions
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -45,6 +50,7 @@ __all__ = ["Calibration", "calibrated", "calibration", "fit_calibration"]
 Array = npt.NDArray[Any]
 F32 = np.float32
 TOP_QUANTILE = 0.999
+BELOW = 0.1  # the calibrated value of a typical (median) pair
 SAMPLE_PAIRS = 40_000
 DISCRETE_LEVELS = 16  # fewer distinct values than this: a component of levels
 DISTINCT_PROBE = 5_000
@@ -52,22 +58,30 @@ DISTINCT_PROBE = 5_000
 
 @dataclass(frozen=True)
 class Calibration:
-    """Per component, the raw values of a typical pair and of the best pairs."""
+    """Per component, the raw values of the lowest, a typical and the best pairs."""
 
     typical: dict[str, float]
     top: dict[str, float]
     n_pairs: int
+    lowest: dict[str, float] = field(default_factory=dict)
 
     def apply(self, name: str, raw: Array) -> Array:
-        lo, hi = self.typical[name], self.top[name]
-        if hi <= lo:
+        lo, mid, hi = self.lowest.get(name, self.typical[name]), self.typical[name], self.top[name]
+        if hi <= mid:
             return np.zeros_like(raw, dtype=F32)
-        out: Array = np.clip((raw - lo) * (1.0 / (hi - lo)), 0.0, 1.0).astype(F32, copy=False)
+        x = np.asarray(raw, dtype=np.float64)
+        if mid <= lo:  # most pairs have none of it (network, s3): none is 0
+            out: Array = np.clip((x - lo) / (hi - lo), 0.0, 1.0).astype(F32)
+            return out
+        above = BELOW + (1.0 - BELOW) * (x - mid) / (hi - mid)
+        below = BELOW * (x - lo) / (mid - lo)
+        out = np.clip(np.where(x >= mid, above, below), 0.0, 1.0).astype(F32)
         return out
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "n_pairs": self.n_pairs,
+            "lowest": {c: round(v, 6) for c, v in self.lowest.items()},
             "typical": {c: round(v, 6) for c, v in self.typical.items()},
             "top": {c: round(v, 6) for c, v in self.top.items()},
         }
@@ -100,12 +114,13 @@ def fit_calibration(
     O(n_pairs · d) for the sample: about 0.1-0.5 s, once per registry and scorer settings.
     """
     values = _sample(p, scorer, n_pairs, seed)
+    lowest: dict[str, float] = {}
     typical: dict[str, float] = {}
     top: dict[str, float] = {}
     for c in COMPONENTS:
         x = values[c]
         if len(x) == 0:
-            typical[c], top[c] = 0.0, 1.0
+            lowest[c], typical[c], top[c] = 0.0, 0.0, 1.0
             continue
         lo, hi = (float(v) for v in np.quantile(x, [0.5, TOP_QUANTILE]))
         if len(np.unique(x[:DISTINCT_PROBE])) < DISCRETE_LEVELS:
@@ -114,8 +129,8 @@ def fit_calibration(
             hi = float(x.max())
         if hi <= lo:
             lo = float(x.min())
-        typical[c], top[c] = lo, hi
-    return Calibration(typical, top, len(values[COMPONENTS[0]]))
+        lowest[c], typical[c], top[c] = float(x.min()), lo, hi
+    return Calibration(typical, top, len(values[COMPONENTS[0]]), lowest)
 
 
 def _key(scorer: Scorer) -> tuple[Any, ...]:

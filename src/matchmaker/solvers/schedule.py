@@ -182,6 +182,7 @@ def _schedule_iv(
     keep: object,
     seed: object,
     time_limit: object,
+    fair_to: object = "requesters",
 ) -> _Problem:
     """Check every input once and every rule that can be refuted before the search."""
     s_arr = np.asarray(scores, dtype=np.float64) if scores is not None else np.zeros((0,))
@@ -259,6 +260,8 @@ def _schedule_iv(
     req_pairs = _pairs("required", required, n)
     kept = _keep(keep, n, n_slots, t_arr)
 
+    if fair_to not in ("requesters", "everyone"):
+        raise InvalidInputError(f"fair_to must be 'requesters' or 'everyone'; got {fair_to!r}")
     if time_limit is not None and (
         not isinstance(time_limit, int | float)
         or isinstance(time_limit, bool)
@@ -390,7 +393,11 @@ def _schedule_iv(
         avail=avail,
         scores=s_arr,
         tier=tier,
-        requester=np.asarray(req.any(axis=1), dtype=bool),
+        requester=(
+            np.asarray(req.any(axis=1), dtype=bool)
+            if fair_to == "requesters"
+            else np.asarray(cap > 0, dtype=bool)
+        ),
         lo=lo,
         cap=cap,
         feasible=feasible,
@@ -945,6 +952,7 @@ def solve_schedule(
     keep: Sequence[Meeting | tuple[int, int, int, int]] | None = None,
     seed: int | np.random.Generator | None = None,
     time_limit: float | None = None,
+    fair_to: str = "requesters",
 ) -> ScheduleResult:
     """Schedule 1:1 meetings: fairness to requesters first, then total value.
 
@@ -979,6 +987,11 @@ def solve_schedule(
         Breaks ties between equal scores; the same seed gives the same schedule.
     time_limit : float, optional
         Seconds for the search; the result is valid but may be weaker when it runs out.
+    fair_to : {"requesters", "everyone"}
+        Whose smallest number of meetings the fairness phase raises: the participants who
+        asked for a meeting (default), or everyone who may have one (``max_meetings`` > 0),
+        as a brokerage event planned from scores wants. The ``requesters_*`` figures then
+        count everyone.
 
     Returns
     -------
@@ -1021,7 +1034,7 @@ def solve_schedule(
     """
     p = _schedule_iv(
         scores, slots, tables, availability, requests, min_meetings, max_meetings,
-        forbidden, required, keep, seed, time_limit,
+        forbidden, required, keep, seed, time_limit, fair_to,
     )  # fmt: skip
     return _solve(p)
 
