@@ -2,11 +2,13 @@
 // partner suggestions, by the key's role. Routes live in the address's hash:
 //   #/                      events (organiser, admin) or suggestions (member)
 //   #/event/<id>/<tab>      one event: participants, rooms, breakouts, meetings
+//   #/scoring               the learned scorers; an administrator learns one
 
 import { getJson, storedKey, storeKey } from "./api.js";
 import { clear, fill, h, showError, showMessage } from "./dom.js";
 import { renderEvent, renderEvents } from "./organiser.js";
 import { renderMember } from "./member.js";
+import { renderScoring } from "./scoring.js";
 
 const signIn = document.getElementById("sign-in");
 const keyForm = document.getElementById("key-form");
@@ -15,6 +17,7 @@ const keyError = document.getElementById("key-error");
 const view = document.getElementById("view");
 const who = document.getElementById("who");
 const signOut = document.getElementById("sign-out");
+const scoringLink = document.getElementById("scoring-link");
 
 const ROLE_NAMES = { admin: "administrator", organiser: "organiser", member: "member" };
 
@@ -29,6 +32,7 @@ function parseRoute() {
     }
   });
   if (parts[0] === "event" && parts[1]) return { name: "event", id: parts[1], tab: parts[2] ?? "participants" };
+  if (parts[0] === "scoring") return { name: "scoring" };
   return { name: "home" };
 }
 
@@ -36,6 +40,7 @@ function showSignIn(error) {
   me = null;
   who.hidden = true;
   signOut.hidden = true;
+  scoringLink.hidden = true;
   clear(view);
   signIn.hidden = false;
   if (error) showError(keyError, error);
@@ -58,6 +63,7 @@ async function start() {
   signIn.hidden = true;
   who.hidden = false;
   signOut.hidden = false;
+  scoringLink.hidden = !(me.role === "admin" || me.role === "organiser");
   const role = ROLE_NAMES[me.role] ?? me.role;
   who.textContent = `${me.name || me.subject} · ${role}`;
   await route();
@@ -71,6 +77,7 @@ async function route() {
       await renderMember(view, me);
     } else if (me.role === "organiser" || me.role === "admin") {
       if (r.name === "event") await renderEvent(view, me, r.id, r.tab);
+      else if (r.name === "scoring") await renderScoring(view, me);
       else await renderEvents(view);
     } else {
       fill(view,

@@ -18,6 +18,7 @@ export async function renderMember(view, me) {
     ORG_TYPES.map((t) => h("option", { value: t }, typeLabel(t))));
   const sector = h("input", { type: "text", name: "sector", autocomplete: "off", spellcheck: "false", maxlength: "12", inputmode: "text" });
   const preset = presetSelect();
+  addLearnedScorers(preset);
   const k = h("input", { type: "number", name: "k", min: "1", max: "100", step: "1", value: "10", inputmode: "numeric" });
   const submit = h("button", { type: "submit" }, "Show suggestions");
   const formSlot = messageSlot();
@@ -62,7 +63,10 @@ export async function renderMember(view, me) {
       return;
     }
     const code = sector.value.trim();
-    const params = new URLSearchParams({ k: String(n), preset: preset.value, explain: "true" });
+    const params = new URLSearchParams({ k: String(n), explain: "true" });
+    // A learned scorer's option is "scorer:<name>"; a preset's is the preset's name.
+    if (preset.value.startsWith("scorer:")) params.set("scorer", preset.value.slice(7));
+    else params.set("preset", preset.value);
     if (country.value) params.set("country", country.value);
     if (type.value) params.set("type", type.value);
     if (code) params.set("sector", code);
@@ -111,6 +115,20 @@ export async function renderMember(view, me) {
   });
   for (const control of [country, type, preset]) control.addEventListener("change", () => load());
   await load();
+}
+
+/** The learned scorers as further kinds of partnership (none when the service has none). */
+async function addLearnedScorers(select) {
+  let items = [];
+  try {
+    const { data } = await getJson("/api/scorers");
+    items = data?.items ?? [];
+  } catch {
+    items = [];
+  }
+  if (!items.length) return;
+  select.append(h("optgroup", { label: "Learned from the registry's partnerships" },
+    items.map((s) => h("option", { value: `scorer:${s.name}` }, `${s.name} (learned)`))));
 }
 
 function plain(message) {

@@ -109,9 +109,14 @@ def _complementarity_reasons(p: ProfileMatrix, a: int, b: int) -> list[tuple[flo
 
 
 def _snippet(text: str, limit: int = 140) -> str:
-    """The first sentence of a text, at most ``limit`` characters."""
-    first = re.split(r"(?<=[.!?])\s", text.strip(), maxsplit=1)[0]
-    return first if len(first) <= limit else first[: limit - 1].rsplit(" ", 1)[0] + "\u2026"
+    """The first sentence of a text (one of at least 40 characters: "Prov." or "Dr." do not
+    end it), at most ``limit`` characters."""
+    text = " ".join(text.split())
+    for end in re.finditer(r"[.!?](?=\s+[A-Z\u00C0-\u017D])", text):
+        if end.end() >= 40:
+            text = text[: end.end()]
+            break
+    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "\u2026"
 
 
 def _relatedness_reason(p: ProfileMatrix, a: int, b: int) -> str | None:
