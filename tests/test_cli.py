@@ -307,3 +307,47 @@ def test_replanning_keeps_published_meetings(
     assert any("LATE1" in (m[2], m[3]) for m in after)
     assert (tmp_path / "grid.xlsx").exists()
     assert (tmp_path / "agendas.xlsx").exists()
+
+
+def test_learn_then_suggest_and_schedule_with_the_learned_scorer(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from matchmaker.io import write_organisations
+    from matchmaker.synth import generate_registry
+
+    registry = tmp_path / "registry.json"
+    orgs = generate_registry(300, seed=9).organisations
+    write_organisations(orgs, registry)
+    names = sorted({p for o in orgs for p in o.projects})
+    dates = tmp_path / "projects.csv"
+    dates.write_text(
+        "project,start\n" + "".join(f"{n},20{10 + k % 12:02d}-03-01\n" for k, n in enumerate(names))
+    )
+    scorer = tmp_path / "learned.json"
+    args = ["learn", str(registry), "--projects", str(dates), "--out", str(scorer)]
+    assert main([*args, "--name", "reg300"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"learned scorer 'reg300' written to {scorer}")
+    assert "validated on projects starting from 20" in out
+    for preset in ("business", "policy_learning", "research", "reg300"):
+        assert f"\n  {preset} " in out
+    doc = json.loads(scorer.read_text())
+    assert doc["format"] == "matchmaker-scorer/1"
+    assert abs(sum(doc["weights"].values()) - 1) < 1e-3
+    query = ["suggest", str(registry), "--org", orgs[0].id, "-k", "3", "--scorer", str(scorer)]
+    assert main([*query, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["preset"] == "reg300"
+    assert (
+        main(["schedule", str(FIXTURES / "brokerage" / "event.json"), "--scorer", str(scorer)]) == 0
+    )
+    capsys.readouterr()
+
+
+def test_learn_reports_bad_dates_by_row(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    dates = tmp_path / "projects.csv"
+    dates.write_text("project,start\nREMIX,2016-04-01\nNANO,April 2019\n")
+    assert main(["learn", str(LEUVEN), "--projects", str(dates), "--out", str(tmp_path / "x")]) == 1
+    err = capsys.readouterr().err
+    assert "1 problem" in err
+    assert "April 2019" in err
+    assert "must be a date like 2018-01-31" in err

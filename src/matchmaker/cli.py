@@ -404,7 +404,9 @@ def _read_project_dates(path: str) -> dict[str, Any]:
                     dates[name] = dt.date.fromisoformat(start)
                 except ValueError:
                     problems.append(
-                        Problem(row_number, "start", start, "must be a date like 2018-01-31")
+                        Problem(
+                            row_number, "start", start, f"'{start}' must be a date like 2018-01-31"
+                        )
                     )
     except OSError as exc:
         raise InvalidInputError(f"cannot read '{path}': {exc.strerror}") from None
