@@ -45,7 +45,7 @@ from matchmaker.explain import reasons
 from matchmaker.meetings import EventMatrices, PublishedMeeting
 from matchmaker.models import Event, HelixRole, Organisation, OrgType, Participant, Rules
 from matchmaker.rooms import BreakoutPlan, Explanation, Partner
-from matchmaker.score import Scorer, make_scorer, pair_components
+from matchmaker.score import DEFAULT_PRESET, Scorer, make_scorer, pair_components
 from matchmaker.solvers._result import Meeting
 from matchmaker.vectorise import ProfileSpace
 
@@ -94,6 +94,35 @@ def _finite(value: Any) -> Any:
 
 def _time(value: dt.datetime | None) -> str | None:
     return None if value is None else value.isoformat()
+
+
+def scorer_of(value: str | Scorer) -> Scorer:
+    """A scorer from a preset's name, or the scorer itself (a learned one)."""
+    return value if isinstance(value, Scorer) else make_scorer(value)
+
+
+def _scorer_fields(scorer: Scorer) -> dict[str, Any]:
+    """What a result document keeps of its scorer: the name it was asked by (``preset``, a
+    preset's or a learned scorer's) and the settings to score again with (re-plans, reasons)."""
+    return {
+        "preset": scorer.label,
+        "scorer": {
+            "preset": scorer.preset,
+            "weights": {c: round(w, 6) for c, w in scorer.as_dict().items()},
+        },
+    }
+
+
+def document_scorer(doc: Mapping[str, Any]) -> Scorer:
+    """The scorer a result document was made with (a preset for documents of older versions)."""
+    kept = doc.get("scorer")
+    if isinstance(kept, Mapping) and isinstance(kept.get("weights"), Mapping):
+        return make_scorer(
+            str(kept.get("preset") or DEFAULT_PRESET),
+            weights=dict(kept["weights"]),
+            name=str(doc.get("preset") or ""),
+        )
+    return make_scorer(str(doc.get("preset") or DEFAULT_PRESET))
 
 
 def _organisation(org: Organisation | None, fallback: str) -> dict[str, Any]:
@@ -266,7 +295,7 @@ def allocation_violations(
 def allocation_document(
     plan: BreakoutPlan,
     *,
-    preset: str,
+    preset: str | Scorer,
     event_version: int | None = None,
     seed: int | None = None,
     time_limit: float | None = None,
@@ -280,7 +309,7 @@ def allocation_document(
         What :func:`~matchmaker.rooms.plan_breakouts` or
         :func:`~matchmaker.rooms.replan_breakouts` returned.
     preset:
-        The scorer's preset the plan was made with (re-plans use it again).
+        The scorer the plan was made with, or its preset's name (re-plans use it again).
     event_version:
         The version of the stored event that was planned.
     seed, time_limit:
@@ -339,7 +368,7 @@ def allocation_document(
         "event_name": event.name,
         "event_version": event_version,
         "mode": plan.mode,
-        "preset": preset,
+        **_scorer_fields(scorer_of(preset)),
         "seed": seed,
         "time_limit": time_limit,
         "status": str(result.status),
@@ -446,7 +475,7 @@ def plan_from_allocation(doc: Mapping[str, Any]) -> BreakoutPlan:
         assignment=assignment,
         explanations=explanations,
         mode=doc.get("mode", "affinity"),
-        scorer=make_scorer(doc.get("preset") or "business"),
+        scorer=document_scorer(doc),
     )
 
 
@@ -570,7 +599,7 @@ def schedule_document(
     result: Any,
     matrices: EventMatrices,
     *,
-    preset: str,
+    preset: str | Scorer,
     event_version: int | None = None,
     seed: int | None = None,
     changes: Mapping[str, Sequence[PublishedMeeting]] | None = None,
@@ -586,7 +615,7 @@ def schedule_document(
     matrices:
         The event's matrices (:func:`~matchmaker.meetings.event_matrices`): who asked whom.
     preset:
-        The scorer's preset.
+        The scorer, or its preset's name.
     changes:
         For a re-plan, the ``kept``, ``cancelled`` and ``added`` meetings.
 
@@ -600,7 +629,7 @@ def schedule_document(
         ``meetings``) and ``figures``.
     """
     orgs = {o.id: o for o in event.organisations}
-    scorer = make_scorer(preset)
+    scorer = scorer_of(preset)
     meetings: list[Meeting] = sorted(result.meetings)
     texts = _pair_reasons(event, [(mt.a, mt.b) for mt in meetings], scorer)
     people = event.participants
@@ -664,7 +693,7 @@ def schedule_document(
         "event": event.id,
         "event_name": event.name,
         "event_version": event_version,
-        "preset": preset,
+        **_scorer_fields(scorer),
         "seed": seed,
         "status": str(result.status),
         "message": str(result.message),
@@ -772,7 +801,7 @@ def pairs_document(
     pairs: Sequence[tuple[str, str]],
     matrices: EventMatrices,
     *,
-    preset: str,
+    preset: str | Scorer,
     capacity: int = 1,
     event_version: int | None = None,
     seed: int | None = None,
@@ -782,7 +811,8 @@ def pairs_document(
     orgs = {o.id: o for o in event.organisations}
     index = {p.id: i for i, p in enumerate(event.participants)}
     idx = [(index[a], index[b]) for a, b in pairs]
-    texts = _pair_reasons(event, idx, make_scorer(preset))
+    scorer = scorer_of(preset)
+    texts = _pair_reasons(event, idx, scorer)
     docs = []
     paired: set[int] = set()
     for i, j in idx:
@@ -801,7 +831,7 @@ def pairs_document(
         "event": event.id,
         "event_name": event.name,
         "event_version": event_version,
-        "preset": preset,
+        **_scorer_fields(scorer),
         "capacity": capacity,
         "seed": seed,
         "status": str(result.status),

@@ -20,7 +20,13 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import IfMatchDep, StoreDep
-from api.documents import MOVED, allocation_document, plan_from_allocation, refresh_allocation
+from api.documents import (
+    MOVED,
+    allocation_document,
+    document_scorer,
+    plan_from_allocation,
+    refresh_allocation,
+)
 from api.event_access import (
     Organiser,
     RunnerDep,
@@ -34,9 +40,10 @@ from api.event_access import (
 from api.jobs import JobContext, JobOutcome
 from api.problems import ProblemError, error_responses
 from api.routers.events import event_from_json
+from api.routers.scorers import learned_or_preset
 from matchmaker.errors import InvalidInputError, Problem, VersionConflictError
 from matchmaker.models import Event, Pin, Rules
-from matchmaker.score import DEFAULT_PRESET
+from matchmaker.score import Scorer
 
 __all__ = ["router"]
 
@@ -64,6 +71,11 @@ class BreakoutRun(BaseModel):
     )
     mode: Literal["affinity", "diversity"] = "affinity"
     preset: Preset = "business"
+    scorer: str | None = Field(
+        default=None,
+        max_length=100,
+        description="a learned scorer's name (see /api/scorers), instead of the preset",
+    )
     seed: int | None = Field(default=0, ge=0, le=2**32 - 1)
     time_limit: float | None = Field(default=None, gt=0, le=3600, description="seconds")
 
@@ -91,7 +103,7 @@ class Move(BaseModel):
 # --- runs ----------------------------------------------------------------------------------------
 
 
-def _run_work(event: Event, version: int, run: BreakoutRun) -> Any:
+def _run_work(event: Event, version: int, run: BreakoutRun, scorer: Scorer) -> Any:
     def work(ctx: JobContext) -> JobOutcome:
         from matchmaker.rooms import plan_breakouts
 
@@ -101,14 +113,14 @@ def _run_work(event: Event, version: int, run: BreakoutRun) -> Any:
             rooms=run.rooms,
             rounds=run.rounds,
             mode=run.mode,
-            scorer=run.preset,
+            scorer=scorer,
             seed=run.seed,
             time_limit=run.time_limit,
         )
         ctx.progress(0.9, "writing the allocation")
         doc = allocation_document(
             plan,
-            preset=run.preset,
+            preset=scorer,
             event_version=version,
             seed=run.seed,
             time_limit=run.time_limit,
@@ -140,7 +152,9 @@ def run_breakouts(
         event_id=event_id,
         owner=principal.subject,
         params=run.model_dump(mode="json"),
-        work=_run_work(record.value, record.version, run),
+        work=_run_work(
+            record.value, record.version, run, learned_or_preset(store, run.preset, run.scorer)
+        ),
     )
     return accepted(job)
 
@@ -182,7 +196,7 @@ def replan(
         ctx.progress(0.9, "writing the allocation")
         new_doc = allocation_document(
             new_plan,
-            preset=doc.get("preset") or DEFAULT_PRESET,
+            preset=document_scorer(doc),
             event_version=version,
             seed=body.seed,
             time_limit=body.time_limit,

@@ -21,6 +21,7 @@ from api.event_access import (
 )
 from api.jobs import JobContext, JobOutcome
 from api.problems import error_responses
+from api.routers.scorers import learned_or_preset
 
 __all__ = ["router"]
 
@@ -34,6 +35,11 @@ class PairsRun(BaseModel):
 
     capacity: int = Field(default=1, ge=1, le=50, description="partners per participant")
     preset: Literal["business", "policy_learning", "research"] = "business"
+    scorer: str | None = Field(
+        default=None,
+        max_length=100,
+        description="a learned scorer's name (see /api/scorers), instead of the preset",
+    )
     seed: int | None = Field(default=0, ge=0, le=2**32 - 1)
 
 
@@ -55,20 +61,21 @@ def run_pairs(
     record = owned_event(store, principal, event_id)
     run = run or PairsRun()
     event, version = record.value, record.version
+    scorer = learned_or_preset(store, run.preset, run.scorer)
 
     def work(ctx: JobContext) -> JobOutcome:
         from matchmaker.meetings import event_matrices, plan_pairs
 
         ctx.progress(0.05, "preparing: scoring the participants and reading their requests")
-        result, pairs = plan_pairs(event, capacity=run.capacity, scorer=run.preset, seed=run.seed)
+        result, pairs = plan_pairs(event, capacity=run.capacity, scorer=scorer, seed=run.seed)
         ctx.progress(0.8, "writing the pairs and why")
-        matrices = event_matrices(event, scorer=run.preset)
+        matrices = event_matrices(event, scorer=scorer)
         doc = pairs_document(
             event,
             result,
             pairs,
             matrices,
-            preset=run.preset,
+            preset=scorer,
             capacity=run.capacity,
             event_version=version,
             seed=run.seed,

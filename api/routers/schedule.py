@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import StoreDep
 from api.documents import (
+    document_scorer,
     published_meetings,
     schedule_document,
     schedule_event,
@@ -33,6 +34,7 @@ from api.event_access import (
 )
 from api.jobs import JobContext, JobOutcome
 from api.problems import ProblemError, error_responses
+from api.routers.scorers import learned_or_preset
 from matchmaker.models import Event
 
 __all__ = ["router"]
@@ -58,6 +60,11 @@ class ScheduleRun(BaseModel):
         default=None, description="the first new slot's start (default: the event's date, 09:00)"
     )
     preset: Preset = "business"
+    scorer: str | None = Field(
+        default=None,
+        max_length=100,
+        description="a learned scorer's name (see /api/scorers), instead of the preset",
+    )
     seed: int | None = Field(default=0, ge=0, le=2**32 - 1)
     time_limit: float | None = Field(default=None, gt=0, le=3600, description="seconds")
 
@@ -102,6 +109,7 @@ def run_schedule(
     record = owned_event(store, principal, event_id)
     run = run or ScheduleRun()
     event, version = record.value, record.version
+    scorer = learned_or_preset(store, run.preset, run.scorer)
 
     def work(ctx: JobContext) -> JobOutcome:
         from matchmaker.meetings import plan_schedule
@@ -109,11 +117,11 @@ def run_schedule(
         ctx.progress(0.05, "preparing: scoring the participants and reading their requests")
         ev = _prepared(event, run)
         result, matrices = plan_schedule(
-            ev, scorer=run.preset, seed=run.seed, time_limit=run.time_limit
+            ev, scorer=scorer, seed=run.seed, time_limit=run.time_limit
         )
         ctx.progress(0.8, "writing the agendas and why each meeting")
         doc = schedule_document(
-            ev, result, matrices, preset=run.preset, event_version=version, seed=run.seed
+            ev, result, matrices, preset=scorer, event_version=version, seed=run.seed
         )
         return JobOutcome("schedule", doc, version, str(result.message))
 
@@ -155,7 +163,7 @@ def replan_schedule(
     previous = latest_result(store, event_id, "schedule")
     body = body or ScheduleReplan()
     event, version, doc = record.value, record.version, copy.deepcopy(previous.document)
-    preset = doc.get("preset") or "business"
+    preset = document_scorer(doc)
 
     def work(ctx: JobContext) -> JobOutcome:
         from matchmaker.meetings import event_matrices

@@ -24,15 +24,26 @@ from pydantic import BaseModel, Field
 
 from api.deps import Principal, StoreDep, require
 from api.problems import error_responses
-from matchmaker.score import DEFAULT_PRESET, PRESETS
+from matchmaker.score import DEFAULT_PRESET, PRESETS, Scorer, make_scorer
+from matchmaker.store import Store
 
-__all__ = ["router"]
+__all__ = ["learned_or_preset", "router"]
 
 router = APIRouter(prefix="/api/scorers", tags=["scorers"])
 
 Admin = Annotated[Principal, Depends(require("admin"))]
 Anyone = Annotated[Principal, Depends(require("admin", "organiser", "member"))]
 _NAME = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$"
+
+
+def learned_or_preset(store: Store, preset: str, scorer: str | None) -> Scorer:
+    """The learned scorer called ``scorer`` (:class:`NotFoundError`, a 404, when there is
+    none), or the preset's."""
+    from matchmaker.score.learn import load_scorer
+
+    if scorer is None:
+        return make_scorer(preset)
+    return load_scorer(store.scorer_document(scorer))
 
 
 class LearnRequest(BaseModel):

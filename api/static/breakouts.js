@@ -10,6 +10,7 @@ import {
 // Shannon entropy in bits: 0 for a room of one kind, 1 for two kinds half and half, and so on.
 const bits = (value) => (value === null || value === undefined ? "–" : `${number(value)} bits`);
 import { eventDocument } from "./event-doc.js";
+import { addLearnedScorers, chooseScorer } from "./scoring.js";
 import { openMoveDialog } from "./move-dialog.js";
 
 export function breakoutsPanel(state) {
@@ -24,6 +25,7 @@ export function breakoutsPanel(state) {
   const seed = h("input", { type: "number", name: "seed", min: "0", step: "1", inputmode: "numeric" });
   const timeLimit = h("input", { type: "number", name: "time_limit", min: "0.1", max: "600", step: "0.1", inputmode: "decimal" });
   const preset = presetSelect("The service's default");
+  addLearnedScorers(preset);
   const runButton = h("button", { type: "submit", id: "run-breakouts" }, "Run the allocation");
   const replanButton = h("button", { type: "button", class: "secondary", "aria-describedby": "replan-hint" }, "Re-plan after changes");
   replanButton.hidden = true;
@@ -374,7 +376,7 @@ export function breakoutsPanel(state) {
     const body = settings();
     if (body === null) return;
     body.mode = diversity.checked ? "diversity" : "affinity";
-    if (preset.value) body.preset = preset.value;
+    Object.assign(body, chooseScorer(preset));
     await start(runButton, `${state.path}/breakouts`, body, "allocation");
   });
 

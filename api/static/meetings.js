@@ -7,6 +7,7 @@ import {
   progressBar, showError, showMessage, table, typeLabel,
 } from "./dom.js";
 import { eventDocument } from "./event-doc.js";
+import { addLearnedScorers, chooseScorer } from "./scoring.js";
 
 const WALL = /^(\d{4}-\d\d-\d\dT\d\d:\d\d)(?::\d\d(?:\.\d+)?)?(Z|[+-]\d\d:?\d\d)?$/;
 
@@ -198,6 +199,7 @@ export function meetingsPanel(state) {
   // --- running -------------------------------------------------------------------------------
   const seed = h("input", { type: "number", name: "seed", min: "0", step: "1", inputmode: "numeric" });
   const preset = presetSelect("The service's default");
+  addLearnedScorers(preset);
   const runButton = h("button", { type: "submit", id: "run-schedule" }, "Plan the meetings");
   const replanButton = h("button", { type: "button", class: "secondary", "aria-describedby": "schedule-replan-hint" }, "Re-plan, keeping the published meetings");
   const replanHint = h("p", { class: "hint", id: "schedule-replan-hint" }, "After late registrations or cancellations: every meeting whose two people are still there keeps its time and table; the free places are planned again.");
@@ -240,7 +242,7 @@ export function meetingsPanel(state) {
     clear(runSlot);
     const body = settings();
     if (body === null || running) return;
-    if (withPreset && preset.value) body.preset = preset.value;
+    if (withPreset) Object.assign(body, chooseScorer(preset));
     running = true;
     await busy(button, async () => {
       progress.start();

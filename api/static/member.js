@@ -2,6 +2,7 @@
 // by country, type and sector.
 
 import { encode, getJson } from "./api.js";
+import { addLearnedScorers, chooseScorer } from "./scoring.js";
 import {
   announce, busy, clear, clearFields, countryLabel, field, fill, h, markFields, messageSlot,
   newId, ORG_TYPES, percent, presetSelect, showError, typeLabel,
@@ -64,9 +65,7 @@ export async function renderMember(view, me) {
     }
     const code = sector.value.trim();
     const params = new URLSearchParams({ k: String(n), explain: "true" });
-    // A learned scorer's option is "scorer:<name>"; a preset's is the preset's name.
-    if (preset.value.startsWith("scorer:")) params.set("scorer", preset.value.slice(7));
-    else params.set("preset", preset.value);
+    for (const [key, value] of Object.entries(chooseScorer(preset))) params.set(key, value);
     if (country.value) params.set("country", country.value);
     if (type.value) params.set("type", type.value);
     if (code) params.set("sector", code);
@@ -115,20 +114,6 @@ export async function renderMember(view, me) {
   });
   for (const control of [country, type, preset]) control.addEventListener("change", () => load());
   await load();
-}
-
-/** The learned scorers as further kinds of partnership (none when the service has none). */
-async function addLearnedScorers(select) {
-  let items = [];
-  try {
-    const { data } = await getJson("/api/scorers");
-    items = data?.items ?? [];
-  } catch {
-    items = [];
-  }
-  if (!items.length) return;
-  select.append(h("optgroup", { label: "Learned from the registry's partnerships" },
-    items.map((s) => h("option", { value: `scorer:${s.name}` }, `${s.name} (learned)`))));
 }
 
 function plain(message) {

@@ -168,3 +168,27 @@ export function parseDates(text) {
   }
   return out;
 }
+
+/**
+ * The learned scorers as further choices of a preset select (none when the service has none):
+ * an optgroup of options "scorer:<name>".
+ */
+export async function addLearnedScorers(select) {
+  let items = [];
+  try {
+    const { data } = await getJson("/api/scorers");
+    items = data?.items ?? [];
+  } catch {
+    items = [];
+  }
+  if (!items.length) return;
+  select.append(h("optgroup", { label: "Learned from the registry's partnerships" },
+    items.map((s) => h("option", { value: `scorer:${s.name}` }, `${s.name} (learned)`))));
+}
+
+/** What a preset select asks for: `{scorer: name}`, `{preset: name}`, or nothing (the default). */
+export function chooseScorer(select) {
+  const value = select.value;
+  if (!value) return {};
+  return value.startsWith("scorer:") ? { scorer: value.slice(7) } : { preset: value };
+}

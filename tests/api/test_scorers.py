@@ -79,3 +79,61 @@ def test_an_unknown_scorer_is_404(client: TestClient, keys: Any, store: Store) -
         f"/api/organisations/{oid}/suggestions?scorer=nope", headers=keys.headers("admin")
     )
     assert "scorer 'nope' is not in the database" in assert_problem(r, 404)["detail"]
+
+
+def _stored(name: str, preset: str, weights: dict[str, float]) -> dict[str, Any]:
+    from matchmaker.score import make_scorer
+
+    scorer = make_scorer(preset, weights=weights, name=name)
+    return {
+        "format": "matchmaker-scorer/1",
+        "name": name,
+        "preset": preset,
+        "weights": scorer.as_dict(),
+        "geography": scorer.geography,
+        "reciprocity": scorer.reciprocity,
+        "validation": {},
+        "details": {},
+    }
+
+
+def test_schedules_pairs_and_rooms_use_a_learned_scorer_and_their_replans_keep_it(
+    client: TestClient, keys: Any, store: Store
+) -> None:
+    import json
+
+    from event_api_support import BROKERAGE, create_event, wait_job
+    from matchmaker.meetings import plan_schedule
+    from matchmaker.models import Event
+
+    owner = keys.headers("organiser")
+    doc = json.loads(BROKERAGE.read_text(encoding="utf-8"))
+    create_event(client, owner, doc)
+    base = f"/api/events/{doc['id']}"
+    weights = {c: float(c in ("relatedness", "s3")) for c in COMPONENTS}
+    store.save_scorer(_stored("topics", "research", weights))
+    r = client.post(f"{base}/schedule", json={"scorer": "nope"}, headers=owner)
+    assert "scorer 'nope' is not in the database" in assert_problem(r, 404)["detail"]
+
+    r = client.post(f"{base}/schedule", json={"scorer": "topics", "seed": 0}, headers=owner)
+    assert r.status_code == 202, r.text
+    assert wait_job(client, r.headers["Location"], owner)["status"] == "succeeded"
+    schedule = client.get(f"{base}/schedule", headers=owner).json()
+    assert schedule["preset"] == "topics"
+    assert schedule["scorer"]["weights"]["s3"] == 0.5
+    # the meetings are those of the library with the same scorer
+    scorer = load_scorer(_stored("topics", "research", weights))
+    result, _ = plan_schedule(Event.model_validate(doc), scorer=scorer, seed=0)
+    assert len(schedule["meetings"]) == len(result.meetings)
+
+    r = client.post(f"{base}/schedule/replan", json={"seed": 1}, headers=owner)
+    assert r.status_code == 202, r.text
+    assert wait_job(client, r.headers["Location"], owner)["status"] == "succeeded"
+    assert client.get(f"{base}/schedule", headers=owner).json()["preset"] == "topics"
+
+    # (the brokerage event has up to three must-meet pairs a person and no rooms of its own)
+    for kind, body in (("pairs", {"capacity": 5}), ("breakouts", {"rooms": 6, "time_limit": 0.3})):
+        r = client.post(f"{base}/{kind}", json={**body, "scorer": "topics"}, headers=owner)
+        assert r.status_code == 202, r.text
+        assert wait_job(client, r.headers["Location"], owner)["status"] == "succeeded"
+        assert client.get(f"{base}/{kind}", headers=owner).json()["preset"] == "topics"
