@@ -33,7 +33,8 @@ MEMORY_FLOOR_MIB = 5.0
 # Methods whose figures are references or baselines, not the solver's own.
 NOT_OURS = re.compile(
     r"^(random|greedy|swap_ls|rustworkx|networkx|s3_overlap|text_similarity|sector_overlap|"
-    r"ablation_\w+)\."
+    r"tfidf_needs_offers|popularity|common_neighbours|adamic_adar|tfidf_text|policy_learning|"
+    r"business|research|ablation_\w+)\."
 )
 
 
@@ -68,7 +69,8 @@ RULES: tuple[Rule, ...] = (
     Rule(r"^exposure_gini$", "lower", 0.01),
     Rule(r"^(precision|recall|ndcg)@\d+$|^mrr$|^coverage$|^reciprocal_hit_rate$", "higher", 0.01),
     Rule(r"^margin_vs_\w+_pct$", "higher", 0.5),
-    Rule(r"^margin_vs_", "higher", 0.01),
+    Rule(r"^margin_vs_|^margin_learned_vs_", "higher", 0.01),
+    Rule(r"^ratio_\w+_vs_", "higher", 0.05, relative=True),
     Rule(r"_entropy_(mean|min)$", "higher", 0.05),
     Rule(r"_pct(_mean|_min)?$", "higher", 0.5),  # shares of an optimum, bound or reference
     Rule(r"^exact_share$|^optimal$|^valid$|^full_lists$|^min_meetings", "higher"),

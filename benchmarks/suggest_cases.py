@@ -124,10 +124,9 @@ def _fit_transform(state: dict[str, Any], params: dict[str, Any]) -> dict[str, A
 def _embed_cold(orgs: list[Any], params: dict[str, Any]) -> dict[str, Any]:
     """Every distinct text of the registry through the sentence model, no cache."""
     from matchmaker.text import SentenceEncoder
-    from matchmaker.vectorise import description_text, item_text
+    from matchmaker.vectorise import profile_texts
 
-    texts = {item_text(i.text, i.keywords) for o in orgs for i in (*o.needs, *o.offers)}
-    texts.update(t for o in orgs if (t := description_text(o)))
+    texts = profile_texts(orgs)
     enc = SentenceEncoder()
     unique = sorted(texts)
     t0 = time.perf_counter()

@@ -81,8 +81,15 @@ def test_each_text_is_embedded_once_and_kept_in_the_persistent_cache() -> None:
     assert (model_version(), text_key(texts[0])) in cache.data
     again = SentenceEncoder(cache=cache)
     b = again.encode(texts)
-    assert again.n_embedded_ == 0  # from the process's memory
+    assert again.n_embedded_ == 0  # from the persistent cache
     assert np.array_equal(a, b)
+    # without a persistent cache, the process's memory keeps them
+    plain = SentenceEncoder()
+    plain.encode(texts[:2])
+    assert plain.n_embedded_ == 2
+    twice = SentenceEncoder()
+    assert np.allclose(twice.encode(texts[:2]), a[:2], atol=1e-6)  # a batch of 5 vs 2
+    assert twice.n_embedded_ == 0
 
 
 def test_a_text_found_only_in_the_persistent_cache_is_not_embedded_again() -> None:

@@ -1,8 +1,9 @@
 """Partner suggestions: the top-k partners of an organisation, and of every organisation.
 
 Two stages keep a query fast on a large registry: every organisation is scored approximately
-(needs and offers through each organisation's mean item vector, every other component exactly),
-then the best ``candidates`` are scored exactly (item against item) and ranked. Hard filters
+(needs, offers and topics through each organisation's mean vectors in the space of the fast
+search, every other component exactly), then the best ``candidates`` are scored exactly (item
+against item, topic against topic in the whole text space) and ranked. Hard filters
 apply before ranking; diversity (at most ``max_per_country`` from one country among the first
 ``diversity_window``) after it.
 """
@@ -187,7 +188,9 @@ def _block(p: ProfileMatrix, rows: Array, scorer: Scorer) -> dict[str, Array]:
     )
     block["type"] = scorer.type_matrix[np.ix_(p.types[rows], p.types)]
     block["language"] = language_matrix(p, rows, None) if w["language"] else zeros
-    block["relatedness"] = relatedness(p, rows) if w["relatedness"] else zeros
+    block["relatedness"] = (
+        np.clip(p.topic_retrieval[rows] @ p.topic_retrieval.T, 0, 1) if w["relatedness"] else zeros
+    )
     net = network_of(p)
     block["network"] = net.component(rows) if w["network"] else zeros
     block["experience"] = net.experience_component(rows) if w["experience"] else zeros
@@ -250,11 +253,19 @@ def _rank(
         top = np.argpartition(masked, len(masked) - c)[len(masked) - c :]
     else:
         top = np.flatnonzero(keep)
+    # The text components exactly for the shortlist (the first pass compared mean vectors in
+    # the search space).
     exact_comp = complementarity(p, i, top, scorer.reciprocity)
+    exact_rel = relatedness(p, np.array([i]), top)[0]
     if scorer.calibrate:
-        exact_comp = calibration(p, scorer).apply("complementarity", exact_comp)
-    w_comp = weights["complementarity"]
-    exact = approx[top] + w_comp * (exact_comp - block["complementarity"][r, top])
+        cal = calibration(p, scorer)
+        exact_comp = cal.apply("complementarity", exact_comp)
+        exact_rel = cal.apply("relatedness", exact_rel)
+    exact = (
+        approx[top]
+        + weights["complementarity"] * (exact_comp - block["complementarity"][r, top])
+        + weights["relatedness"] * (exact_rel - block["relatedness"][r, top])
+    )
     ordered = top[np.lexsort((top, -exact))]  # score, then row: deterministic ties
     chosen = np.asarray(_diversify(ordered, p.country, k, max_per_country, window), dtype=np.int64)
     position = {int(j): m for m, j in enumerate(top)}
@@ -264,6 +275,7 @@ def _rank(
         at = position[j]
         values = {name: float(block[name][r, j]) for name in COMPONENTS}
         values["complementarity"] = float(exact_comp[at])
+        values["relatedness"] = float(exact_rel[at])
         out.append(
             Suggestion(
                 id=p.ids[j],

@@ -12,8 +12,9 @@ Decisions
 - Chosen by measurement against an English MiniLM (which needs PyTorch) and the TF-IDF
   encoder: see docs/scoring.md ("Choosing the text encoder").
 - Vectors depend only on the text and the model, so they are cached by a hash of the text:
-  each distinct text is embedded once per process (and once per store, with a persistent
-  cache), never per query, and a refit does not embed unchanged texts again.
+  each distinct text is embedded once per store (with a persistent cache: the service's
+  database) or once per process (without one), never per query, and a refit does not embed
+  unchanged texts again.
 - The model is loaded once per process, on first use, under a lock.
 """
 
@@ -122,8 +123,8 @@ class SentenceEncoder:
     Parameters
     ----------
     cache:
-        A persistent :class:`EmbeddingCache` (the store's) consulted after this process's
-        memory; ``None`` keeps embeddings in memory only.
+        A persistent :class:`EmbeddingCache` (the store's); ``None`` keeps embeddings in this
+        process's memory.
     batch_size:
         Texts embedded per forward pass.
 
@@ -159,14 +160,12 @@ class SentenceEncoder:
             return out
         keys = [text_key(t) for t in texts]
         version = self.version
-        found = _PROCESS_CACHE.get_many(version, keys)
+        # One cache at a time: the persistent one where given (the store keeps every vector,
+        # and a second copy in memory would double a large registry's footprint), else the
+        # process's memory.
+        cache: EmbeddingCache = self.cache if self.cache is not None else _PROCESS_CACHE
+        found = cache.get_many(version, list(dict.fromkeys(keys)))
         missing = list(dict.fromkeys(k for k in keys if k not in found))
-        if missing and self.cache is not None:
-            stored = self.cache.get_many(version, missing)
-            if stored:
-                _PROCESS_CACHE.put_many(version, stored)
-                found.update(stored)
-                missing = [k for k in missing if k not in stored]
         if missing:
             first_text: dict[bytes, str] = {}
             for k, t in zip(keys, texts, strict=True):
@@ -180,9 +179,7 @@ class SentenceEncoder:
                 vectors /= np.where(norms > 0, norms, 1.0)
                 new.update(zip(part, vectors, strict=True))
             self.n_embedded_ += len(new)
-            _PROCESS_CACHE.put_many(version, new)
-            if self.cache is not None:
-                self.cache.put_many(version, new)
+            cache.put_many(version, new)
             found.update(new)
         for r, k in enumerate(keys):
             out[r] = found[k]

@@ -49,7 +49,7 @@ def l2_dense(m: Array) -> Array:
     return out
 
 
-def _stable_hash(text: str) -> int:
+def stable_hash(text: str) -> int:
     return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "little")
 
 
@@ -137,7 +137,7 @@ class TfidfEncoder:
         self.check_params()
         texts = sorted(set(texts))
         if len(texts) > self.fit_sample:
-            texts = sorted(texts, key=_stable_hash)[: self.fit_sample]
+            texts = sorted(texts, key=stable_hash)[: self.fit_sample]
             texts.sort()
         n = max(len(texts), 1)
         self.n_fit_texts_ = len(texts)
