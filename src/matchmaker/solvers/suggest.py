@@ -27,7 +27,6 @@ from matchmaker.score import (
     Scorer,
     _combine,
     _transposed,
-    calibrated,
     calibration,
     complementarity,
     geography_matrix,
@@ -165,36 +164,50 @@ def _query_mask(p: ProfileMatrix, i: int, filters: Filters, base: Array) -> Arra
     return keep
 
 
-def _block(p: ProfileMatrix, rows: Array, scorer: Scorer) -> dict[str, Array]:
-    """Every component of ``rows`` against every organisation (len(rows) x n each).
+def _block(p: ProfileMatrix, rows: Array, scorer: Scorer) -> tuple[dict[str, Array], Array]:
+    """Every weighted component of ``rows`` against every organisation (len(rows) x n each,
+    on the registry's scale when the scorer calibrates), and their weighted sum.
 
-    All are exact but ``complementarity``, which compares each organisation's mean need and
-    mean offer vectors (in the leading latent dimensions): the first, fast pass.
+    All are exact but the text components (complementarity, relatedness), which compare each
+    organisation's mean vectors in the space of the fast search: the first, fast pass. A
+    component of weight 0 is left at 0.
     """
     w = scorer.as_dict()
     n = len(p)
-    zeros = np.zeros((len(rows), n), dtype=F32)
-    ab = np.clip(p.needs_mean[rows] @ p.offers_mean.T, 0, 1)
-    ba = np.clip(p.offers_mean[rows] @ p.needs_mean.T, 0, 1)
-    block: dict[str, Array] = {"complementarity": _combine(ab, ba, scorer.reciprocity)}
-    for component, name in (("s3", "s3"), ("sector", "sectors")):
-        if w[component]:
-            prod = (getattr(p, name)[rows] @ _transposed(p, name)).toarray()
-            block[component] = np.minimum(prod, 1.0, dtype=F32)
+    cal = calibration(p, scorer) if scorer.calibrate else None
+
+    def scale(name: str, raw: Array) -> Array:
+        return raw if cal is None else cal.apply(name, raw)
+
+    block: dict[str, Array] = {}
+    total = np.zeros((len(rows), n), dtype=F32)
+    for name in COMPONENTS:
+        if not w[name]:
+            continue
+        if name == "complementarity":
+            ab = np.clip(p.needs_mean[rows] @ p.offers_mean.T, 0, 1)
+            ba = np.clip(p.offers_mean[rows] @ p.needs_mean.T, 0, 1)
+            value = scale(name, _combine(ab, ba, scorer.reciprocity))
+        elif name == "relatedness":
+            value = scale(name, np.clip(p.topic_retrieval[rows] @ p.topic_retrieval.T, 0, 1))
+        elif name in ("s3", "sector"):
+            codes = "s3" if name == "s3" else "sectors"
+            prod = (getattr(p, codes)[rows] @ _transposed(p, codes)).toarray()
+            value = scale(name, np.minimum(prod, 1.0, dtype=F32))
+        elif name == "geography":
+            value = scale(name, geography_matrix(p, rows, None, scorer.geography)[0])
+        elif name == "type":
+            # a small table: calibrated once, then looked up
+            value = scale(name, scorer.type_matrix)[np.ix_(p.types[rows], p.types)]
+        elif name == "language":
+            value = scale(name, language_matrix(p, rows, None))
+        elif name == "network":
+            value = scale(name, network_of(p).component(rows))
         else:
-            block[component] = zeros
-    block["geography"] = (
-        geography_matrix(p, rows, None, scorer.geography)[0] if w["geography"] else zeros
-    )
-    block["type"] = scorer.type_matrix[np.ix_(p.types[rows], p.types)]
-    block["language"] = language_matrix(p, rows, None) if w["language"] else zeros
-    block["relatedness"] = (
-        np.clip(p.topic_retrieval[rows] @ p.topic_retrieval.T, 0, 1) if w["relatedness"] else zeros
-    )
-    net = network_of(p)
-    block["network"] = net.component(rows) if w["network"] else zeros
-    block["experience"] = net.experience_component(rows) if w["experience"] else zeros
-    return calibrated(p, scorer, block)
+            value = scale(name, network_of(p).experience_component(rows))
+        block[name] = value
+        total += np.float32(w[name]) * value
+    return block, total
 
 
 def _diversify(
@@ -227,6 +240,7 @@ def _rank(
     p: ProfileMatrix,
     i: int,
     block: dict[str, Array],
+    block_total: Array,
     r: int,
     keep: Array,
     scorer: Scorer,
@@ -243,10 +257,7 @@ def _rank(
     if n_allowed == 0:
         return []
     weights = scorer.as_dict()
-    approx = np.zeros(len(p), dtype=F32)
-    for name in COMPONENTS:
-        if weights[name]:
-            approx += weights[name] * block[name][r]
+    approx = block_total[r]
     c = min(n_allowed, max(candidates, 4 * k))
     if c < n_allowed:
         masked = np.where(keep, approx, -np.inf)
@@ -261,11 +272,10 @@ def _rank(
         cal = calibration(p, scorer)
         exact_comp = cal.apply("complementarity", exact_comp)
         exact_rel = cal.apply("relatedness", exact_rel)
-    exact = (
-        approx[top]
-        + weights["complementarity"] * (exact_comp - block["complementarity"][r, top])
-        + weights["relatedness"] * (exact_rel - block["relatedness"][r, top])
-    )
+    exact = approx[top].copy()
+    for name, value in (("complementarity", exact_comp), ("relatedness", exact_rel)):
+        if name in block:
+            exact += weights[name] * (value - block[name][r, top])
     ordered = top[np.lexsort((top, -exact))]  # score, then row: deterministic ties
     chosen = np.asarray(_diversify(ordered, p.country, k, max_per_country, window), dtype=np.int64)
     position = {int(j): m for m, j in enumerate(top)}
@@ -273,7 +283,7 @@ def _rank(
     out = []
     for m, j in enumerate(chosen.tolist()):
         at = position[j]
-        values = {name: float(block[name][r, j]) for name in COMPONENTS}
+        values = {name: float(block[name][r, j]) if name in block else 0.0 for name in COMPONENTS}
         values["complementarity"] = float(exact_comp[at])
         values["relatedness"] = float(exact_rel[at])
         out.append(
@@ -344,11 +354,12 @@ def suggest(
     f = filters or Filters()
     i = profiles.row(org_id)
     keep = _query_mask(profiles, i, f, _static_mask(profiles, f))
-    block = _block(profiles, np.array([i]), sc)
+    block, total = _block(profiles, np.array([i]), sc)
     return _rank(
         profiles,
         i,
         block,
+        total,
         0,
         keep,
         sc,
@@ -389,7 +400,7 @@ def suggest_all(
     chunk = max(1, min(len(todo), (memory_mib * 2**20) // max(1, 40 * n)))
     for start in range(0, len(todo), chunk):
         block_rows = todo[start : start + chunk]
-        block = _block(profiles, block_rows, sc)
+        block, total = _block(profiles, block_rows, sc)
         for r, i in enumerate(block_rows):
             keep = _query_mask(profiles, int(i), f, base)
             yield (
@@ -398,6 +409,7 @@ def suggest_all(
                     profiles,
                     int(i),
                     block,
+                    total,
                     r,
                     keep,
                     sc,
