@@ -1,11 +1,11 @@
 """Pair scores: components, calibration to the registry's scale, presets and learned weights.
 
-See :mod:`matchmaker.score.pair` for the components, :mod:`.calibration` for their
+See :mod:`matchmaker.score.pair` for the components, :mod:`.calibrate` for their
 scale, :mod:`.presets` for the named weights and :mod:`.learn` for weights learned from a
 registry's own partnerships.
 """
 
-from matchmaker.score.calibration import Calibration, calibrated, calibration, fit_calibration
+from matchmaker.score.calibrate import Calibration, calibrated, calibration, fit_calibration
 from matchmaker.score.network import Network, network_of
 from matchmaker.score.pair import (
     _combine,

@@ -41,7 +41,7 @@ import numpy.typing as npt
 
 from matchmaker.errors import InvalidInputError
 from matchmaker.models import Organisation
-from matchmaker.score.calibration import calibrated
+from matchmaker.score.calibrate import calibrated
 from matchmaker.score.pair import raw_pair_components
 from matchmaker.score.presets import COMPONENTS, DEFAULT_PRESET, PRESETS, Scorer, make_scorer
 from matchmaker.vectorise import ProfileMatrix, ProfileSpace

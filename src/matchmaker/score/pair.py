@@ -29,7 +29,7 @@ Every component is symmetric, so the pair score is too:
     Partners of partners and projects joined, from the shared projects
     (:mod:`matchmaker.score.network`).
 
-Each raw component is then put on the registry's own scale (:mod:`matchmaker.score.calibration`)
+Each raw component is then put on the registry's own scale (:mod:`matchmaker.score.calibrate`)
 and the score is ``sum(weight[c] * calibrated[c])`` with weights that add up to 1, so each
 contribution is a share of the score.
 """
@@ -317,7 +317,7 @@ def pair_components(
 ) -> tuple[dict[str, Array], Array]:
     """Every component for row ``i`` against rows ``js``, on the registry's scale when the
     scorer calibrates (see :func:`raw_pair_components`), and the geography relation codes."""
-    from matchmaker.score.calibration import calibrated
+    from matchmaker.score.calibrate import calibrated
 
     raw, relation = raw_pair_components(p, i, js, scorer)
     return calibrated(p, scorer, raw), relation
@@ -390,7 +390,7 @@ def score_matrix(
     chunks; O(n² · components) memory for the returned matrices (2,000 participants: 16 MB
     each).
     """
-    from matchmaker.score.calibration import calibrated
+    from matchmaker.score.calibrate import calibrated
 
     n = len(p)
     directed = np.zeros((n, n), dtype=F32)

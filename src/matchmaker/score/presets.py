@@ -224,7 +224,7 @@ def make_scorer(
         ``mean`` or ``min``.
     calibrate:
         Put each component on the registry's own scale before weighting (default; see
-        :mod:`matchmaker.score.calibration`); ``False`` weighs the raw values.
+        :mod:`matchmaker.score.calibrate`); ``False`` weighs the raw values.
     name:
         A name for a scorer that is not a plain preset (a learned one).
     """

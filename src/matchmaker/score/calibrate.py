@@ -11,9 +11,9 @@ Each component is therefore mapped through its distribution over pairs of the re
     calibrated = 0.1 + 0.9 * (raw - typical) / (top - typical)    from the median pair up
     calibrated = 0.1 * (raw - lowest) / (typical - lowest)          below it
 
-``lowest`` is the lowest sampled pair, ``typical`` the median pair and ``top`` the 99.9th
-percentile: 0.1 for a typical pair of this registry, 1 for its best pairs (clipped to [0, 1]),
-linear in between, so that the ranking keeps the raw resolution among the best candidates. A
+``lowest`` is the lowest sampled pair, ``typical`` the median pair and ``top`` the best sampled
+pair: 0.1 for a typical pair of this registry, 1 for its best ones (clipped to [0, 1]), linear
+in between, so that the ranking keeps the raw resolution among the best candidates. A
 weight is then, to nine tenths, the share of the score that separates a typical pair from the
 best ones on that component. The tenth below the median keeps the order of the weaker pairs:
 a participant whose pairs are all below the median still has pairs worth more than nothing,
@@ -22,8 +22,11 @@ priority and no partner), the mapping is linear from the lowest: no evidence is 
 
 Decisions
 ---------
-- Linear between two quantiles rather than the empirical CDF: the CDF squeezes the top of the
-  distribution, where a ranking's first ten places are decided, into a sliver near 1.
+- Linear between quantiles rather than the empirical CDF: the CDF squeezes the top of the
+  distribution, where a ranking's first ten places are decided, into a sliver near 1. For the
+  same reason the top is the best sampled pair and not a high percentile: with the 99.9th
+  percentile, the near-perfect matches of a registry all clipped to 1 and tied (NDCG@10 on the
+  generated 'easy' registry of 5,000: 0.80 calibrated against 0.94 raw).
 - A component of a few levels (type, language: fewer than 16 distinct values) uses its
   minimum as ``typical``, so that no level below the median is merged with the lowest; so
   does a component whose median is its top. A constant component carries no information and
@@ -49,7 +52,7 @@ __all__ = ["Calibration", "calibrated", "calibration", "fit_calibration"]
 
 Array = npt.NDArray[Any]
 F32 = np.float32
-TOP_QUANTILE = 0.999
+TOP_QUANTILE = 1.0  # the best sampled pair
 BELOW = 0.1  # the calibrated value of a typical (median) pair
 SAMPLE_PAIRS = 40_000
 DISCRETE_LEVELS = 16  # fewer distinct values than this: a component of levels
