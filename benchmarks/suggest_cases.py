@@ -100,8 +100,13 @@ def _profiles(prepared: dict[str, Any], params: dict[str, Any]) -> Any:
 def _warm_organisations(prepared: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
     """The organisations, with every text's embedding in the store (embedded here, untimed,
     where the store does not have it yet): a refit after an import or an edit."""
-    _profiles(prepared, params)
-    return {"orgs": _organisations(prepared), "cache": embedding_cache(prepared)}
+    from matchmaker.text import SentenceEncoder
+    from matchmaker.vectorise import profile_texts
+
+    orgs = _organisations(prepared)
+    cache = embedding_cache(prepared)
+    SentenceEncoder(cache=cache).encode(sorted(profile_texts(orgs)))
+    return {"orgs": orgs, "cache": cache}
 
 
 def _fit_transform(state: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:

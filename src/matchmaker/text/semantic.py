@@ -38,6 +38,7 @@ F32 = np.float32
 Array = npt.NDArray[Any]
 MODEL = "use-multilingual-v3"
 DIM = 512
+CHUNK = 20_000  # distinct texts looked up (and embedded where new) at a time
 
 
 def text_key(text: str) -> bytes:
@@ -154,33 +155,47 @@ class SentenceEncoder:
         return self
 
     def encode(self, texts: Sequence[str]) -> Array:
-        """Unit vectors of ``texts`` (one float32 row per text), from the caches where known."""
+        """Unit vectors of ``texts`` (one float32 row per text), from the cache where known.
+
+        Texts go through in chunks, so that beside the result only one chunk's vectors are in
+        memory at a time.
+        """
         out = np.zeros((len(texts), DIM), dtype=F32)
         if not texts:
             return out
-        keys = [text_key(t) for t in texts]
         version = self.version
         # One cache at a time: the persistent one where given (the store keeps every vector,
         # and a second copy in memory would double a large registry's footprint), else the
         # process's memory.
         cache: EmbeddingCache = self.cache if self.cache is not None else _PROCESS_CACHE
-        found = cache.get_many(version, list(dict.fromkeys(keys)))
-        missing = list(dict.fromkeys(k for k in keys if k not in found))
-        if missing:
-            first_text: dict[bytes, str] = {}
-            for k, t in zip(keys, texts, strict=True):
-                first_text.setdefault(k, t)
-            new: dict[bytes, Array] = {}
-            model = _model()
-            for start in range(0, len(missing), self.batch_size):
-                part = missing[start : start + self.batch_size]
-                vectors = np.asarray(model.encode([first_text[k] for k in part]), dtype=F32)
-                norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-                vectors /= np.where(norms > 0, norms, 1.0)
-                new.update(zip(part, vectors, strict=True))
-            self.n_embedded_ += len(new)
-            cache.put_many(version, new)
-            found.update(new)
-        for r, k in enumerate(keys):
-            out[r] = found[k]
+        rows: dict[bytes, list[int]] = {}
+        first_text: dict[bytes, str] = {}
+        for r, t in enumerate(texts):
+            k = text_key(t)
+            rows.setdefault(k, []).append(r)
+            first_text.setdefault(k, t)
+        keys = list(rows)
+        for start in range(0, len(keys), CHUNK):
+            part = keys[start : start + CHUNK]
+            found = cache.get_many(version, part)
+            missing = [k for k in part if k not in found]
+            if missing:
+                new = self._embed([first_text[k] for k in missing])
+                fresh = dict(zip(missing, new, strict=True))
+                self.n_embedded_ += len(fresh)
+                cache.put_many(version, fresh)
+                found.update(fresh)
+            for k in part:
+                out[rows[k]] = found[k]
+        return out
+
+    def _embed(self, texts: list[str]) -> Array:
+        """Texts through the model, in batches; rows scaled to unit length."""
+        model = _model()
+        parts = []
+        for start in range(0, len(texts), self.batch_size):
+            vectors = np.asarray(model.encode(texts[start : start + self.batch_size]), dtype=F32)
+            norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+            parts.append(vectors / np.where(norms > 0, norms, 1.0))
+        out: Array = np.concatenate(parts) if parts else np.zeros((0, DIM), dtype=F32)
         return out
