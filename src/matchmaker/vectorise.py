@@ -41,7 +41,7 @@ from matchmaker import taxonomy
 from matchmaker._bulk import paused_gc
 from matchmaker.errors import InvalidInputError, NotFittedError
 from matchmaker.models import Organisation, OrgType
-from matchmaker.text import EmbeddingCache, TfidfEncoder, l2_dense, make_encoder
+from matchmaker.text import EmbeddingCache, SentenceEncoder, TfidfEncoder, l2_dense, make_encoder
 from matchmaker.text.tfidf import l2_rows, stable_hash
 
 __all__ = [
@@ -472,7 +472,6 @@ class ProfileSpace:
         n = len(orgs)
         sectors = self._code_matrix((o.sectors for o in orgs), self.sector_features_, s3=False, n=n)
         s3 = self._code_matrix((o.s3_priorities for o in orgs), self.s3_features_, s3=True, n=n)
-        texts = _Texts()
         need_texts = [[item_text(i.text, i.keywords) for i in o.needs] for o in orgs]
         offer_texts = [[item_text(i.text, i.keywords) for i in o.offers] for o in orgs]
         descriptions = [description_text(o) for o in orgs]
@@ -480,27 +479,25 @@ class ProfileSpace:
         offer_texts = [
             [descriptions[i]] if from_description[i] else offer_texts[i] for i in range(n)
         ]
-        for group in (need_texts, offer_texts):
-            for ts in group:
-                texts.add(ts)
-        texts.add(descriptions)
-        vectors = texts.encode(self.encoder_)
-        needs, need_owner, need_ptr, needs_mean = self._items(need_texts, vectors, texts)
-        offers, offer_owner, offer_ptr, offers_mean = self._items(offer_texts, vectors, texts)
+        # Each kind of text straight into its own rows: no matrix of every distinct text beside
+        # them (a registry of 100,000 holds some 300,000 texts).
+        needs, need_owner, need_ptr, needs_mean = self._items(need_texts)
+        offers, offer_owner, offer_ptr, offers_mean = self._items(offer_texts)
         offer_is_description = np.zeros(len(offer_owner), dtype=bool)
         offer_is_description[offer_ptr[:-1][np.asarray(from_description, dtype=bool)]] = True
+        with_description = [i for i, d in enumerate(descriptions) if d]
+        description_vectors = self._encode([descriptions[i] for i in with_description])
         topic, topic_retrieval = self._topic(
             needs,
             need_owner,
             offers,
             offer_owner,
             offer_is_description,
-            descriptions,
-            vectors,
-            texts,
+            with_description,
+            description_vectors,
             n,
         )
-        del vectors  # the items and the topics hold what is needed of it
+        del description_vectors
         country, nuts1, nuts2, level, xyz, country_codes, nuts2_codes = _geography(orgs)
         type_index = {t: i for i, t in enumerate(OrgType)}
         types = np.fromiter((type_index[o.type] for o in orgs), dtype=np.int8, count=n)
@@ -589,22 +586,35 @@ class ProfileSpace:
         out: Array = (x @ self.retrieval_components_.T).astype(F32, copy=False)
         return out
 
-    def _items(
-        self, per_org: list[list[str]], vectors: Array, texts: _Texts
-    ) -> tuple[Array, Array, Array, Array]:
+    def _encode(self, texts: list[str]) -> Array:
+        """One row per text (repeats included), each distinct text encoded once."""
+        enc = self.encoder_
+        dim = int(enc.dim)
+        if not texts:
+            return np.zeros((0, dim), dtype=F32)
+        if isinstance(enc, SentenceEncoder):
+            return np.asarray(enc.encode(texts), dtype=F32)  # it encodes each text once
+        unique: dict[str, int] = {}
+        index = np.fromiter(
+            (unique.setdefault(t, len(unique)) for t in texts), np.int64, len(texts)
+        )
+        vectors = np.asarray(enc.encode(list(unique)), dtype=F32).reshape(len(unique), dim)
+        out: Array = vectors[index]
+        return out
+
+    def _items(self, per_org: list[list[str]]) -> tuple[Array, Array, Array, Array]:
         owner: list[int] = []
-        rows: list[int] = []
+        flat: list[str] = []
         ptr = [0]
         for i, ts in enumerate(per_org):
-            for t in ts:
-                rows.append(texts.position[t])
-                owner.append(i)
-            ptr.append(len(rows))
-        items = vectors[rows] if rows else np.zeros((0, vectors.shape[1]), dtype=F32)
+            flat.extend(ts)
+            owner.extend([i] * len(ts))
+            ptr.append(len(flat))
+        items = self._encode(flat)
         owner_arr = np.asarray(owner, dtype=np.int64)
         ptr_arr = np.asarray(ptr, dtype=np.int64)
-        total = np.zeros((len(per_org), vectors.shape[1]), dtype=F32)
-        if rows:
+        total = np.zeros((len(per_org), items.shape[1]), dtype=F32)
+        if flat:
             np.add.at(total, owner_arr, items)
         return items, owner_arr, ptr_arr, l2_dense(self._project(total))
 
@@ -615,14 +625,13 @@ class ProfileSpace:
         offers: Array,
         offer_owner: Array,
         offer_is_description: Array,
-        descriptions: list[str],
-        vectors: Array,
-        texts: _Texts,
+        with_description: list[int],
+        description_vectors: Array,
         n: int,
     ) -> tuple[Array, Array]:
         """Each organisation's topic (unit vectors, and in the search space)."""
         # Each part (description, offers, needs) counts once, however many items it has.
-        dims = vectors.shape[1]
+        dims = needs.shape[1]
         topic = np.zeros((n, dims), dtype=F32)
         for items, owner in (
             (offers[~offer_is_description], offer_owner[~offer_is_description]),
@@ -632,9 +641,8 @@ class ProfileSpace:
             if len(owner):
                 np.add.at(part, owner, items)
             topic += l2_dense(part)
-        has = [i for i, d in enumerate(descriptions) if d]
-        if has:
-            topic[has] += vectors[[texts.position[descriptions[i]] for i in has]]
+        if with_description:
+            topic[with_description] += description_vectors
         return l2_dense(topic), l2_dense(self._project(topic))
 
     # --- persistence --------------------------------------------------------------------------
@@ -713,24 +721,6 @@ class ProfileSpace:
             f"ProfileSpace(encoder={self.encoder!r}, text_dims={self.text_dims}, "
             f"max_features={self.max_features}, min_df={self.min_df}, "
             f"fit_sample={self.fit_sample}, random_state={self.random_state})"
-        )
-
-
-class _Texts:
-    """Distinct texts, in first-seen order, each encoded once."""
-
-    def __init__(self) -> None:
-        self.position: dict[str, int] = {}
-
-    def add(self, texts: Iterable[str]) -> None:
-        pos = self.position
-        for t in texts:
-            if t and t not in pos:
-                pos[t] = len(pos)
-
-    def encode(self, encoder: Any) -> Array:
-        return np.asarray(encoder.encode(list(self.position)), dtype=F32).reshape(
-            len(self.position), int(encoder.dim)
         )
 
 

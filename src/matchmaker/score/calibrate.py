@@ -72,13 +72,22 @@ class Calibration:
         lo, mid, hi = self.lowest.get(name, self.typical[name]), self.typical[name], self.top[name]
         if hi <= mid:
             return np.zeros_like(raw, dtype=F32)
+        x = np.asarray(raw, dtype=F32)
+        lo32, mid32, hi32 = F32(lo), F32(mid), F32(hi)
         if mid <= lo:  # most pairs have none of it (network, s3): none is 0
-            xp, fp = [lo, hi], [0.0, 1.0]
+            out: Array = (x - lo32) / (hi32 - lo32)  # exactly 1 at the top
         else:
-            xp, fp = [lo, mid, hi], [0.0, BELOW, 1.0]
-        x = np.asarray(raw)
-        # one pass in C: piecewise linear through the points, flat (0 and 1) outside them
-        out: Array = np.interp(x.ravel(), xp, fp).astype(F32).reshape(x.shape)
+            # Two lines through (typical, BELOW): below it from (lowest, 0), above it to
+            # (top, 1). A piecewise-linear function of two pieces is the larger of its lines
+            # where it bends up and the smaller where it bends down; float32, in place.
+            other = (x - lo32) / (mid32 - lo32)
+            other *= F32(BELOW)
+            out = (x - mid32) / (hi32 - mid32)
+            out *= F32(1.0 - BELOW)
+            out += F32(BELOW)
+            bends_up = (1.0 - BELOW) / (hi - mid) >= BELOW / (mid - lo)
+            (np.maximum if bends_up else np.minimum)(out, other, out=out)
+        np.clip(out, 0.0, 1.0, out=out)
         return out
 
     def as_dict(self) -> dict[str, Any]:

@@ -69,16 +69,26 @@ class Network:
         self.experience: Array = (k / (k + EXPERIENCE_SCALE)).astype(F32)
         self.empty = adjacency.nnz == 0
 
+    def _index(self, rows: Array, cols: Array | None, *, linked: bool) -> sp.csr_matrix:
+        """The Adamic–Adar index (plus 1 for a shared project with ``linked``), sparse."""
+        rows = np.asarray(rows, dtype=np.int64)
+        left = self._weighted[rows]
+        right = self._adjacency_t if cols is None else self.adjacency[np.asarray(cols)].T
+        index = sp.csr_matrix(left @ right)
+        if linked:
+            direct = self.adjacency[rows]
+            if cols is not None:
+                direct = direct[:, np.asarray(cols, dtype=np.int64)]
+            index = sp.csr_matrix(index + direct)
+        return index
+
     def adamic_adar(self, rows: Array, cols: Array | None = None) -> Array:
         """The Adamic–Adar index of ``rows`` x ``cols`` (``None``: every row), dense."""
-        rows = np.asarray(rows, dtype=np.int64)
         n = self.adjacency.shape[0]
         width = n if cols is None else len(cols)
         if self.empty or len(rows) == 0:
             return np.zeros((len(rows), width), dtype=F32)
-        left = self._weighted[rows]
-        right = self._adjacency_t if cols is None else self.adjacency[np.asarray(cols)].T
-        out: Array = np.asarray((left @ right).toarray(), dtype=F32)
+        out: Array = np.asarray(self._index(rows, cols, linked=False).toarray(), dtype=F32)
         return out
 
     def linked(self, rows: Array, cols: Array | None = None) -> Array:
@@ -91,11 +101,15 @@ class Network:
         return out
 
     def component(self, rows: Array, cols: Array | None = None) -> Array:
-        """The ``network`` component: ``1 - exp(-(Adamic–Adar + existing link))``."""
-        index = self.adamic_adar(rows, cols)
-        if not self.empty:
-            index += self.linked(rows, cols)
-        out: Array = (1.0 - np.exp(-index)).astype(F32)
+        """The ``network`` component: ``1 - exp(-(Adamic–Adar + existing link))``, computed on
+        the pairs that have either (most have none: 0)."""
+        n = self.adjacency.shape[0]
+        width = n if cols is None else len(cols)
+        if self.empty or len(rows) == 0:
+            return np.zeros((len(rows), width), dtype=F32)
+        index = self._index(rows, cols, linked=True)
+        index.data = (1.0 - np.exp(-index.data)).astype(F32)
+        out: Array = np.asarray(index.toarray(), dtype=F32)
         return out
 
     def experience_component(self, rows: Array, cols: Array | None = None) -> Array:
