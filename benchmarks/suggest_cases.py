@@ -151,7 +151,7 @@ def _edit_setup(prepared: dict[str, Any], params: dict[str, Any]) -> dict[str, A
     orgs = _organisations(prepared)
     space = ProfileSpace(cache=embedding_cache(prepared)).fit(orgs)
     space.transform(orgs)  # every text embedded and stored
-    return {"orgs": orgs, "space": space, "round": [0]}
+    return {"orgs": orgs, "space": space}
 
 
 def _edits(state: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
@@ -160,12 +160,11 @@ def _edits(state: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
     from matchmaker.models import Item
 
     space, orgs = state["space"], state["orgs"]
-    state["round"][0] += 1
     ms: list[float] = []
     embedded = 0
     for k in range(EDITS):
         o = orgs[(k * 7919) % len(orgs)]
-        tag = f"{state['round'][0]}-{k}"
+        tag = f"{time.time_ns()}-{k}"  # new texts in every run, also with a store kept from before
         edited = o.model_copy(
             update={
                 "offers": [*o.offers, Item(text=f"Retrofit service no. {tag} for harbour cranes")],
