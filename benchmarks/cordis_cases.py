@@ -173,19 +173,9 @@ def _rank(scores: Array, exclude: list[set[int]], rows: list[int], rng: Any) -> 
 
 
 def _scorer_rank(profiles: Any, scorer: Any, rows: list[int], include: bool) -> Array:
-    from matchmaker.solvers import Filters, suggest_all
+    from matchmaker.solvers import ranking
 
-    out = np.full((len(rows), K), -1, dtype=np.int64)
-    found = suggest_all(
-        profiles,
-        k=K,
-        scorer=scorer,
-        filters=Filters(include_partners=include),
-        max_per_country=None,
-        rows=rows,
-    )
-    for r, (_oid, suggestions) in enumerate(found):
-        out[r, : len(suggestions)] = [profiles.index[s.id] for s in suggestions]
+    out: Array = ranking(profiles, scorer, k=K, rows=rows, include_partners=include)
     return out
 
 

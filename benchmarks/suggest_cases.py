@@ -17,6 +17,7 @@ import numpy as np
 import numpy.typing as npt
 
 from benchmarks.core import Case, Target, register
+from matchmaker.score import COMPONENTS
 
 Array = npt.NDArray[Any]
 
@@ -33,17 +34,7 @@ ABLATIONS: dict[str, dict[str, Any]] = {
     "ablation_preset_research": {"preset": "research"},
 }
 # Each component removed in turn (the default preset's other weights scaled back to 1).
-for _c in (
-    "complementarity",
-    "relatedness",
-    "s3",
-    "sector",
-    "geography",
-    "type",
-    "language",
-    "network",
-    "experience",
-):
+for _c in COMPONENTS:
     ABLATIONS[f"ablation_no_{_c}"] = {"preset": "business", "without": _c}
 
 
@@ -342,14 +333,9 @@ def _text_similarity(orgs: list[Any]) -> Callable[[Array], Array]:
 
 def _scorer_ranking(profiles: Any, scorer: Any, k: int) -> Array:
     """Top-k of every organisation by the scorer itself: partners kept, no diversity rule."""
-    from matchmaker.solvers import Filters, suggest_all
+    from matchmaker.solvers import ranking
 
-    out = np.full((len(profiles), k), -1, dtype=np.int64)
-    found = suggest_all(
-        profiles, k=k, scorer=scorer, filters=Filters(include_partners=True), max_per_country=None
-    )
-    for oid, suggestions in found:
-        out[profiles.index[oid], : len(suggestions)] = [profiles.index[s.id] for s in suggestions]
+    out: Array = ranking(profiles, scorer, k=k)
     return out
 
 

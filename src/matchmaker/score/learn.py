@@ -369,26 +369,13 @@ def evaluate(
     included, no diversity rule) for the rows with targets; ``new.*`` counts only partners
     that were not partners in the history, and ranks without the history's partners."""
     from matchmaker.quality import ndcg_at_k, precision_at_k, recall_at_k
-    from matchmaker.solvers.suggest import Filters, suggest_all
+    from matchmaker.solvers.suggest import ranking
 
     rows = sorted(targets)
     out: dict[str, float] = {"queries": float(len(rows))}
     for label, include in (("all", True), ("new", False)):
-        ranked = np.full((len(rows), k), -1, dtype=np.int64)
-        relevant: list[set[int]] = []
-        found = suggest_all(
-            p,
-            k=k,
-            scorer=scorer,
-            filters=Filters(include_partners=include),
-            max_per_country=None,
-            rows=rows,
-        )
-        for r, (oid, suggestions) in enumerate(found):
-            i = p.index[oid]
-            ranked[r, : len(suggestions)] = [p.index[s.id] for s in suggestions]
-            t = targets[i] if include else targets[i] - before.get(i, set())
-            relevant.append(t)
+        ranked = ranking(p, scorer, k=k, rows=rows, include_partners=include)
+        relevant = [targets[i] if include else targets[i] - before.get(i, set()) for i in rows]
         out[f"{label}.ndcg@{k}"] = round(ndcg_at_k(ranked, relevant, k), 4)
         out[f"{label}.precision@{k}"] = round(precision_at_k(ranked, relevant, k), 4)
         out[f"{label}.recall@{k}"] = round(recall_at_k(ranked, relevant, k), 4)

@@ -3,7 +3,7 @@
 from matchmaker.solvers._result import Meeting, PairsResult, ScheduleResult, SolverResult
 from matchmaker.solvers.pairs import solve_pairs
 from matchmaker.solvers.schedule import Changes, replan, solve_schedule
-from matchmaker.solvers.suggest import Filters, Suggestion, suggest, suggest_all
+from matchmaker.solvers.suggest import Filters, Suggestion, ranking, suggest, suggest_all
 
 __all__ = [
     "Changes",
@@ -13,6 +13,7 @@ __all__ = [
     "ScheduleResult",
     "SolverResult",
     "Suggestion",
+    "ranking",
     "replan",
     "solve_pairs",
     "solve_schedule",

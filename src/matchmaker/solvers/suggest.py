@@ -37,7 +37,7 @@ from matchmaker.score import (
 )
 from matchmaker.vectorise import ProfileMatrix
 
-__all__ = ["Filters", "Suggestion", "suggest", "suggest_all"]
+__all__ = ["Filters", "Suggestion", "ranking", "suggest", "suggest_all"]
 
 Array = npt.NDArray[Any]
 F32 = np.float32
@@ -420,3 +420,30 @@ def suggest_all(
                     explain=explain,
                 ),
             )
+
+
+def ranking(
+    profiles: ProfileMatrix,
+    scorer: Scorer | str | None = None,
+    *,
+    k: int = 10,
+    rows: Sequence[int] | None = None,
+    include_partners: bool = True,
+) -> Array:
+    """The scorer's own top-``k`` of each of ``rows`` (every row by default), as row indices
+    padded with ``-1``: no diversity rule, existing partners kept unless
+    ``include_partners=False``. The input the ranking metrics of :mod:`matchmaker.quality`
+    take."""
+    todo = list(range(len(profiles))) if rows is None else [int(r) for r in rows]
+    out = np.full((len(todo), k), -1, dtype=np.int64)
+    found = suggest_all(
+        profiles,
+        k=k,
+        scorer=scorer,
+        filters=Filters(include_partners=include_partners),
+        max_per_country=None,
+        rows=todo,
+    )
+    for r, (_oid, suggestions) in enumerate(found):
+        out[r, : len(suggestions)] = [profiles.index[s.id] for s in suggestions]
+    return out
