@@ -11,7 +11,6 @@ import pytest
 from matchmaker.errors import InvalidInputError
 from matchmaker.score import COMPONENTS, PRESETS
 from matchmaker.score.learn import (
-    fit_nonnegative_logistic,
     fit_nonnegative_ranking,
     learn_weights,
     load_scorer,
@@ -22,16 +21,6 @@ from matchmaker.synth import generate_registry
 from matchmaker.vectorise import ProfileSpace
 
 REG = generate_registry(400, seed=6, wording="paraphrase")
-
-
-def test_nonnegative_logistic_finds_the_informative_feature() -> None:
-    rng = np.random.default_rng(0)
-    x = rng.random((600, 3))
-    y = (x[:, 1] + 0.1 * rng.standard_normal(600) > 0.5).astype(float)
-    x[:, 2] = 1 - x[:, 1] + 0.01 * rng.random(600)  # anti-correlated: its weight must stay 0
-    w, _ = fit_nonnegative_logistic(x, y)
-    assert (w >= 0).all()
-    assert w[1] > 10 * max(w[0], w[2])
 
 
 def test_nonnegative_ranking_ignores_what_only_differs_between_queries() -> None:

@@ -51,6 +51,7 @@ __all__ = [
     "LearnedScorer",
     "Split",
     "evaluate",
+    "fit_nonnegative_ranking",
     "learn_weights",
     "load_scorer",
     "split_projects",
@@ -276,34 +277,6 @@ def _training_set(
     if not xs:
         raise InvalidInputError("learning needs at least one organisation with a held-out partner")
     return np.concatenate(xs), np.concatenate(ys), np.concatenate(groups)
-
-
-def fit_nonnegative_logistic(x: Array, y: Array, *, l2: float = 1e-3) -> tuple[Array, float]:
-    """Weights >= 0 and a free intercept minimising the mean logistic loss (+ L2 on weights),
-    by L-BFGS-B with bounds; positives and negatives weigh equally."""
-    from scipy.optimize import minimize
-
-    pos = y > 0.5
-    sample_w = np.where(pos, 0.5 / max(pos.sum(), 1), 0.5 / max((~pos).sum(), 1))
-    d = x.shape[1]
-
-    def loss(theta: Array) -> tuple[float, Array]:
-        w, b = theta[:d], theta[d]
-        z = x @ w + b
-        # log(1 + exp(-s z)) with s = +-1, stable
-        s = np.where(pos, 1.0, -1.0)
-        m = -s * z
-        lse = np.logaddexp(0.0, m)
-        value = float(sample_w @ lse + l2 * w @ w)
-        sig = 1.0 / (1.0 + np.exp(-m))
-        g_z = sample_w * sig * -s
-        grad = np.r_[x.T @ g_z + 2 * l2 * w, g_z.sum()]
-        return value, grad
-
-    theta0 = np.r_[np.full(d, 0.1), 0.0]
-    bounds = [(0.0, None)] * d + [(None, None)]
-    res = minimize(loss, theta0, jac=True, method="L-BFGS-B", bounds=bounds)
-    return np.asarray(res.x[:d]), float(res.x[d])
 
 
 def fit_nonnegative_ranking(x: Array, y: Array, groups: Array, *, l2: float = 1e-3) -> Array:
