@@ -351,3 +351,35 @@ def test_learn_reports_bad_dates_by_row(tmp_path: Path, capsys: pytest.CaptureFi
     assert "1 problem" in err
     assert "April 2019" in err
     assert "must be a date like 2018-01-31" in err
+
+
+def test_an_output_folder_that_does_not_exist_is_a_message(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = tmp_path / "nowhere" / "x.jsonl"
+    assert main(["suggest-all", str(LEUVEN), "--out", str(missing)]) == 1
+    assert f"the folder of --out '{missing}' does not exist" in capsys.readouterr().err
+    assert main(["learn", str(LEUVEN), "--out", str(missing)]) == 1
+    assert "does not exist; create it first" in capsys.readouterr().err
+
+
+def test_learn_warns_when_it_had_few_partnerships(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from matchmaker.io import write_organisations
+    from matchmaker.synth import generate_registry
+
+    registry = tmp_path / "registry.json"
+    orgs = generate_registry(80, seed=4).organisations
+    write_organisations(orgs, registry)
+    dates = tmp_path / "projects.csv"
+    named = sorted({p for o in orgs for p in o.projects})
+    dates.write_text("project,start\n" + f"{named[0]},2019-01-01\nNOT-A-PROJECT,2020-01-01\n")
+    out = tmp_path / "learned.json"
+    assert main(["learn", str(registry), "--out", str(out), "--projects", str(dates)]) == 0
+    text = capsys.readouterr().out
+    assert "warning: learned from" in text
+    assert "the weights are unreliable" in text
+    assert f"have no start date in {dates}" in text
+    assert "1 projects of" in text
+    assert "not-a-project" in text

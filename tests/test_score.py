@@ -10,7 +10,15 @@ from hypothesis import strategies as st
 from matchmaker.errors import InvalidInputError
 from matchmaker.explain import contributions, reasons
 from matchmaker.models import Item, Organisation
-from matchmaker.score import COMPONENTS, PRESETS, make_scorer, pair_components, score_matrix, total
+from matchmaker.score import (
+    COMPONENTS,
+    PRESETS,
+    make_scorer,
+    pair_components,
+    raw_pair_components,
+    score_matrix,
+    total,
+)
 from matchmaker.synth import generate_registry
 from matchmaker.vectorise import ProfileSpace
 from scoring_cases import TRIO
@@ -156,3 +164,24 @@ def test_organisations_without_needs_or_offers_score_zero_complementarity() -> N
     p = SPACE.transform([*REG.organisations[:20], bare])
     comps, _ = pair_components(p, 20, np.arange(20), make_scorer())
     assert np.all(comps["complementarity"] == 0)
+
+
+def test_a_description_only_organisation_is_judged_by_what_it_offers() -> None:
+    def org(oid: str, **kw: object) -> Organisation:
+        data: dict[str, object] = {"id": oid, "name": oid, "type": "sme", "region": "DE21"}
+        data.update(kw)
+        return Organisation.model_validate(data)
+
+    orgs = [
+        org("maker", region="FR10", needs=[{"text": "lightweight composite parts for car bodies"}]),
+        org(
+            "composites",
+            description="Wir fertigen leichte Faserverbundbauteile für Fahrzeugkarosserien.",
+        ),
+        org("bakery", description="A family bakery making sourdough bread for local shops."),
+    ]
+    p = ProfileSpace().fit_transform(orgs)
+    raw, _ = raw_pair_components(p, 0, np.array([1, 2]), make_scorer())
+    # the supplier states no needs: its offer (the description) alone decides
+    assert raw["complementarity"][0] > 0.3
+    assert raw["complementarity"][0] > raw["complementarity"][1] + 0.1

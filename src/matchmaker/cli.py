@@ -351,9 +351,9 @@ def cmd_suggest(args: argparse.Namespace) -> int:
 def cmd_suggest_all(args: argparse.Namespace) -> int:
     from matchmaker.solvers import suggest_all
 
+    target = _output(args.out)
     profiles = _profiles(args)
     started = time.perf_counter()
-    target = Path(args.out)
     tmp = target.with_name(target.name + ".part")
     count = 0
     with tmp.open("w", encoding="utf-8") as fh:
@@ -415,19 +415,69 @@ def _read_project_dates(path: str) -> dict[str, Any]:
     return dates
 
 
+def _output(path: str) -> Path:
+    """An output file's path, checked before any work: its folder must exist."""
+    target = Path(path)
+    if not target.parent.is_dir():
+        raise MatchmakerError(f"the folder of --out '{path}' does not exist; create it first")
+    return target
+
+
+# Fewer held-out partnerships than this and the learned weights are told to be unreliable.
+FEW_PARTNERSHIPS = 50
+
+
 def cmd_learn(args: argparse.Namespace) -> int:
     from matchmaker.score.learn import learn_weights
 
+    target = _output(args.out)
     orgs = _load_registry(args.registry, args.vocabulary)
     dates = _read_project_dates(args.projects) if args.projects else None
+    notes: list[str] = []
+    if dates is not None:
+        names = {p.casefold() for o in orgs for p in o.projects}
+        dated = {d.casefold() for d in dates}
+        if undated := sorted(names - dated):
+            notes.append(
+                f"note: {len(undated)} of the registry's {len(names)} projects have no start date "
+                f"in {args.projects} and count as history only: {', '.join(undated[:5])}"
+                + (" ..." if len(undated) > 5 else "")
+            )
+        if unknown := sorted(dated - names):
+            notes.append(
+                f"note: {len(unknown)} projects of {args.projects} are in no profile: "
+                + ", ".join(unknown[:5])
+                + (" ..." if len(unknown) > 5 else "")
+            )
     learned = learn_weights(orgs, dates=dates, preset=args.preset, name=args.name, seed=args.seed)
-    learned.save(args.out)
+    learned.save(target)
+    validation = learned.validation
+    ours = validation[learned.scorer.label]["all.ndcg@10"]
+    best = max(
+        (n for n in validation if n != learned.scorer.label),
+        key=lambda n: validation[n]["all.ndcg@10"],
+    )
+    positives = int(learned.details["training"]["positives"])
+    if positives < FEW_PARTNERSHIPS:
+        notes.append(
+            f"warning: learned from {positives} partnerships only; the weights are unreliable "
+            "(they change with --seed): keep a preset until the registry has more"
+        )
+    if validation[best]["all.ndcg@10"] > ours:
+        notes.append(
+            f"warning: the preset '{best}' did better on the held-out partnerships "
+            f"(NDCG@10 {validation[best]['all.ndcg@10']:.3f} against {ours:.3f}): prefer it"
+        )
     if args.json:
         json.dump(learned.as_dict(), sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
+        for note in notes:
+            print(note, file=sys.stderr)
         return 0
     weights = learned.scorer.as_dict()
     print(f"learned scorer '{learned.scorer.label}' written to {args.out}")
+    for note in notes:
+        print(note)
     print("weights: " + ", ".join(f"{c} {w:.3f}" for c, w in weights.items() if w > 0.0005))
     train = learned.details["training"]
     print(

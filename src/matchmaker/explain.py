@@ -72,9 +72,13 @@ def _stop() -> frozenset[str]:
 
 
 def _lower_first(text: str) -> str:
-    """Lower-case the first letter, unless the first word is an acronym ("SME", "5G", "IoT")."""
-    first = text.split(" ", 1)[0]
+    """Lower-case the first letter of a text in sentence case, so that it reads inside a
+    sentence; keep it where the first word is an acronym ("SME", "5G", "IoT") or the text
+    capitalises other words too (German nouns, "Inspektion von Brücken mit Drohnen"; names)."""
+    first, _, rest = text.partition(" ")
     if len(first) > 1 and (first[1:].lower() != first[1:] or not first.isalpha()):
+        return text
+    if any(w[:1].isupper() for w in rest.split()):
         return text
     return text[:1].lower() + text[1:]
 

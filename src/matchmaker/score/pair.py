@@ -4,7 +4,8 @@ Every component is symmetric, so the pair score is too:
 
 ``complementarity``
     A's needs against B's offers and B's needs against A's offers, combined reciprocally (the
-    harmonic mean by default: both sides must gain). One direction takes, for each of A's
+    harmonic mean by default: both sides must gain; where one side states no needs, the other
+    direction alone). One direction takes, for each of A's
     needs, the best cosine with any of B's offers, and averages the best-met need with the mean
     over the needs: a partner that meets one need well counts, one that meets all counts more.
     Texts are compared by meaning
@@ -66,20 +67,43 @@ EARTH_RADIUS_KM = 6371.0
 # --- components -----------------------------------------------------------------------------
 
 
-def _combine(ab: Array, ba: Array, how: Reciprocity) -> Array:
+def _combine(
+    ab: Array,
+    ba: Array,
+    how: Reciprocity,
+    asks_ab: Array | bool = True,
+    asks_ba: Array | bool = True,
+) -> Array:
+    """Both directions of complementarity in one value.
+
+    ``asks_ab`` (broadcast against ``ab``): the side whose needs ``ab`` measures has needs at
+    all. Where both sides state needs, both must gain (``how``); where only one does, its
+    direction alone counts: an organisation that lists no needs (a description only, project
+    abstracts) is judged by what it offers.
+    """
     if how == "harmonic":
         denom = ab + ba
         with np.errstate(invalid="ignore", divide="ignore"):
-            out = np.where(denom > 0, 2 * ab * ba / np.where(denom > 0, denom, 1), 0)
-        result: Array = out.astype(F32)
-        return result
-    if how == "geometric":
-        result = np.sqrt(ab * ba).astype(F32)
+            both = np.where(denom > 0, 2 * ab * ba / np.where(denom > 0, denom, 1), 0)
+    elif how == "geometric":
+        both = np.sqrt(ab * ba)
     elif how == "mean":
-        result = ((ab + ba) / 2).astype(F32)
+        both = (ab + ba) / 2
     else:
-        result = np.minimum(ab, ba).astype(F32)
+        both = np.minimum(ab, ba)
+    asks_ab, asks_ba = np.asarray(asks_ab, dtype=bool), np.asarray(asks_ba, dtype=bool)
+    out = np.where(asks_ab & asks_ba, both, np.where(asks_ab, ab, np.where(asks_ba, ba, 0)))
+    result: Array = np.asarray(out, dtype=F32)
     return result
+
+
+def _asks(p: ProfileMatrix) -> Array:
+    """Whether each row states any need."""
+    cache = _cache(p)
+    if "asks" not in cache:
+        cache["asks"] = np.diff(p.need_ptr) > 0
+    asks: Array = cache["asks"]
+    return asks
 
 
 def segments(starts: Array, counts: Array) -> tuple[Array, Array]:
@@ -96,7 +120,8 @@ def complementarity(p: ProfileMatrix, i: int, js: Array, how: Reciprocity) -> Ar
     js = np.asarray(js, dtype=np.int64)
     ab = _direction(p, i, js, needs_of_i=True)
     ba = _direction(p, i, js, needs_of_i=False)
-    return _combine(ab, ba, how)
+    asks = _asks(p)
+    return _combine(ab, ba, how, asks[i], asks[js])
 
 
 def _direction(p: ProfileMatrix, i: int, js: Array, *, needs_of_i: bool) -> Array:
@@ -300,7 +325,9 @@ def raw_block(p: ProfileMatrix, rows: Array, cols: Array, scorer: Scorer) -> dic
     ba = _complementarity_matrix(p, scorer.reciprocity, cols, rows).T
     net = network_of(p)
     return {
-        "complementarity": _combine(ab, ba, scorer.reciprocity),
+        "complementarity": _combine(
+            ab, ba, scorer.reciprocity, _asks(p)[rows][:, None], _asks(p)[cols][None, :]
+        ),
         "relatedness": relatedness(p, rows, cols),
         "s3": np.clip((p.s3[rows] @ p.s3[cols].T).toarray(), 0, 1).astype(F32),
         "sector": np.clip((p.sectors[rows] @ p.sectors[cols].T).toarray(), 0, 1).astype(F32),
@@ -398,7 +425,9 @@ def score_matrix(
         rows = list(range(start, min(n, start + chunk)))
         directed[start : start + len(rows)] = _complementarity_matrix(p, scorer.reciprocity, rows)
     comps: dict[str, Array] = {
-        "complementarity": _combine(directed, directed.T, scorer.reciprocity),
+        "complementarity": _combine(
+            directed, directed.T, scorer.reciprocity, _asks(p)[:, None], _asks(p)[None, :]
+        ),
         "s3": np.clip((p.s3 @ p.s3.T).toarray(), 0, 1).astype(F32),
         "sector": np.clip((p.sectors @ p.sectors.T).toarray(), 0, 1).astype(F32),
         "type": scorer.type_matrix[np.ix_(p.types, p.types)].astype(F32),

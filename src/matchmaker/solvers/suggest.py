@@ -187,7 +187,9 @@ def _block(p: ProfileMatrix, rows: Array, scorer: Scorer) -> tuple[dict[str, Arr
         if name == "complementarity":
             ab = np.clip(p.needs_mean[rows] @ p.offers_mean.T, 0, 1)
             ba = np.clip(p.offers_mean[rows] @ p.needs_mean.T, 0, 1)
-            value = scale(name, _combine(ab, ba, scorer.reciprocity))
+            asks = np.diff(p.need_ptr) > 0
+            both = _combine(ab, ba, scorer.reciprocity, asks[rows][:, None], asks[None, :])
+            value = scale(name, both)
         elif name == "relatedness":
             value = scale(name, np.clip(p.topic_retrieval[rows] @ p.topic_retrieval.T, 0, 1))
         elif name in ("s3", "sector"):
