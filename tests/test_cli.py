@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -309,15 +310,21 @@ def test_replanning_keeps_published_meetings(
     assert (tmp_path / "agendas.xlsx").exists()
 
 
-def test_learn_then_suggest_and_schedule_with_the_learned_scorer(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def _generated_registry(folder: Path, n: int, seed: int) -> tuple[Path, list[Any]]:
+    """A generated registry written as JSON (its projects are its partnerships)."""
     from matchmaker.io import write_organisations
     from matchmaker.synth import generate_registry
 
-    registry = tmp_path / "registry.json"
-    orgs = generate_registry(300, seed=9).organisations
+    registry = folder / "registry.json"
+    orgs = generate_registry(n, seed=seed).organisations
     write_organisations(orgs, registry)
+    return registry, orgs
+
+
+def test_learn_then_suggest_and_schedule_with_the_learned_scorer(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    registry, orgs = _generated_registry(tmp_path, 300, 9)
     names = sorted({p for o in orgs for p in o.projects})
     dates = tmp_path / "projects.csv"
     dates.write_text(
@@ -366,12 +373,7 @@ def test_an_output_folder_that_does_not_exist_is_a_message(
 def test_learn_warns_when_it_had_few_partnerships(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from matchmaker.io import write_organisations
-    from matchmaker.synth import generate_registry
-
-    registry = tmp_path / "registry.json"
-    orgs = generate_registry(80, seed=4).organisations
-    write_organisations(orgs, registry)
+    registry, orgs = _generated_registry(tmp_path, 80, 4)
     dates = tmp_path / "projects.csv"
     named = sorted({p for o in orgs for p in o.projects})
     dates.write_text("project,start\n" + f"{named[0]},2019-01-01\nNOT-A-PROJECT,2020-01-01\n")

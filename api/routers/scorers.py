@@ -24,8 +24,11 @@ from pydantic import BaseModel, Field
 
 from api.deps import Principal, StoreDep, require
 from api.problems import error_responses
+from matchmaker.errors import InvalidInputError, Problem
 from matchmaker.score import DEFAULT_PRESET, PRESETS, Scorer, make_scorer
-from matchmaker.store import Store
+from matchmaker.score.learn import learn_weights, load_scorer
+from matchmaker.store import Store, StoreEmbeddingCache
+from matchmaker.vectorise import ProfileSpace
 
 __all__ = ["learned_or_preset", "router"]
 
@@ -39,8 +42,6 @@ _NAME = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$"
 def learned_or_preset(store: Store, preset: str, scorer: str | None) -> Scorer:
     """The learned scorer called ``scorer`` (:class:`NotFoundError`, a 404, when there is
     none), or the preset's."""
-    from matchmaker.score.learn import load_scorer
-
     if scorer is None:
         return make_scorer(preset)
     return load_scorer(store.scorer_document(scorer))
@@ -92,11 +93,6 @@ def learn(body: LearnRequest, principal: Admin, store: StoreDep) -> dict[str, An
     """Learn non-negative component weights from the partnerships of the stored registry
     (organisations that share a project), validate them on held-out partnerships beside every
     preset, and store them under ``name`` (replacing a scorer of that name)."""
-    from matchmaker.errors import InvalidInputError, Problem
-    from matchmaker.score.learn import learn_weights
-    from matchmaker.store import StoreEmbeddingCache
-    from matchmaker.vectorise import ProfileSpace
-
     if body.preset not in PRESETS:
         message = f"preset '{body.preset}' must be one of: {', '.join(PRESETS)}"
         raise InvalidInputError(message, [Problem(None, "preset", body.preset, message)])

@@ -86,9 +86,9 @@ def _lower_first(text: str) -> str:
 def _complementarity_reasons(p: ProfileMatrix, a: int, b: int) -> list[tuple[float, str]]:
     out: list[tuple[float, str]] = []
     oa, ob = p.organisations[a], p.organisations[b]
-    for giver, taker, template in (
-        (b, a, "you need {n}, they offer {o}"),
-        (a, b, "they need {n}, you offer {o}"),
+    for giver, taker, template, described in (
+        (b, a, "you need {n}, they offer {o}", "you need {n}: their description says {d}"),
+        (a, b, "they need {n}, you offer {o}", "they need {n}: your description says {d}"),
     ):
         best = _best_pair(p, taker, giver)
         if best is None or best[2] < ITEM_FLOOR.get(p.text_encoder, 0.25):
@@ -97,11 +97,8 @@ def _complementarity_reasons(p: ProfileMatrix, a: int, b: int) -> list[tuple[flo
         need = (oa if taker == a else ob).needs[k]
         giver_org = ob if giver == b else oa
         if p.offer_is_description[p.offer_ptr[giver] + m]:
-            what = _snippet(giver_org.description)
-            text = template.format(n=_lower_first(need.text), o="").rstrip(" ,")
-            text = text.replace(" they offer", "").replace(" you offer", "")
-            side = "their" if giver == b else "your"
-            out.append((sim, f"{text}: {side} description says \u201c{what}\u201d"))
+            what = f"\u201c{_snippet(giver_org.description)}\u201d"
+            out.append((sim, described.format(n=_lower_first(need.text), d=what)))
             continue
         offer = giver_org.offers[m]
         text = template.format(n=_lower_first(need.text), o=_lower_first(offer.text))

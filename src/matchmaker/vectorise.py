@@ -261,6 +261,15 @@ class ProfileMatrix:
     def __len__(self) -> int:
         return len(self.ids)
 
+    def derived(self) -> dict[Any, Any]:
+        """Look-up tables derived from these matrices (by the scorer, its calibration, the
+        collaboration network), built on first use and kept with them."""
+        cache: dict[Any, Any] | None = self.__dict__.get("_derived")
+        if cache is None:
+            cache = {}
+            object.__setattr__(self, "_derived", cache)
+        return cache
+
     def row(self, org_id: str) -> int:
         try:
             return self.index[org_id]

@@ -83,18 +83,9 @@ def test_an_unknown_scorer_is_404(client: TestClient, keys: Any, store: Store) -
 
 def _stored(name: str, preset: str, weights: dict[str, float]) -> dict[str, Any]:
     from matchmaker.score import make_scorer
+    from matchmaker.score.learn import LearnedScorer
 
-    scorer = make_scorer(preset, weights=weights, name=name)
-    return {
-        "format": "matchmaker-scorer/1",
-        "name": name,
-        "preset": preset,
-        "weights": scorer.as_dict(),
-        "geography": scorer.geography,
-        "reciprocity": scorer.reciprocity,
-        "validation": {},
-        "details": {},
-    }
+    return LearnedScorer(make_scorer(preset, weights=weights, name=name), {}).as_dict()
 
 
 def test_schedules_pairs_and_rooms_use_a_learned_scorer_and_their_replans_keep_it(

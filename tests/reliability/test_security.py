@@ -118,18 +118,9 @@ def _registrations(tag: str) -> dict[str, Any]:
 
 def _stored_scorer(name: str) -> dict[str, Any]:
     from matchmaker.score import make_scorer
+    from matchmaker.score.learn import LearnedScorer
 
-    scorer = make_scorer("research", name=name)
-    return {
-        "format": "matchmaker-scorer/1",
-        "name": name,
-        "preset": "research",
-        "weights": scorer.as_dict(),
-        "geography": scorer.geography,
-        "reciprocity": scorer.reciprocity,
-        "validation": {},
-        "details": {},
-    }
+    return LearnedScorer(make_scorer("research", name=name), {}).as_dict()
 
 
 E = "/api/events/{event_id}"

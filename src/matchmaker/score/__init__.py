@@ -19,6 +19,7 @@ from matchmaker.score.pair import (
     relatedness,
     score_matrix,
     segments,
+    states_needs,
     total,
 )
 from matchmaker.score.presets import (
@@ -60,5 +61,6 @@ __all__ = [
     "relatedness",
     "score_matrix",
     "segments",
+    "states_needs",
     "total",
 ]

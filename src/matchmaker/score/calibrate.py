@@ -152,10 +152,7 @@ def _key(scorer: Scorer) -> tuple[Any, ...]:
 def calibration(p: ProfileMatrix, scorer: Scorer) -> Calibration:
     """The :class:`Calibration` of ``p`` for the scorer's settings, fitted on first use and
     kept with ``p``."""
-    cache: dict[Any, Any] | None = p.__dict__.get("_derived")
-    if cache is None:
-        cache = {}
-        object.__setattr__(p, "_derived", cache)
+    cache = p.derived()
     key = _key(scorer)
     found = cache.get(key)
     if found is None:

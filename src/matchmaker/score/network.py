@@ -63,7 +63,6 @@ class Network:
         many = self.degree > 1
         inv_log[many] = 1.0 / np.log(self.degree[many])
         self._weighted: sp.csr_matrix = sp.csr_matrix(adjacency @ sp.diags(inv_log))
-        self._adjacency_t: sp.csr_matrix = adjacency.T.tocsr()
         self.n_projects: Array = np.diff(incidence.indptr).astype(np.int64)
         k = self.n_projects.astype(np.float64)
         self.experience: Array = (k / (k + EXPERIENCE_SCALE)).astype(F32)
@@ -73,7 +72,8 @@ class Network:
         """The Adamic–Adar index (plus 1 for a shared project with ``linked``), sparse."""
         rows = np.asarray(rows, dtype=np.int64)
         left = self._weighted[rows]
-        right = self._adjacency_t if cols is None else self.adjacency[np.asarray(cols)].T
+        # the adjacency is symmetric: its rows are the columns wanted
+        right = (self.adjacency if cols is None else self.adjacency[np.asarray(cols)]).T
         index = sp.csr_matrix(left @ right)
         if linked:
             direct = self.adjacency[rows]
@@ -89,15 +89,6 @@ class Network:
         if self.empty or len(rows) == 0:
             return np.zeros((len(rows), width), dtype=F32)
         out: Array = np.asarray(self._index(rows, cols, linked=False).toarray(), dtype=F32)
-        return out
-
-    def linked(self, rows: Array, cols: Array | None = None) -> Array:
-        """1 where two organisations have shared a project, else 0 (dense)."""
-        rows = np.asarray(rows, dtype=np.int64)
-        block = self.adjacency[rows]
-        if cols is not None:
-            block = block[:, np.asarray(cols, dtype=np.int64)]
-        out: Array = np.asarray(block.toarray(), dtype=F32)
         return out
 
     def component(self, rows: Array, cols: Array | None = None) -> Array:
@@ -129,11 +120,9 @@ class Network:
 
 def network_of(p: Any) -> Network:
     """The :class:`Network` of a :class:`ProfileMatrix`, built on first use and kept with it."""
-    cache: dict[str, Any] | None = p.__dict__.get("_derived")
-    if cache is None:
-        cache = {}
-        object.__setattr__(p, "_derived", cache)
+    cache = p.derived()
     net = cache.get("network")
     if net is None:
         net = cache["network"] = Network(p.projects)
-    return net
+    found: Network = net
+    return found

@@ -57,6 +57,7 @@ __all__ = [
     "raw_pair_components",
     "relatedness",
     "score_matrix",
+    "states_needs",
     "total",
 ]
 
@@ -97,9 +98,9 @@ def _combine(
     return result
 
 
-def _asks(p: ProfileMatrix) -> Array:
-    """Whether each row states any need."""
-    cache = _cache(p)
+def states_needs(p: ProfileMatrix) -> Array:
+    """Whether each row states any need (kept with ``p``)."""
+    cache = p.derived()
     if "asks" not in cache:
         cache["asks"] = np.diff(p.need_ptr) > 0
     asks: Array = cache["asks"]
@@ -120,7 +121,7 @@ def complementarity(p: ProfileMatrix, i: int, js: Array, how: Reciprocity) -> Ar
     js = np.asarray(js, dtype=np.int64)
     ab = _direction(p, i, js, needs_of_i=True)
     ba = _direction(p, i, js, needs_of_i=False)
-    asks = _asks(p)
+    asks = states_needs(p)
     return _combine(ab, ba, how, asks[i], asks[js])
 
 
@@ -158,18 +159,9 @@ def _direction(p: ProfileMatrix, i: int, js: Array, *, needs_of_i: bool) -> Arra
     return out
 
 
-def _cache(p: ProfileMatrix) -> dict[str, Any]:
-    """Look-up tables derived from a ProfileMatrix, built on first use and kept with it."""
-    cache: dict[str, Any] | None = p.__dict__.get("_derived")
-    if cache is None:
-        cache = {}
-        object.__setattr__(p, "_derived", cache)
-    return cache
-
-
 def _groups(p: ProfileMatrix, key: str) -> tuple[Array, Array]:
     """For ``region`` or ``languages``: each row's group id and one row of each group."""
-    cache = _cache(p)
+    cache = p.derived()
     if key not in cache:
         if key == "region":
             values: list[Any] = p.region
@@ -190,7 +182,7 @@ def _groups(p: ProfileMatrix, key: str) -> tuple[Array, Array]:
 
 
 def _transposed(p: ProfileMatrix, name: str) -> Any:
-    cache = _cache(p)
+    cache = p.derived()
     key = f"{name}.T"
     if key not in cache:
         cache[key] = getattr(p, name).T.tocsr()
@@ -213,7 +205,7 @@ def geography_matrix(
     regions of the registry and then looked up, O(|rows| · |cols|).
     """
     group, first = _groups(p, "region")
-    cache = _cache(p)
+    cache = p.derived()
     key = f"geography.{mode}"
     if key not in cache:
         cache[key] = _geography_pairs(p, first, first, mode)
@@ -264,7 +256,7 @@ def language_matrix(p: ProfileMatrix, rows: Array, cols: Array | None) -> Array:
     Computed once per pair of distinct language sets, then looked up.
     """
     group, first = _groups(p, "languages")
-    cache = _cache(p)
+    cache = p.derived()
     if "language" not in cache:
         lang = p.languages[first]
         shared = (lang @ lang.T).toarray() > 0
@@ -326,7 +318,11 @@ def raw_block(p: ProfileMatrix, rows: Array, cols: Array, scorer: Scorer) -> dic
     net = network_of(p)
     return {
         "complementarity": _combine(
-            ab, ba, scorer.reciprocity, _asks(p)[rows][:, None], _asks(p)[cols][None, :]
+            ab,
+            ba,
+            scorer.reciprocity,
+            states_needs(p)[rows][:, None],
+            states_needs(p)[cols][None, :],
         ),
         "relatedness": relatedness(p, rows, cols),
         "s3": np.clip((p.s3[rows] @ p.s3[cols].T).toarray(), 0, 1).astype(F32),
@@ -426,7 +422,11 @@ def score_matrix(
         directed[start : start + len(rows)] = _complementarity_matrix(p, scorer.reciprocity, rows)
     comps: dict[str, Array] = {
         "complementarity": _combine(
-            directed, directed.T, scorer.reciprocity, _asks(p)[:, None], _asks(p)[None, :]
+            directed,
+            directed.T,
+            scorer.reciprocity,
+            states_needs(p)[:, None],
+            states_needs(p)[None, :],
         ),
         "s3": np.clip((p.s3 @ p.s3.T).toarray(), 0, 1).astype(F32),
         "sector": np.clip((p.sectors @ p.sectors.T).toarray(), 0, 1).astype(F32),

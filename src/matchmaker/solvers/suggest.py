@@ -34,6 +34,7 @@ from matchmaker.score import (
     make_scorer,
     network_of,
     relatedness,
+    states_needs,
 )
 from matchmaker.vectorise import ProfileMatrix
 
@@ -187,7 +188,7 @@ def _block(p: ProfileMatrix, rows: Array, scorer: Scorer) -> tuple[dict[str, Arr
         if name == "complementarity":
             ab = np.clip(p.needs_mean[rows] @ p.offers_mean.T, 0, 1)
             ba = np.clip(p.offers_mean[rows] @ p.needs_mean.T, 0, 1)
-            asks = np.diff(p.need_ptr) > 0
+            asks = states_needs(p)
             both = _combine(ab, ba, scorer.reciprocity, asks[rows][:, None], asks[None, :])
             value = scale(name, both)
         elif name == "relatedness":
