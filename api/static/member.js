@@ -55,7 +55,11 @@ export async function renderMember(view, me) {
   }
   loadCountries(country);
 
+  // Filters change faster than answers come: only the answer to the latest request is shown.
+  let latest = 0;
+
   async function load() {
+    const request = ++latest;
     clear(formSlot);
     const n = Number(k.value || 10);
     if (!Number.isInteger(n) || n < 1 || n > 100) {
@@ -71,9 +75,11 @@ export async function renderMember(view, me) {
     if (code) params.set("sector", code);
     try {
       const { data } = await getJson(`/api/organisations/${encode(orgId)}/suggestions?${params}`);
+      if (request !== latest) return;
       clearFields(form);
       render(data?.suggestions ?? []);
     } catch (error) {
+      if (request !== latest) return;
       clear(list);
       count.textContent = "";
       showError(formSlot, error);

@@ -68,6 +68,11 @@ def test_member_sees_suggestions_with_reasons_and_filters_them(
     page.get_by_label("Country").select_option("")
     page.get_by_label("Type of organisation").select_option("university")
     _wait_for_list(page, filtered)
+    # Two filters changed: wait for the answer to the second (the first may show in between).
+    page.wait_for_function(
+        "[...document.querySelectorAll('li.suggestion')]"
+        ".every(li => li.dataset.type === 'university')"
+    )
     assert {t for _, _, t in _shown(page)} <= {"university"}
 
     page.get_by_label("Type of organisation").select_option("")
