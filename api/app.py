@@ -43,6 +43,7 @@ ROUTERS = (
     "api.routers.pairs",
     "api.routers.jobs",
     "api.routers.scorers",
+    "api.routers.templates",
 )
 
 _SECURITY_HEADERS = (

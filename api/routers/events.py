@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
 
 from api.deps import IfMatchDep, SettingsDep, StoreDep
@@ -20,7 +20,7 @@ from api.problems import ProblemError, error_responses, problems_of
 from matchmaker.errors import InvalidInputError, Problem
 from matchmaker.io import read_event
 from matchmaker.io.tabular import decode_text, load_json
-from matchmaker.models import Event, Rules
+from matchmaker.models import Event, RegistrationMapping
 from matchmaker.store.records import EventRecord
 
 __all__ = ["event_from_body", "event_from_json", "event_view", "router"]
@@ -188,46 +188,6 @@ def delete_event(
 # --- participants ------------------------------------------------------------------------------
 
 
-def _rules_for(rules: Rules, people: set[str]) -> tuple[Rules, list[Problem]]:
-    """``rules`` without the participants that are no longer registered, and what was dropped."""
-    dropped: list[Problem] = []
-    pins = []
-    for pin in rules.pins:
-        if pin.participant in people:
-            pins.append(pin)
-        else:
-            dropped.append(
-                Problem(
-                    None,
-                    "rules.pins",
-                    pin.participant,
-                    f"the pin of '{pin.participant}' to room '{pin.room}' was removed: "
-                    "the participant is no longer registered",
-                )
-            )
-    groups: dict[str, list[list[str]]] = {}
-    for name, given in (("keep_apart", rules.keep_apart), ("keep_together", rules.keep_together)):
-        kept = []
-        for group in given:
-            left = [pid for pid in group if pid in people]
-            gone = [pid for pid in group if pid not in people]
-            if gone:
-                what = "shortened" if len(left) > 1 else "removed"
-                dropped.append(
-                    Problem(
-                        None,
-                        f"rules.{name}",
-                        ", ".join(gone),
-                        f"the {name} group {group} was {what}: "
-                        f"{', '.join(repr(g) for g in gone)} no longer registered",
-                    )
-                )
-            if len(left) > 1:
-                kept.append(left)
-        groups[name] = kept
-    return rules.model_copy(update={"pins": pins, **groups}), dropped
-
-
 def _read_upload(file: UploadFile, limit: int) -> bytes:
     data = file.file.read(limit + 1)
     if len(data) > limit:
@@ -235,6 +195,50 @@ def _read_upload(file: UploadFile, limit: int) -> bytes:
             413, "too-large", "Too large", f"the file is larger than the limit of {limit} bytes"
         )
     return data
+
+
+def _mapping_field(text: str | None) -> RegistrationMapping | None:
+    """The mapping sent with an upload (a JSON form field), checked as a mapping file is."""
+    if not text:
+        return None
+    from matchmaker.io.mapping import load_mapping
+
+    return load_mapping(text.encode())
+
+
+@router.post(
+    "/{event_id}/participants/mapping",
+    summary="Propose how a registration export's columns are read",
+    responses=error_responses(401, 403, 404, 413, 422, 429),
+)
+def propose_participant_mapping(
+    principal: Organiser,
+    store: StoreDep,
+    settings: SettingsDep,
+    event_id: str,
+    file: Annotated[
+        UploadFile,
+        File(description="a registration export: CSV or XLSX, one row per participant"),
+    ],
+    sheet: Annotated[str | None, Form(max_length=100)] = None,
+    mapping: Annotated[str | None, Form(max_length=1_000_000)] = None,
+) -> Response:
+    """Each column of the file with its header, sample values and the field it is proposed
+    for (or the field the event's stored mapping gives it), the sheets of a workbook, and the
+    fields to choose from. Nothing is stored."""
+    from matchmaker.io.mapping import propose_mapping, read_table
+
+    record = owned_event(store, principal, event_id)
+    data = _read_upload(file, settings.max_upload_bytes)
+    given = _mapping_field(mapping) or record.value.registration_mapping
+    table, fmt, chosen, sheets = read_table(
+        data,
+        name=file.filename or "list.csv",
+        sheet=sheet or (given.sheet if given and given.sheet else None),
+        max_bytes=settings.max_upload_bytes,
+    )
+    proposal = propose_mapping(table, given=given, fmt=fmt, sheet=chosen, sheets=sheets)
+    return with_etag(proposal.as_dict(), record.version)
 
 
 @router.post(
@@ -252,45 +256,77 @@ def upload_participants(
         UploadFile,
         File(description="a registration list: CSV, XLSX or JSON, one row per participant"),
     ],
+    mapping: Annotated[
+        str | None,
+        Form(
+            max_length=1_000_000,
+            description="how the columns are read (a mapping as the mapping step returns it); "
+            "by default the event's stored mapping, else the proposed one",
+        ),
+    ] = None,
+    sheet: Annotated[str | None, Form(max_length=100)] = None,
+    partial: Annotated[
+        bool, Query(description="import the valid rows and report the others")
+    ] = False,
+    dry_run: Annotated[
+        bool,
+        Query(
+            description="check only: the report and who would be added, changed and "
+            "removed; nothing is stored"
+        ),
+    ] = False,
 ) -> Response:
     """Replace the event's participants and their organisations with a registration list.
 
-    The list is checked as the command line checks it; any problem is a 422 listing every
-    row to fix, and nothing is stored. Rules that name participants who are no longer
-    registered lose them (listed in ``warnings``). One versioned update (``If-Match``).
+    The columns are read by the mapping (see ``POST .../participants/mapping``), which is kept
+    with the event for the next upload. Any problem is a 422 listing every row to fix, and
+    nothing is stored, unless ``partial``: then the valid rows are imported and the problems
+    listed. Rules that name participants who are no longer registered lose them (listed in
+    ``warnings``). One versioned update (``If-Match``); ``dry_run`` stores nothing.
     """
-    from matchmaker.io import read_registrations
+    from matchmaker.io.registrations import (
+        apply_registrations,
+        registration_changes,
+        validate_registrations,
+    )
 
     record = owned_event(store, principal, event_id)
     data = _read_upload(file, settings.max_upload_bytes)
-    found = read_registrations(
+    given = _mapping_field(mapping) or record.value.registration_mapping
+    found = validate_registrations(
         data,
         name=file.filename or None,
         vocabulary=record.value.vocabulary or None,
+        sheet=sheet or None,
+        mapping=given or "auto",
+        slots=record.value.slots,
         max_bytes=settings.max_upload_bytes,
     )
-    people = {p.id for p in found.participants}
-    rules, dropped = _rules_for(record.value.rules, people)
-    document = record.value.model_dump(mode="json", exclude_none=True)
-    document.update(
-        vocabulary={**record.value.vocabulary, **found.vocabulary},
-        participants=[p.model_dump(mode="json", exclude_none=True) for p in found.participants],
-        organisations=[
-            o.model_dump(mode="json", exclude_none=True, exclude={"country"})
-            for o in found.organisations
-        ],
-        rules=rules.model_dump(mode="json", exclude_none=True),
-    )
-    ev = event_from_json(document)
-    updated = store.update_event(ev, expected_version=expected)
-    warnings = problems_of([*found.warnings, *dropped])
-    body = {
+    n = len(found.problems)
+    if found.problems and (not partial or not found.participants) and not dry_run:
+        rows = len(found.rejected_rows)
+        where = f" in {rows} row{'s' if rows != 1 else ''}" if rows else ""
+        raise InvalidInputError(
+            f"{n} problem{'s' if n != 1 else ''}{where}; nothing was imported", found.problems
+        )
+    ev, dropped = apply_registrations(record.value, found)
+    body: dict[str, Any] = {
         "event": event_id,
         "participants": len(ev.participants),
         "organisations": len(ev.organisations),
-        "version": updated.version,
-        "warnings": warnings,
+        "warnings": problems_of([*found.warnings, *dropped]),
+        "problems": problems_of(found.problems),
+        "rejected_rows": found.rejected_rows,
+        "rows": found.rows,
+        "changes": registration_changes(record.value, found),
+        "mapping": found.mapping.as_dict() if found.mapping is not None else None,
     }
+    if dry_run:
+        body["version"] = record.version
+        body["dry_run"] = True
+        return with_etag(body, record.version)
+    updated = store.update_event(ev, expected_version=expected)
+    body["version"] = updated.version
     return with_etag(body, updated.version)
 
 
@@ -318,6 +354,10 @@ def list_participants(principal: Organiser, store: StoreDep, event_id: str) -> R
                 "region": org.region if org is not None else None,
                 "type": org.type.value if org is not None else None,
                 "seats": p.seats,
+                "email": p.email,
+                "job_title": p.job_title,
+                "languages": p.languages or (org.languages if org is not None else []),
+                "extra": p.extra,
                 "available": p.available,
                 "requests": [r.model_dump(mode="json") for r in p.requests],
             }

@@ -16,7 +16,7 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, Literal, TextIO
 
 from matchmaker._version import __version__
 from matchmaker.errors import InvalidInputError, MatchmakerError, Problem
@@ -124,6 +124,10 @@ def cmd_import(args: argparse.Namespace) -> int:
 
     path = Path(args.file)
     started = time.perf_counter()
+    if args.event:
+        return _import_registrations(args, path)
+    if args.mapping:
+        raise MatchmakerError("--mapping reads a registration list into an event; give --event")
     if _is_event_file(path):
         ev = read_event(path)
         with Store(_db(args.db)) as store:
@@ -153,6 +157,116 @@ def cmd_import(args: argparse.Namespace) -> int:
         target = args.report or f"{path.stem}.problems.csv"
         _write_report(target, report.problems)
         print(f"every problem is listed in {target}")
+    return 0
+
+
+def _import_registrations(args: argparse.Namespace, path: Path) -> int:
+    """``import FILE --event ID``: a registration export into an event (made if new)."""
+    started = time.perf_counter()
+    from matchmaker.io.mapping import load_mapping
+    from matchmaker.io.registrations import (
+        apply_registrations,
+        registration_changes,
+        validate_registrations,
+    )
+    from matchmaker.models import Event, RegistrationMapping
+    from matchmaker.store import Store
+
+    with Store(_db(args.db)) as store:
+        record = store.get_event_record(args.event)
+        if record is None:
+            ev = Event(id=args.event, name=args.event_name or args.event)
+        else:
+            ev = record.value
+        mapping: RegistrationMapping | Literal["auto"]
+        if args.mapping == "auto" or (args.mapping is None and ev.registration_mapping is None):
+            mapping = "auto"
+        elif args.mapping is None:
+            assert ev.registration_mapping is not None
+            mapping = ev.registration_mapping
+        else:
+            mapping = load_mapping(Path(args.mapping))
+        report = validate_registrations(
+            path,
+            vocabulary={**ev.vocabulary, **_read_vocabulary(args.vocabulary)} or None,
+            sheet=args.sheet,
+            mapping=mapping,
+            slots=ev.slots,
+        )
+        if report.problems and (not args.partial or not report.participants):
+            _print_grouped(report.problems, sys.stderr)
+            rows = len(report.rejected_rows)
+            raise InvalidInputError(
+                f"{len(report.problems)} problems in {rows} rows of {path.name}; nothing was "
+                "imported (--partial imports the valid rows)",
+                report.problems,
+            )
+        changes = registration_changes(ev, report)
+        new, dropped = apply_registrations(ev, report)
+        if record is None:
+            version, _ = store.save_event(new)
+        else:
+            version = store.update_event(new, expected_version=record.version).version
+        elapsed = time.perf_counter() - started
+        print(
+            f"imported {len(new.participants)} participants of {len(new.organisations)} "
+            f"organisations from {path.name} into event '{new.id}' (version {version}) in "
+            f"{store.url} in {elapsed:.1f} s: {len(changes['added'])} added, "
+            f"{len(changes['changed'])} changed, {len(changes['removed'])} removed"
+        )
+    for w in [*report.warnings, *dropped][:50]:
+        print(f"  note: {w}")
+    if len(report.warnings) + len(dropped) > 50:
+        print(f"  ... and {len(report.warnings) + len(dropped) - 50} more notes")
+    if report.problems:
+        print(f"skipped {len(report.rejected_rows)} rows with {len(report.problems)} problems:")
+        _print_grouped(report.problems, sys.stdout)
+        target = args.report or f"{path.stem}.problems.csv"
+        _write_report(target, report.problems)
+        print(f"every problem is listed in {target}")
+    return 0
+
+
+def _print_grouped(problems: Sequence[Problem], out: TextIO, limit: int = 40) -> None:
+    """Problems grouped by column, value and rule: "'Deutschland' in 14 rows (2, 5, ...)"."""
+    groups: dict[tuple[str, str, str], list[int]] = {}
+    for p in problems:
+        rule = p.message
+        key = (p.column or "", p.value or "", rule)
+        groups.setdefault(key, []).append(p.row or 0)
+    for k, ((column, value, rule), rows) in enumerate(groups.items()):
+        if k == limit:
+            out.write(f"  ... and {len(groups) - limit} more kinds of problem\n")
+            break
+        where = ", ".join(str(r) for r in rows[:8]) + (", ..." if len(rows) > 8 else "")
+        n = len(rows)
+        head = f"'{value[:60]}' in {n} row{'s' if n != 1 else ''}" if value else f"{n} rows"
+        out.write(f"  {head} (row {where}), column '{column}': {rule}\n")
+
+
+def cmd_mapping(args: argparse.Namespace) -> int:
+    from matchmaker.io.mapping import dump_mapping, load_mapping, propose_mapping, read_table
+
+    path = Path(args.file)
+    given = load_mapping(Path(args.given)) if args.given else None
+    table, fmt, sheet, sheets = read_table(path, sheet=args.sheet)
+    proposal = propose_mapping(table, given=given, fmt=fmt, sheet=sheet, sheets=sheets)
+    target = _output(args.out or f"{path.stem}.mapping.json")
+    from matchmaker.io.sheets import write_atomic
+
+    write_atomic(target, dump_mapping(proposal))
+    where = f", sheet '{sheet}' of {len(sheets)}" if sheets else ""
+    print(
+        f"{path.name}: {proposal.rows} rows, header in row {proposal.header_row}{where}; "
+        f"encoding {proposal.encoding or 'n/a'}"
+    )
+    width = max((len(c.header) for c in proposal.columns), default=6)
+    for c in proposal.columns:
+        print(f"  {c.header[:60]:<{min(width, 60)}}  ->  {c.field:<15} {c.why}")
+    print(
+        f"wrote the mapping to {target}; change a column's 'field' and import with "
+        f"--mapping {target}"
+    )
     return 0
 
 
@@ -1021,7 +1135,36 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--replace", action="store_true", help="overwrite ids already stored")
     p.add_argument("--vocabulary", metavar="CSV", help="own S3 vocabulary: columns code,label")
     p.add_argument("--sheet", help="XLSX sheet to read (default: the first)")
+    p.add_argument(
+        "--event",
+        metavar="EVENT_ID",
+        help="read FILE as a registration export (one row per participant) into this event, "
+        "replacing its participants; the event is made when it does not exist",
+    )
+    p.add_argument("--event-name", help="with --event: the name of a new event")
+    p.add_argument(
+        "--mapping",
+        metavar="auto|FILE",
+        help="with --event: how the columns are read: 'auto' proposes it from the headers, "
+        "FILE is a mapping written by 'matchmaker mapping' (default: the event's last "
+        "mapping, else auto)",
+    )
     p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser(
+        "mapping",
+        help="propose how a registration export's columns are read, as an editable file",
+        description="Read the headers (and a sample of the cells) of a registration export "
+        "and write the proposed field of each column to a JSON file, to check and edit before "
+        "'matchmaker import FILE --event ID --mapping MAPPING'.",
+    )
+    p.add_argument("file", help="CSV or XLSX registration export")
+    p.add_argument("--out", help="where to write the mapping (default: FILE.mapping.json here)")
+    p.add_argument("--sheet", help="XLSX sheet to read (default: the one with known headers)")
+    p.add_argument(
+        "--given", metavar="MAPPING", help="a mapping to start from (its choices are kept)"
+    )
+    p.set_defaults(func=cmd_mapping)
 
     p = sub.add_parser("export", help="write the stored organisations to CSV, XLSX or JSON")
     p.add_argument("--db", help=DB_HELP)

@@ -19,7 +19,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from enum import StrEnum
-from typing import Annotated, Any, Self
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import (
     AfterValidator,
@@ -38,6 +38,8 @@ from matchmaker import taxonomy
 from matchmaker.errors import MatchmakerError
 
 __all__ = [
+    "REGISTRATION_FIELDS",
+    "ColumnChoice",
     "Contact",
     "Event",
     "HelixRole",
@@ -47,6 +49,8 @@ __all__ = [
     "Participant",
     "Pin",
     "Preference",
+    "RegistrationField",
+    "RegistrationMapping",
     "Registry",
     "Request",
     "Room",
@@ -529,16 +533,40 @@ class Request(_Model):
     preference: Preference = Preference.WOULD_LIKE
 
 
+Email = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$"),
+    NoNul,
+]
+ExtraKey = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+ExtraValue = Annotated[str, StringConstraints(max_length=5000), NoNul]
+
+
 class Participant(_Model):
     """A person (or a delegation) of an organisation at an event.
 
     ``available`` lists the time slots the participant can attend; ``None`` means all of them.
-    ``seats`` is how many seats the delegation takes in a breakout room.
+    ``seats`` is how many seats the delegation takes in a breakout room. The person's own
+    ``email``, ``job_title``, ``phone``, ``languages``, ``offers`` and ``needs`` may differ from a
+    colleague's (the organisation's profile holds the union); ``email`` and ``phone`` are
+    private, as an organisation's contact is. ``extra`` keeps the columns of a registration
+    export that have no field of their own (header -> value).
     """
 
     id: Id
     organisation: Id
     person: Name | None = None
+    email: Email | None = None
+    job_title: (
+        Annotated[str, StringConstraints(strip_whitespace=True, max_length=300), NoNul] | None
+    ) = None
+    phone: Annotated[str, StringConstraints(strip_whitespace=True, max_length=60), NoNul] | None = (
+        None
+    )
+    languages: list[LanguageCode] = Field(default_factory=list, max_length=50)
+    offers: list[Item] = Field(default_factory=list, max_length=100)
+    needs: list[Item] = Field(default_factory=list, max_length=100)
+    extra: dict[ExtraKey, ExtraValue] = Field(default_factory=dict, max_length=200)
     seats: int = Field(default=1, ge=1, le=50)
     available: list[Id] | None = None
     requests: list[Request] = Field(default_factory=list, max_length=500)
@@ -657,6 +685,106 @@ class Rules(_Model):
         return self
 
 
+REGISTRATION_FIELDS = (
+    "participant",
+    "first_name",
+    "last_name",
+    "person",
+    "email",
+    "job_title",
+    "phone",
+    "seats",
+    "organisation_id",
+    "organisation",
+    "type",
+    "size",
+    "country",
+    "city",
+    "region",
+    "website",
+    "description",
+    "offers",
+    "needs",
+    "areas",
+    "sectors",
+    "sectors_nace21",
+    "s3_priorities",
+    "projects",
+    "languages",
+    "availability",
+    "wishes",
+    "contact_person",
+    "contact_email",
+    "contact_phone",
+    "extra",
+    "ignore",
+)
+RegistrationField = Literal[
+    "participant",
+    "first_name",
+    "last_name",
+    "person",
+    "email",
+    "job_title",
+    "phone",
+    "seats",
+    "organisation_id",
+    "organisation",
+    "type",
+    "size",
+    "country",
+    "city",
+    "region",
+    "website",
+    "description",
+    "offers",
+    "needs",
+    "areas",
+    "sectors",
+    "sectors_nace21",
+    "s3_priorities",
+    "projects",
+    "languages",
+    "availability",
+    "wishes",
+    "contact_person",
+    "contact_email",
+    "contact_phone",
+    "extra",
+    "ignore",
+]
+
+
+class ColumnChoice(_Model):
+    """Where one column of a registration export goes: a field, ``extra`` (kept as it is) or
+    ``ignore`` (not read)."""
+
+    header: Annotated[str, StringConstraints(max_length=500), NoNul]
+    field: RegistrationField
+
+
+class RegistrationMapping(_Model):
+    """How a registration export is read: its columns, and values placed by hand.
+
+    ``columns`` are matched to the file's headers by their text (case, accents and spacing
+    ignored), so that the mapping of one upload applies to the next even if columns moved.
+    ``values`` maps a field (``type``, ``country``, ``languages``, ``areas``) to the codes of
+    values the reader could not place itself: ``{"type": {"Verein": "network"}}``.
+    """
+
+    format: Literal["matchmaker-mapping/1"] = "matchmaker-mapping/1"
+    sheet: Annotated[str, StringConstraints(max_length=100), NoNul] | None = None
+    header_row: int | None = Field(default=None, ge=1, le=100)
+    columns: list[ColumnChoice] = Field(default_factory=list, max_length=5000)
+    values: dict[
+        Literal["type", "country", "languages", "areas", "size"],
+        dict[
+            Annotated[str, StringConstraints(max_length=500)],
+            Annotated[str, StringConstraints(max_length=100)],
+        ],
+    ] = Field(default_factory=dict)
+
+
 class Event(_Model):
     """An event: participants, breakout rooms and rounds, 1:1 slots and tables, rules.
 
@@ -679,6 +807,9 @@ class Event(_Model):
     slots: list[TimeSlot] = Field(default_factory=list)
     tables: int = Field(default=0, ge=0, le=10_000)
     rules: Rules = Field(default_factory=Rules)
+    registration_mapping: RegistrationMapping | None = Field(
+        default=None, description="How the last registration export was read."
+    )
 
     @field_validator("organisations", mode="before")
     @classmethod

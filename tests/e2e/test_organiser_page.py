@@ -209,6 +209,8 @@ def test_organiser_allocates_pins_reruns_and_downloads_the_room_lists(
     # Upload the registration list; the participants appear.
     page.get_by_label("Registration list (CSV, XLSX or JSON)").set_input_files(REGISTRATIONS)
     page.get_by_role("button", name="Upload and check").click()
+    page.get_by_role("button", name="Check the rows").click()
+    page.get_by_role("button", name="Import", exact=True).click()
     expect(page.locator("#upload-report .message.success")).to_contain_text(
         f"{len(people)} participants"
     )
@@ -404,6 +406,7 @@ def test_a_bad_registration_file_shows_the_rows_to_fix_and_changes_nothing(
     page.goto("/#/event/bad-file/participants")
     page.get_by_label("Registration list (CSV, XLSX or JSON)").set_input_files(BAD_REGISTRATIONS)
     page.get_by_role("button", name="Upload and check").click()
+    page.get_by_role("button", name="Check the rows").click()
 
     report = page.locator("#upload-report")
     expect(report.locator(".message.error")).to_contain_text(re.compile("nothing was", re.I))

@@ -108,29 +108,29 @@ def test_without_an_id_column_the_organisation_is_known_by_its_name() -> None:
     assert [o.region for o in report.organisations] == ["BE"]
 
 
-def test_rows_of_one_organisation_must_agree() -> None:
+def test_colleagues_rows_are_merged_and_only_the_region_must_agree() -> None:
+    # Colleagues may word their organisation's profile differently: the organisation takes
+    # the first name and the union of the lists; only where it is must agree.
     data = csv(
         HEADER,
         "p1,Ana,1,acme,Acme,sme,FR10,C26.51",
-        "p2,Ben,1,acme,Acme,sme,FR10,2651",  # the same code, written otherwise: agrees
+        "p2,Ben,1,acme,Acme,sme,FR10,2651",  # the same code, written otherwise
         "p3,Cleo,1,acme,Acme Ltd,sme,FR10,C26.52",
     )
-    found = validate_registrations(data, name="r.csv").problems
-    assert found == [
+    report = validate_registrations(data, name="r.csv")
+    assert report.problems == []
+    (org,) = report.organisations
+    assert (org.name, org.sectors) == ("Acme", ["C26.51", "C26.52"])
+    assert [p.organisation for p in report.participants] == ["acme"] * 3
+    moved = csv(HEADER, "p1,Ana,1,acme,Acme,sme,FR10,", "p2,Ben,1,acme,Acme,sme,DE11,")
+    assert validate_registrations(moved, name="r.csv").problems == [
         Problem(
-            4,
-            "name",
-            "Acme Ltd",
-            "rows 2 and 4 give organisation 'acme' different name: 'Acme' in row 2, 'Acme Ltd' "
-            "in row 4; the rows of one organisation must agree",
-        ),
-        Problem(
-            4,
-            "sectors",
-            "C26.52",
-            "rows 2 and 4 give organisation 'acme' different sectors: 'C26.51' in row 2, "
-            "'C26.52' in row 4; the rows of one organisation must agree",
-        ),
+            3,
+            "region",
+            "DE11",
+            "rows 2 and 3 give organisation 'acme' different region: 'FR10' in row 2, 'DE11' "
+            "in row 3; the rows of one organisation must agree on where it is",
+        )
     ]
 
 
@@ -187,15 +187,24 @@ def test_participant_columns_are_read_under_other_names() -> None:
     assert report.warnings == []
 
 
-def test_participant_header_problems() -> None:
-    typo = csv("id,name,type,region,Particpant", "acme,Acme,sme,FR10,p1")
-    assert problems(typo) == [
-        (1, "Particpant", "column 'Particpant' is not a known column; did you mean 'participant'?")
-    ]
-    twice = csv("id,name,type,region,person,full name", "acme,Acme,sme,FR10,Ana,Ana")
-    assert problems(twice) == [
-        (1, "full name", "columns 'person' and 'full name' both give the person; keep one")
-    ]
+def test_a_misspelt_or_doubled_header_is_mapped_with_a_reason() -> None:
+    typo = validate_registrations(
+        csv("id,name,type,region,Particpant", "acme,Acme,sme,FR10,p1"), name="r.csv"
+    )
+    assert typo.problems == []
+    assert [p.id for p in typo.participants] == ["p1"]
+    assert typo.mapping is not None
+    column = typo.mapping.columns[4]
+    assert (column.field, column.confidence) == ("participant", 0.6)
+    assert "close to the header 'participant'" in column.why
+    twice = validate_registrations(
+        csv("id,name,type,region,person,full name", "acme,Acme,sme,FR10,Ana,Ana B."), name="r.csv"
+    )
+    assert twice.problems == []
+    # Of two columns for one field, the more specific header gives it; the other is kept.
+    assert [(p.person, p.extra) for p in twice.participants] == [("Ana B.", {"person": "Ana"})]
+    assert twice.mapping is not None
+    assert "'full name' already gives the full name" in twice.mapping.columns[4].why
 
 
 def test_organisation_header_problems_are_reported_once() -> None:
@@ -254,12 +263,10 @@ def test_json_problems_name_the_item_and_the_field() -> None:
     assert [(r, c) for r, c, _ in found] == [
         (2, "region"),
         (2, "seats"),
-        (3, "name"),
         (3, "seats"),
         (4, None),
     ]
-    assert "rows 1 and 3 give organisation 'acme' different name" in found[2][2]
-    assert found[3][2] == "seats 'true' is not a whole number from 1 to 50"
+    assert found[2][2] == "seats 'true' is not a whole number from 1 to 50"
 
 
 def test_json_with_an_own_vocabulary() -> None:
@@ -329,11 +336,7 @@ def test_a_formula_in_an_xlsx_participant_cell() -> None:
 
 def test_names_that_make_one_id_are_one_organisation() -> None:
     data = csv("name,type,region", "Acme Inc,sme,FR10", '"Acme, Inc.",sme,FR10')
-    assert problems(data) == [
-        (
-            3,
-            "name",
-            "rows 2 and 3 give organisation 'acme-inc' different name: 'Acme Inc' in row 2, "
-            "'Acme, Inc.' in row 3; the rows of one organisation must agree",
-        )
-    ]
+    report = validate_registrations(data, name="r.csv")
+    assert report.problems == []
+    assert [o.name for o in report.organisations] == ["Acme Inc"]
+    assert [p.id for p in report.participants] == ["acme-inc", "acme-inc-2"]

@@ -1718,9 +1718,22 @@ def _registration_entries() -> list[Entry]:
             "row 2, column 'participant': participant id 'P 1' may hold only letters",
         ),
         _registrations(
-            "registrations: a misspelt participant header",
-            csv_text("particpant,person,seats,id,name,type,region", "P1,Ann,1,A,Alpha,sme,FR10"),
-            "column 'particpant' is not a known column; did you mean 'participant'?",
+            "registrations: a country that cannot be placed",
+            csv_text("participant,person,name,type,country", "P1,Ann,Alpha,sme,Atlantis"),
+            "row 2, column 'country': country 'Atlantis' is not a country the product can place",
+        ),
+        _registrations(
+            "registrations: a country outside the NUTS countries",
+            csv_text("participant,person,name,type,country", "P1,Ann,Alpha,sme,Brazil"),
+            "'Brazil' is Brazil, which has no NUTS regions",
+        ),
+        _registrations(
+            "registrations: an organisation type that cannot be placed",
+            csv_text(
+                "First name,Organisation,Organisation type,Country", "Ann,Alpha,Stammtisch,FR"
+            ),
+            "row 2, column 'Organisation type': organisation type 'Stammtisch' is not one the "
+            "product can place",
         ),
         _registrations(
             "registrations: negative seats in JSON",

@@ -27,6 +27,7 @@ __all__ = [
     "Table",
     "check_size",
     "decode_text",
+    "detect_encoding",
     "detect_format",
     "json_error",
     "load_json",
@@ -35,6 +36,7 @@ __all__ = [
     "read_source",
     "read_xlsx",
     "unneutralise",
+    "xlsx_sheet_names",
 ]
 
 Format = Literal["csv", "xlsx", "json"]
@@ -109,8 +111,8 @@ def decode_text(data: bytes) -> tuple[str, str]:
     """Decode bytes of a text file; returns ``(text, encoding)``.
 
     UTF-8 (with or without BOM) and UTF-16 with BOM are read as such; anything else that is not
-    valid UTF-8 is read as Windows-1252, the encoding of spreadsheet exports on Western European
-    Windows machines.
+    valid UTF-8 is a single-byte code page, found by :func:`detect_encoding` (cp1252 for Western
+    European Windows exports, cp1250 for Polish or Czech ones, ISO-8859-2...).
     """
     if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
         offset = data.index(b"\x00")
@@ -134,11 +136,109 @@ def decode_text(data: bytes) -> tuple[str, str]:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
+    encoding = detect_encoding(data)
+    return data.decode(encoding, errors="replace"), encoding
+
+
+# Single-byte code pages of European spreadsheet exports, always among the candidates.
+_CODE_PAGES = ("cp1252", "cp1250", "iso8859_2", "iso8859_15", "cp1257", "cp1251", "cp1253")
+# The accented letters of each alphabet of Europe (lower case); Cyrillic and Greek whole.
+_ALPHABETS = {
+    "cs": "áčďéěíňóřšťúůýž",
+    "sk": "áäčďéíĺľňóôŕšťúýž",
+    "pl": "ąćęłńóśźż",
+    "hu": "áéíóöőúüű",
+    "ro": "ăâîșțşţ",
+    "hr/sl/bs": "čćđšž",
+    "de": "äöüß",
+    "fr": "àâæçéèêëîïôœùûüÿ",
+    "it": "àèéìíîòóùú",
+    "es/ca": "áéíóúüñçàèòï·",
+    "pt": "áâãàçéêíóôõú",
+    "nl": "éëïóöü",
+    "nordic": "åäöæøéüáðþíóúý",
+    "et/lv/lt": "äöõüšžāčēģīķļņūąęėįų",
+    "mt": "ċġħż",
+    "cyrillic": "",
+    "greek": "",
+}
+# Letters of an alphabet that are rare in its language's text.
+_RARE = frozenset("ŕĺľôäőű")
+# Typographic characters of ordinary text, in every language.
+_TYPOGRAPHIC = frozenset("–—‘’“”„«»…•€£°§©®™×·\u00a0")
+_DETECT_BYTES = 1 << 20
+
+
+def detect_encoding(data: bytes) -> str:
+    """The single-byte encoding of text that is not UTF-8 (cp1250, cp1252, ISO-8859-2...).
+
+    charset-normalizer proposes the candidates; each is then scored on how its decoded text
+    reads: letters from the alphabets of Europe inside words cost little, rare letters more,
+    and symbols between letters (``Zak³ad``, ``£ódŸ``: cp1250 read as cp1252) the most. Short
+    files with few accented words are where the detector alone guesses wrong.
+    """
+    import charset_normalizer
+
+    sample = data[:_DETECT_BYTES]
+    candidates = list(_CODE_PAGES)
     try:
-        return data.decode("cp1252"), "cp1252"
-    except UnicodeDecodeError:
-        # cp1252 leaves five bytes undefined; Latin-1 maps every byte.
-        return data.decode("latin-1"), "latin-1"
+        found = charset_normalizer.from_bytes(sample, cp_exclusion=["utf_8", "ascii"])
+        for match in list(found)[:8]:
+            if match.encoding not in candidates and not match.encoding.startswith("utf"):
+                candidates.append(match.encoding)
+    except Exception:
+        pass
+    best, best_cost = "cp1252", float("inf")
+    for encoding in candidates:
+        try:
+            text = sample.decode(encoding)
+        except (UnicodeDecodeError, LookupError):
+            continue
+        cost = _implausibility(text)
+        if cost < best_cost:
+            best, best_cost = encoding, cost
+    return best
+
+
+def _implausibility(text: str) -> float:
+    """How unlike the text of one European language ``text`` reads: 0 for plain ASCII."""
+    letters: dict[str, int] = {}
+    cost = 0.0
+    for k, ch in enumerate(text):
+        if ch.isascii():
+            continue
+        if ch.isalpha():
+            low = ch.lower()
+            letters[low] = letters.get(low, 0) + 1
+            if ch >= "\u0370" and any(
+                0 <= j < len(text) and text[j].isascii() and text[j].isalpha()
+                for j in (k - 1, k + 1)
+            ):
+                cost += 3.0  # a Greek or Cyrillic letter inside a Latin word: 'GrцЯe'
+        elif ch in _TYPOGRAPHIC:
+            cost += 0.2
+        elif 0 < k < len(text) - 1 and text[k - 1].isalpha() and text[k + 1].isalpha():
+            cost += 4.0  # a symbol inside a word: 'Zak³ad'
+        else:
+            cost += 1.5
+    if not letters:
+        return cost
+    best = float("inf")
+    for name, alphabet in _ALPHABETS.items():
+        missing = 0.0
+        for ch, n in letters.items():
+            if name == "cyrillic":
+                inside = "\u0400" <= ch <= "\u04ff"
+            elif name == "greek":
+                inside = "\u0370" <= ch <= "\u03ff"
+            else:
+                inside = ch in alphabet
+            if not inside:
+                missing += n
+            elif ch in _RARE:
+                missing += 0.5 * n  # 'Universitŕ': Italian read as cp1250
+        best = min(best, missing)
+    return cost + best
 
 
 def _decode(data: bytes, encoding: str) -> str:
@@ -167,15 +267,21 @@ def _clean(value: str) -> str:
 
 def _sniff_delimiter(text: str) -> str:
     # The header decides: cells may hold ';' (the multi-value separator) but headers do not.
-    first = text.split("\n", 1)[0]
-    counts: dict[str, int] = {}
-    for delim in (",", ";", "\t"):
-        try:
-            counts[delim] = len(next(csv.reader([first], delimiter=delim))) - 1
-        except (csv.Error, StopIteration):
-            counts[delim] = 0
-    best = max(counts, key=lambda d: (counts[d], d == ","))
-    return best if counts[best] > 0 else ","
+    # A title line above the header (one cell, no delimiter) leaves it to the next lines.
+    lines = text.split("\n", 12)[:12]
+    best, best_count = ",", 0
+    for line in lines:
+        counts: dict[str, int] = {}
+        for delim in (",", ";", "\t"):
+            try:
+                counts[delim] = len(next(csv.reader([line], delimiter=delim))) - 1
+            except (csv.Error, StopIteration):
+                counts[delim] = 0
+        best = max(counts, key=lambda d: (counts[d], d == ","))
+        best_count = counts[best]
+        if best_count > 0:
+            break
+    return best if best_count > 0 else ","
 
 
 def check_size(data: bytes, max_bytes: int) -> None:
@@ -305,6 +411,23 @@ def _damaged(exc: BaseException) -> InvalidInputError:
             )
         ],
     )
+
+
+def xlsx_sheet_names(data: bytes, *, max_bytes: int = MAX_FILE_BYTES) -> list[str]:
+    """The names of a workbook's sheets, in order."""
+    import openpyxl
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    check_size(data, max_bytes)
+    _check_zip(data)
+    try:
+        wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+    except (InvalidFileException, *_DAMAGED) as exc:
+        raise _damaged(exc) from None
+    try:
+        return list(wb.sheetnames)
+    finally:
+        wb.close()
 
 
 def read_xlsx(data: bytes, *, sheet: str | None = None, max_bytes: int = MAX_FILE_BYTES) -> Table:
