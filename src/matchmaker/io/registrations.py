@@ -26,6 +26,7 @@ from pydantic import ValidationError
 from matchmaker import taxonomy
 from matchmaker._bulk import paused_gc
 from matchmaker.errors import InvalidInputError, MatchmakerError, Problem
+from matchmaker.io.areas import Area
 from matchmaker.io.columns import Column
 from matchmaker.io.mapping import MappingProposal
 from matchmaker.io.organisations import (
@@ -125,6 +126,10 @@ class RegistrationReport:
     delimiter: str | None = None
     vocabulary: dict[str, str] = field(default_factory=dict)
     mapping: MappingProposal | None = None
+    # Each row's person and organisation as written, to show beside its problems.
+    who: dict[int, tuple[str, str]] = field(default_factory=dict)
+    # Where each distinct free-text area went: an S3 or NACE code, or an own term.
+    areas: list[Area] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -430,6 +435,20 @@ def _from_mapped_table(
     own_areas = dict(values.get("areas", {}))
     terms = [t for m in mapped for t in _area_terms(m.get("areas")) if t not in own_areas]
     placed = {a.term: a for a in place_areas(terms)}
+    own_terms = [a.term for a in placed.values() if a.own]
+    if own_terms:
+        shown = ", ".join(f"'{t[:40]}'" for t in own_terms[:8])
+        more = f" and {len(own_terms) - 8} more" if len(own_terms) > 8 else ""
+        warnings.append(
+            Problem(
+                None,
+                _first_header(mapped, "areas"),
+                None,
+                f"{len(own_terms)} areas match no S3 or NACE label closely enough and are kept "
+                f"as the event's own terms (they count when two organisations share one): "
+                f"{shown}{more}",
+            )
+        )
     vocab = dict(vocabulary)
     org_rows: list[list[str]] = []
     extras: list[dict[str, str]] = []
@@ -597,7 +616,9 @@ def _from_mapped_table(
         else _first_header(mapped, "first_name"),
         "seats": _first_header(mapped, "seats"),
     }
-    return _finish(rows, problems, columns_of, warnings, len(table.rows), fmt, table, vocab)
+    report = _finish(rows, problems, columns_of, warnings, len(table.rows), fmt, table, vocab)
+    who = {r.number: (r.person, m.get("organisation")) for r, m in zip(rows, mapped, strict=True)}
+    return dataclasses.replace(report, who=who, areas=list(placed.values()))
 
 
 def _already(found: list[Problem], column: str | None) -> bool:
@@ -1504,9 +1525,26 @@ def registration_rows(
             f"participants refer to organisation '{missing[0]}', which is not given"
         )
     org_header, org_rows = organisation_rows([by_id[p.organisation] for p in people], public=public)
-    header = [c.name for c in PARTICIPANT_COLUMNS] + org_header
+    # The person's own fields where anyone has them (the e-mail is private), then the
+    # columns kept as they were, so that an export reads back as it was imported.
+    own = [
+        f
+        for f in ("job_title", *(() if public else ("email",)))
+        if any(getattr(p, f) for p in people)
+    ]
+    taken = {*org_header, *(c.name for c in PARTICIPANT_COLUMNS), *own}
+    extra = list(dict.fromkeys(k for p in people for k in p.extra))
+    extra_header = [k if k not in taken else f"{k} (extra)" for k in extra]
+    header = [c.name for c in PARTICIPANT_COLUMNS] + own + org_header + extra_header
     rows = [
-        [p.id, p.person or "", str(p.seats), *cells]
+        [
+            p.id,
+            p.person or "",
+            str(p.seats),
+            *(getattr(p, f) or "" for f in own),
+            *cells,
+            *(p.extra.get(k, "") for k in extra),
+        ]
         for p, cells in zip(people, org_rows, strict=True)
     ]
     return header, rows

@@ -329,29 +329,52 @@ def org_type(value: str, *, by_meaning: bool = True) -> Placed:
     if hits:
         _, _, stem, code = hits[0]
         return Placed(value, code.value, why=f"'{stem}' in '{value}'")
-    suggestion = _type_by_meaning(value) if by_meaning else None
-    if suggestion is None:
+    found = _type_by_meaning(value) if by_meaning else None
+    if found is None:
         return Placed(value, None)
+    suggestion, word = found
     return Placed(
-        value,
-        None,
-        suggestion.value,
-        f"closest by meaning: {suggestion.value} ({_TYPE_MEANINGS[suggestion].split(',')[0]})",
+        value, None, suggestion.value, f"closest in meaning to '{word}': {suggestion.value}?"
     )
 
 
-def _type_by_meaning(value: str) -> OrgType | None:
-    """The type whose description is closest in meaning (the sentence encoder), if any."""
+def _type_by_meaning(value: str) -> tuple[OrgType, str] | None:
+    """The type of the closest word in meaning (the sentence encoder) among the types' known
+    words and descriptions, and that word, if it is close enough."""
     try:
         import numpy as np
 
-        encoder = _type_encoder()
-        vectors = encoder.encode([value, *_TYPE_MEANINGS.values()])
+        words, types, vectors = _type_vectors()
+        query = _type_encoder().encode([value])[0]
     except Exception:
         return None
-    sims = vectors[1:] @ vectors[0]
+    sims = vectors @ query
     best = int(np.argmax(sims))
-    return list(_TYPE_MEANINGS)[best] if float(sims[best]) >= 0.25 else None
+    if float(sims[best]) < TYPE_SUGGESTION_THRESHOLD:
+        return None
+    return types[best], words[best]
+
+
+# Similarity of the sentence encoder from which a type is suggested (never applied unasked).
+TYPE_SUGGESTION_THRESHOLD = 0.5
+
+
+@functools.cache
+def _type_vectors() -> tuple[list[str], list[OrgType], Any]:
+    """The types' known words as written (and their descriptions), with their vectors."""
+    words: list[str] = []
+    types: list[OrgType] = []
+    for code, values in vocabulary().get("org_types", {}).items():
+        for value in values:
+            words.append(value)
+            types.append(OrgType(code))
+    for alias, kind in ORG_TYPE_ALIASES.items():
+        words.append(alias)
+        types.append(kind)
+    for kind, meaning in _TYPE_MEANINGS.items():
+        words.append(meaning)
+        types.append(kind)
+    return words, types, _type_encoder().encode(words)
 
 
 @functools.cache
