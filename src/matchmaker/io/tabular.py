@@ -163,7 +163,7 @@ _ALPHABETS = {
     "greek": "",
 }
 # Letters of an alphabet that are rare in its language's text.
-_RARE = frozenset("ŕĺľôäőű")
+_RARE = frozenset("ŕĺľôä")
 # Typographic characters of ordinary text, in every language.
 _TYPOGRAPHIC = frozenset("–—‘’“”„«»…•€£°§©®™×·\u00a0")
 _DETECT_BYTES = 1 << 20
