@@ -19,6 +19,7 @@ from api.event_access import Organiser, owned_event, with_etag
 from api.problems import ProblemError, error_responses, problems_of
 from matchmaker.errors import InvalidInputError, Problem
 from matchmaker.io import read_event
+from matchmaker.io.areas import Area
 from matchmaker.io.tabular import decode_text, load_json
 from matchmaker.models import Event, RegistrationMapping
 from matchmaker.store.records import EventRecord
@@ -197,6 +198,25 @@ def _read_upload(file: UploadFile, limit: int) -> bytes:
     return data
 
 
+def _area(area: Area) -> dict[str, Any]:
+    """Where a free-text area went, in words: its S3 or NACE label, or an own term."""
+    from matchmaker import taxonomy
+
+    labels = []
+    if area.s3:
+        labels.append(f"{taxonomy.s3().label(area.s3)} ({area.s3})")
+    if area.nace:
+        labels.append(f"{taxonomy.nace().label(area.nace)} (NACE {area.nace})")
+    return {
+        "term": area.term,
+        "s3": area.s3,
+        "nace": area.nace,
+        "own": area.own,
+        "read_as": "; ".join(labels) or "own term of the event",
+        "confidence": max(area.s3_confidence, area.nace_confidence),
+    }
+
+
 def _mapping_field(text: str | None) -> RegistrationMapping | None:
     """The mapping sent with an upload (a JSON form field), checked as a mapping file is."""
     if not text:
@@ -317,6 +337,17 @@ def upload_participants(
         "warnings": problems_of([*found.warnings, *dropped]),
         "problems": problems_of(found.problems),
         "rejected_rows": found.rejected_rows,
+        # The person and organisation of each row with a problem, to show beside it.
+        "rows_with_problems": [
+            {
+                "row": n,
+                "person": found.who.get(n, ("", ""))[0],
+                "organisation": found.who.get(n, ("", ""))[1],
+            }
+            for n in found.rejected_rows
+        ],
+        # Where each free-text area went: an S3 or NACE code with its similarity, or an own term.
+        "areas": [_area(a) for a in found.areas],
         "rows": found.rows,
         "changes": registration_changes(record.value, found),
         "mapping": found.mapping.as_dict() if found.mapping is not None else None,

@@ -410,7 +410,9 @@ export function participantsPanel(state) {
     }
 
     const parts = [];
-    if (problems.length) parts.push(problemSection(current, problems));
+    const who = new Map((result.rows_with_problems ?? []).map((r) => [r.row, r]));
+    if (problems.length) parts.push(problemSection(current, problems, who));
+    if (Array.isArray(result.areas) && result.areas.length) parts.push(areasBlock(result.areas));
     if (warnings.length) parts.push(notesBlock(warnings, "Notes on the file (these rows are imported as they are)"));
     parts.push(changesBlock(result.changes, problems.length ? "If the valid rows are imported" : "Changes"));
 
@@ -438,12 +440,12 @@ export function participantsPanel(state) {
     add(stepBody, ...parts);
   }
 
-  function problemSection(current, problems) {
+  function problemSection(current, problems, who = new Map()) {
     const groups = groupProblems(problems);
     const controls = [];
     const rows = groups.map((g) => {
       const rowsText = g.rows.length
-        ? `${g.rows.length === 1 ? "Row" : `${g.rows.length} rows:`} ${listRows(g.rows)}`
+        ? `${g.rows.length === 1 ? "Row" : `${g.rows.length} rows:`} ${listRows(g.rows, who)}`
         : "The whole file";
       let control = null;
       if (g.field && !current.json) {
@@ -502,9 +504,29 @@ export function participantsPanel(state) {
     return section;
   }
 
-  function listRows(rows) {
-    const shown = rows.slice(0, 40).join(", ");
-    return rows.length > 40 ? `${shown} and ${rows.length - 40} more` : shown;
+  /** Row numbers, each with its person and organisation where the file names them. */
+  function listRows(rows, who = new Map()) {
+    const named = (n) => {
+      const w = who.get(n);
+      const names = w ? [w.person, w.organisation].filter(Boolean).join(", ") : "";
+      return names ? `${n} (${short(names, 60)})` : String(n);
+    };
+    const limit = who.size ? 12 : 40;
+    const shown = rows.slice(0, limit).map(named).join("; ");
+    return rows.length > limit ? `${shown} and ${rows.length - limit} more` : shown;
+  }
+
+  /** How the free-text areas were read: a label by meaning with its similarity, or an own term. */
+  function areasBlock(areas) {
+    const own = areas.filter((a) => a.own).length;
+    const rows = areas.map((a) => ({
+      cells: [a.term, a.read_as, a.own ? "–" : `${Math.round(Number(a.confidence) * 100)} %`],
+    }));
+    return h("details", { class: "areas-read" },
+      h("summary", {}, `How the ${plural(areas.length, "area")} of activity were read (${own} kept as the event's own terms)`),
+      h("p", { class: "hint" },
+        "Each area is compared by meaning with the S3 and NACE labels; one close enough takes the label's code, the others stay the event's own terms and count when two organisations share one."),
+      scrollTable("Areas of activity", "areas", ["Area as written", "Read as", "Similarity"], rows));
   }
 
   /** A select of the types, or a text box for a country or language code, for one value. */

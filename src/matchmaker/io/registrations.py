@@ -616,9 +616,9 @@ def _from_mapped_table(
         else _first_header(mapped, "first_name"),
         "seats": _first_header(mapped, "seats"),
     }
-    report = _finish(rows, problems, columns_of, warnings, len(table.rows), fmt, table, vocab)
+    done = _finish(rows, problems, columns_of, warnings, len(table.rows), fmt, table, vocab)
     who = {r.number: (r.person, m.get("organisation")) for r, m in zip(rows, mapped, strict=True)}
-    return dataclasses.replace(report, who=who, areas=list(placed.values()))
+    return dataclasses.replace(done, who=who, areas=list(placed.values()))
 
 
 def _already(found: list[Problem], column: str | None) -> bool:
