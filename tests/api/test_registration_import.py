@@ -469,9 +469,7 @@ def test_only_the_owner_maps_and_uploads(client: TestClient, keys: Any) -> None:
         r = client.post(url, files=_csv(text), headers={**owner, "If-Match": '"1"'})
         assert_problem(r, 404, "not-found")
     # An admin may map any event; nothing was changed by the refused requests.
-    r = client.post(
-        f"{PATH}/participants/mapping", files=_csv(text), headers=keys.headers("admin")
-    )
+    r = client.post(f"{PATH}/participants/mapping", files=_csv(text), headers=keys.headers("admin"))
     assert r.status_code == 200, r.text
     assert _state(client, owner) == ('"1"', [])
 
