@@ -254,7 +254,8 @@ def propose_participant_mapping(
     table, fmt, chosen, sheets = read_table(
         data,
         name=file.filename or "list.csv",
-        sheet=sheet or (given.sheet if given and given.sheet else None),
+        sheet=sheet or None,
+        prefer=given.sheet if given else None,
         max_bytes=settings.max_upload_bytes,
     )
     proposal = propose_mapping(table, given=given, fmt=fmt, sheet=chosen, sheets=sheets)

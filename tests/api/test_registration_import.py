@@ -474,19 +474,10 @@ def test_only_the_owner_maps_and_uploads(client: TestClient, keys: Any) -> None:
     assert _state(client, owner) == ('"1"', [])
 
 
-# --- defects -----------------------------------------------------------------------------------
+# --- a kept mapping and another workbook ----------------------------------------------------
 
 
 @SQLITE_ONLY
-@pytest.mark.xfail(
-    strict=True,
-    reason="the sheet name of the event's stored mapping is applied to every later workbook: "
-    "after importing handmade-es-two-sheets.xlsx (sheet 'Inscritos' kept), the mapping step "
-    "on another workbook without that sheet (cvent-mobility.xlsx, sheet 'Attendee List') is a "
-    "422 'no sheet Inscritos' instead of a proposal for the workbook's best sheet, so the "
-    "page's first mapping call fails and no sheet can be chosen (events.py "
-    "propose_participant_mapping: sheet or given.sheet; validate_registrations likewise)",
-)
 def test_a_stored_sheet_name_does_not_block_another_workbook(
     client: TestClient, owner: dict[str, str]
 ) -> None:

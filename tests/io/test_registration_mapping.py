@@ -313,7 +313,12 @@ def test_a_type_that_cannot_be_placed_is_a_problem_with_a_suggestion_by_meaning(
     assert placed.code is None
     assert placed.suggestion == "cluster"
     assert "closest in meaning" in placed.why
-    data = csv("Name,Company,Company type,Country", "Ann Lee,Alpha,Innovation hub,FR")
+    data = csv(
+        "Name,Company,Company type,Country",
+        "Ann Lee,Alpha,Innovation hub,FR",
+        "Bo Li,Beta,SME,DE",
+        "Cy Ma,Gamma,University,IT",
+    )
     report = validate_registrations(data, name="l.csv")
     (problem,) = report.problems
     assert (problem.row, problem.column, problem.value) == (2, "Company type", "Innovation hub")
@@ -322,6 +327,9 @@ def test_a_type_that_cannot_be_placed_is_a_problem_with_a_suggestion_by_meaning(
     placed_by_hand = validate_registrations(data, name="l.csv", mapping=chosen)
     assert placed_by_hand.problems == []
     assert placed_by_hand.organisations[0].type.value == "cluster"
+    # a column in which most values are no types is kept as it is, not read as types
+    few = csv("Name,Company,Company type,Country", "Ann Lee,Alpha,Innovation hub,FR")
+    assert fields(few)["Company type"] == "extra"
 
 
 @pytest.mark.parametrize(
@@ -465,3 +473,49 @@ def test_region_names_become_nuts_codes_and_must_agree_within_an_organisation() 
     regions = {o.name: o.region for o in report.organisations}
     assert regions == {"Alpha": "ITC4", "Beta": "AT33", "Gamma": "DE"}
     assert report.participants[3].extra == {"Region": "Atlantis"}
+
+
+def test_a_row_without_a_country_takes_a_colleague_s_or_its_address_s() -> None:
+    data = csv(
+        "Name,Email,Company,Country,Website",
+        "Ann Lee,ann@alpha.example,Alpha,Germany (DE),",
+        "Bo Li,bo@alpha.example,Alpha,,",  # a colleague says where Alpha is
+        "Cy Ma,cy@beta.fr,Beta,,",  # the e-mail's country domain
+        "Di Wu,di@gamma.com,Gamma,,www.gamma.pl",  # the website's
+        "Ed Ng,ed@delta.com,Delta,,",  # nothing says
+    )
+    report = validate_registrations(data, name="l.csv")
+    assert {o.name: o.country for o in report.organisations} == {
+        "Alpha": "DE",
+        "Beta": "FR",
+        "Gamma": "PL",
+    }
+    (problem,) = report.problems
+    assert (problem.row, problem.column) == (6, "Country")
+    assert "Country is empty" in problem.message
+    notes = [w.message for w in report.warnings if w.column == "Country"]
+    assert any("France (FR) is taken from the address 'cy@beta.fr'" in n for n in notes)
+
+
+def test_someone_without_an_organisation_is_registered_as_their_own() -> None:
+    data = csv("Name,Company,Country", "Ann Lee,Alpha,FR", "Bo Li,,DE")
+    report = validate_registrations(data, name="l.csv")
+    assert report.problems == []
+    assert [(o.name, o.type.value) for o in report.organisations] == [
+        ("Alpha", "other"),
+        ("Bo Li", "other"),
+    ]
+    assert any("organisation of their own" in w.message for w in report.warnings)
+
+
+def test_a_type_column_of_ticket_categories_is_kept_not_read_as_types() -> None:
+    data = csv(
+        "Name,Company,Country,Category",
+        "Ann Lee,Alpha,FR,Exhibitor",
+        "Bo Li,Beta,DE,Visitor",
+        "Cy Ma,Gamma,IT,Visitor",
+    )
+    assert fields(data)["Category"] == "extra"
+    report = validate_registrations(data, name="l.csv")
+    assert report.problems == []
+    assert report.participants[0].extra == {"Category": "Exhibitor"}

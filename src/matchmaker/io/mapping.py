@@ -258,6 +258,8 @@ _CHECKED = frozenset(
         "sectors_nace21",
         "s3_priorities",
         "city",
+        "size",
+        "type",
     }
 )
 _YES_NO = frozenset(
@@ -318,6 +320,15 @@ def _guess(header: str, values: Sequence[str]) -> tuple[str, float, str]:
             return "areas", 0.8, f"'{header}' holds words, not codes: read as areas by meaning"
         if known == "city":
             return "country", 0.8, f"the cells of '{header}' end in a country"
+        if known == "type":
+            return (
+                "extra",
+                0.5,
+                (
+                    f"'{header}' would give the organisation type, but most of its cells are no "
+                    "type the reader knows; choose 'Organisation type' to place them by hand"
+                ),
+            )
         return (
             "extra",
             0.5,
@@ -564,10 +575,12 @@ def read_table(
     *,
     name: str | None = None,
     sheet: str | None = None,
+    prefer: str | None = None,
     max_bytes: int = MAX_FILE_BYTES,
 ) -> tuple[Table, str, str | None, list[str]]:
     """A registration export as a table with its header found: ``(table, format, sheet,
-    sheets)``. Of several sheets, the one with the most known headers, unless ``sheet``."""
+    sheets)``. Of several sheets, the one with the most known headers, unless ``sheet`` (which
+    must exist) or ``prefer`` (a sheet read before, when this workbook has it)."""
     data, name = read_source(source, name, max_bytes=max_bytes)
     fmt = detect_format(data, name)
     if fmt == "json":
@@ -575,6 +588,8 @@ def read_table(
     if fmt == "csv":
         return find_header(read_csv(data, max_bytes=max_bytes)), fmt, None, []
     sheets = xlsx_sheet_names(data, max_bytes=max_bytes)
+    if sheet is None and prefer in sheets:
+        sheet = prefer
     if sheet is not None or len(sheets) <= 1:
         table = read_xlsx(data, sheet=sheet, max_bytes=max_bytes)
         return find_header(table), fmt, sheet or (sheets[0] if sheets else None), sheets

@@ -208,14 +208,18 @@ def validate_registrations(
     if fmt == "json":
         with paused_gc():
             return _from_json_list(data, vocab, max_bytes)
-    chosen_sheet = sheet or (given.sheet if given else None)
+    chosen_sheet = sheet
     sheets: list[str] = []
     try:
         if fmt == "xlsx":
             from matchmaker.io.mapping import read_table
 
             table, _, chosen_sheet, sheets = read_table(
-                data, name=name or "list.xlsx", sheet=chosen_sheet, max_bytes=max_bytes
+                data,
+                name=name or "list.xlsx",
+                sheet=sheet,
+                prefer=given.sheet if given else None,
+                max_bytes=max_bytes,
             )
         else:
             table = find_header(read_csv(data, max_bytes=max_bytes))
@@ -451,6 +455,7 @@ def _from_mapped_table(
         )
     vocab = dict(vocabulary)
     org_rows: list[list[str]] = []
+    unplaced: list[int] = []  # rows that name no country or region
     extras: list[dict[str, str]] = []
     own_people: list[dict[str, Any]] = []
     for number, m in zip(table.row_numbers, mapped, strict=True):
@@ -531,6 +536,22 @@ def _from_mapped_table(
             "phone": m.get("phone")[:60] or None,
         }
         _place_contacts(m, own, record, number, warnings, extra)
+        if not record["name"] and not record["id"] and person and not found:
+            # Someone registered without an organisation: their own, as an individual.
+            record["name"] = person[:300]
+            if not m.get("type"):
+                record["type"] = "other"
+            warnings.append(
+                Problem(
+                    number,
+                    m.header("organisation"),
+                    "",
+                    f"no organisation given; {person[:60]} is registered as an organisation "
+                    "of their own",
+                )
+            )
+        if not record["region"] and not found:
+            unplaced.append(len(org_rows))
         availability = m.get("availability")
         if availability:
             own["available"] = _place_slots(
@@ -542,6 +563,7 @@ def _from_mapped_table(
         org_rows.append([record[name] for name in _ORG_HEADER])
         extras.append(extra)
         own_people.append(own)
+    _infer_locations(unplaced, org_rows, own_people, table.row_numbers, mapped, problems, warnings)
     canonical = Table(
         header=list(_ORG_HEADER),
         rows=org_rows,
@@ -619,6 +641,65 @@ def _from_mapped_table(
     done = _finish(rows, problems, columns_of, warnings, len(table.rows), fmt, table, vocab)
     who = {r.number: (r.person, m.get("organisation")) for r, m in zip(rows, mapped, strict=True)}
     return dataclasses.replace(done, who=who, areas=list(placed.values()))
+
+
+_NAME_AT = _ORG_HEADER.index("name")
+_REGION_AT = _ORG_HEADER.index("region")
+_WEBSITE_AT = _ORG_HEADER.index("website")
+
+
+def _infer_locations(
+    unplaced: list[int],
+    org_rows: list[list[str]],
+    people: list[dict[str, Any]],
+    numbers: list[int],
+    mapped: list[_Mapped],
+    problems: dict[int, list[Problem]],
+    warnings: list[Problem],
+) -> None:
+    """Where a row names no country: a colleague's (the same organisation), else the country
+    domain of the person's e-mail or the organisation's website, with a note; else a problem."""
+    from matchmaker.io.values import country_of_address, fold
+
+    nuts = taxonomy.nuts()
+    known: dict[str, str] = {}
+    for cells in org_rows:
+        if cells[_REGION_AT]:
+            known.setdefault(fold(cells[_NAME_AT]), cells[_REGION_AT])
+    for k in unplaced:
+        cells, number, m = org_rows[k], numbers[k], mapped[k]
+        column = (
+            m.header("country")
+            if "country" in m.cells or "region" not in m.cells
+            else (m.header("region"))
+        )
+        colleague = known.get(fold(cells[_NAME_AT]))
+        if colleague:
+            cells[_REGION_AT] = colleague
+            continue
+        for address in (people[k].get("email") or "", cells[_WEBSITE_AT]):
+            code = country_of_address(address) if address else None
+            if code:
+                cells[_REGION_AT] = code
+                warnings.append(
+                    Problem(
+                        number,
+                        column,
+                        "",
+                        f"{column} is empty; {nuts.country_name(code)} ({code}) is taken from "
+                        f"the address '{address[:60]}'",
+                    )
+                )
+                break
+        else:
+            problems.setdefault(number, []).append(
+                Problem(
+                    number,
+                    column,
+                    "",
+                    f"{column} is empty; give the country (a name or code) or a NUTS region",
+                )
+            )
 
 
 def _already(found: list[Problem], column: str | None) -> bool:
@@ -800,16 +881,6 @@ def _place_country(
             )
         )
     record["region"] = region or country or ""
-    if not record["region"] and not found:
-        what = m.header("country") if country_text or not region_text else m.header("region")
-        found.append(
-            Problem(
-                number,
-                what,
-                "",
-                f"{what} is empty; give the country (a name or code) or a NUTS region",
-            )
-        )
 
 
 # What a NUTS code looks like (upper case, a digit past three characters): 'NL14', 'FRK'; not

@@ -27,6 +27,7 @@ __all__ = [
     "EU_LANGUAGES",
     "Placed",
     "country_code",
+    "country_of_address",
     "fold",
     "language_code",
     "org_type",
@@ -165,6 +166,13 @@ def country_code(value: str) -> Placed:
     if key in outside:
         found = pycountry.countries.get(alpha_2=outside[key])
         return Placed(value, None, why=_outside(value, found.name if found else value))
+    # 'Germany (DE)', 'Deutschland / Germany': a name with a code or a second name.
+    for part in re.split(r"[()/]", text):
+        part = part.strip(" ,-")
+        if part and part != text:
+            found_part = country_code(part)
+            if found_part.code is not None:
+                return Placed(value, found_part.code)
     from rapidfuzz import fuzz, process
 
     best = process.extractOne(key, list(names), scorer=fuzz.ratio, score_cutoff=75)
@@ -172,6 +180,23 @@ def country_code(value: str) -> Placed:
         code = names[best[0]]
         return Placed(value, None, code, f"did you mean {nuts.country_name(code)} ({code})?")
     return Placed(value, None)
+
+
+def country_of_address(address: str) -> str | None:
+    """The NUTS country of an e-mail or web address's country domain ('.de', '.co.uk'),
+    if it has one ('.com', '.eu' and '.org' say nothing)."""
+    import pycountry
+
+    host = address.rsplit("@", 1)[-1].split("/")[0].split("//")[-1].strip().lower().rstrip(".")
+    tld = host.rsplit(".", 1)[-1] if "." in host else ""
+    if len(tld) != 2 or not tld.isalpha():
+        return None
+    iso = {"uk": "GB", "el": "GR"}.get(tld, tld.upper())
+    if pycountry.countries.get(alpha_2=iso) is None:
+        return None
+    code = _ISO_TO_NUTS.get(iso, iso)
+    nuts = taxonomy.nuts()
+    return code if nuts.is_valid(code) and nuts.level(code) == 0 else None
 
 
 def _outside(value: str, name: str) -> str:
