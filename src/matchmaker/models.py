@@ -26,11 +26,13 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    SerializerFunctionWrapHandler,
     StringConstraints,
     ValidationError,
     ValidationInfo,
     computed_field,
     field_validator,
+    model_serializer,
     model_validator,
 )
 
@@ -572,6 +574,16 @@ class Participant(_Model):
     requests: list[Request] = Field(default_factory=list, max_length=500)
     min_meetings: int | None = Field(default=None, ge=0)
     max_meetings: int | None = Field(default=None, ge=0)
+
+    @model_serializer(mode="wrap")
+    def _compact(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # The person's own lists and extra fields are left out when empty, so that event
+        # files and documents without them stay as they were.
+        data: dict[str, Any] = handler(self)
+        for key in ("languages", "offers", "needs", "extra"):
+            if key in data and not data[key]:
+                del data[key]
+        return data
 
     @model_validator(mode="after")
     def _bounds(self) -> Self:

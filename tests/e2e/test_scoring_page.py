@@ -40,8 +40,11 @@ def test_admin_learns_a_scorer_and_a_member_uses_it(
 
     page.get_by_label("Project start dates (optional)").fill("")
     page.get_by_role("button", name="Learn from the partnerships").click()
+    # Learning embeds the registry's texts and fits the weights in the request: seconds on a
+    # loaded machine, more than the default wait.
     expect(page.locator("form .message.success")).to_contain_text(
-        re.compile(r'Learned "e2e-learned": \d+ % of the held-out partners in the first 10')
+        re.compile(r'Learned "e2e-learned": \d+ % of the held-out partners in the first 10'),
+        timeout=60_000,
     )
     card = page.locator('article.scorer[data-scorer="e2e-learned"]')
     expect(card.locator("table.weights tbody tr")).to_have_count(9)

@@ -1730,7 +1730,10 @@ def _registration_entries() -> list[Entry]:
         _registrations(
             "registrations: an organisation type that cannot be placed",
             csv_text(
-                "First name,Organisation,Organisation type,Country", "Ann,Alpha,Stammtisch,FR"
+                "First name,Organisation,Organisation type,Country",
+                "Ann,Alpha,Stammtisch,FR",
+                "Bo,Beta,SME,DE",
+                "Cy,Gamma,University,IT",
             ),
             "row 2, column 'Organisation type': organisation type 'Stammtisch' is not one the "
             "product can place",

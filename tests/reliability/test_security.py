@@ -162,6 +162,8 @@ ROUTES: dict[tuple[str, str], Access] = {
     ("DELETE", E): Access(OWNER, 412, if_match=True, scope="event"),
     ("POST", E + "/participants"): Access(OWNER, 412, _registrations, if_match=True, scope="event"),
     ("GET", E + "/participants"): Access(OWNER, 200, scope="event"),
+    ("POST", E + "/participants/mapping"): Access(OWNER, 200, _registrations, scope="event"),
+    ("GET", "/api/templates/registrations.{format}"): Access(OWNER, 200),
     ("POST", E + "/breakouts"): Access(
         OWNER, 202, lambda tag: {"json": {"time_limit": 0.2}}, scope="event"
     ),
@@ -314,6 +316,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
             "room_file": "wg1.html",
             "participant_file": "P01.ics",
             "name": "world",
+            "format": "csv",
         }
         store.save_scorer(_stored_scorer("world"))
         for route in app.routes:  # a file of each mounted folder
