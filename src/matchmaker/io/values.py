@@ -66,6 +66,7 @@ EU_LANGUAGES = [
 _ISO_TO_NUTS = {"GR": "EL", "GB": "UK"}
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def fold(text: str) -> str:
     """Case, accents, punctuation and spacing folded away: 'España ' -> 'espana'."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
