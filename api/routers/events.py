@@ -9,12 +9,12 @@ version read (``If-Match``).
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
 
-from api.deps import IfMatchDep, SettingsDep, StoreDep
+from api.deps import IfMatchDep, SettingsDep, StoreDep, etag
 from api.event_access import Organiser, owned_event, with_etag
 from api.problems import ProblemError, error_responses, problems_of
 from matchmaker.errors import InvalidInputError, Problem
@@ -360,6 +360,48 @@ def upload_participants(
     updated = store.update_event(ev, expected_version=expected)
     body["version"] = updated.version
     return with_etag(body, updated.version)
+
+
+_EXPORT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "json": "application/json",
+}
+
+
+@router.get(
+    "/{event_id}/participants.{format}",
+    summary="Download the participants as a registration list",
+    response_class=Response,
+    responses={
+        200: {"content": {t: {} for t in _EXPORT_TYPES.values()}, "description": "the list"},
+        **error_responses(401, 403, 404, 422, 429),
+    },
+)
+def export_participants(
+    principal: Organiser, store: StoreDep, event_id: str, format: Literal["csv", "xlsx", "json"]
+) -> Response:
+    """The participants with their organisations' profiles, one row each: the person's
+    e-mail and job title and the extra columns of the export they came from included. It
+    reads back as it was imported."""
+    from matchmaker.io import dump_registrations
+
+    record = owned_event(store, principal, event_id)
+    ev = record.value
+    data = dump_registrations(ev.participants, ev.organisations, format)
+    name = f"{_file_stem(event_id)}-participants.{format}"
+    return Response(
+        data,
+        media_type=_EXPORT_TYPES[format],
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}"',
+            "ETag": etag(record.version),
+        },
+    )
+
+
+def _file_stem(event_id: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_." else "-" for c in event_id)[:64] or "event"
 
 
 @router.get(

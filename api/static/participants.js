@@ -139,11 +139,20 @@ export function participantsPanel(state) {
   const listSlot = h("div", {}, h("p", { class: "hint" }, "Loading the participants…"));
   let participants = [];
 
+  // The list as a registration sheet (it reads back as it was imported).
+  const listDownloadSlot = messageSlot();
+  const listDownloads = h("div", { class: "actions downloads" },
+    h("button", { type: "button", class: "secondary small", onclick: (e) => exportList(e, "csv") },
+      "Download the participants (CSV)"),
+    h("button", { type: "button", class: "secondary small", onclick: (e) => exportList(e, "xlsx") },
+      "Download the participants (XLSX)"));
+  listDownloads.hidden = true;
+
   const element = h("div", { class: "stack" },
     h("section", { class: "panel" }, h("h2", { id: "upload-title" }, "Upload participants"), form, report),
     h("section", { class: "panel" },
       h("h2", {}, "Participants"),
-      filterField, count, listSlot),
+      filterField, count, listDownloads, listDownloadSlot, listSlot),
   );
 
   // The import under way: the file, the columns as proposed and chosen, the value mapping.
@@ -169,6 +178,18 @@ export function participantsPanel(state) {
     clear(stepBody);
     clear(stepStatus);
     clear(stepError);
+  }
+
+  async function exportList(event, format) {
+    clear(listDownloadSlot);
+    await busy(event.currentTarget, async () => {
+      try {
+        const stem = String(state.event?.id ?? "event");
+        await download(`${state.path}/participants.${format}`, `${stem}-participants.${format}`);
+      } catch (error) {
+        showError(listDownloadSlot, error);
+      }
+    });
   }
 
   async function template(event, format) {
@@ -699,6 +720,7 @@ export function participantsPanel(state) {
       ? `${shown.length} of ${participants.length} participants`
       : `${participants.length} participants`;
     filterField.hidden = participants.length === 0;
+    listDownloads.hidden = participants.length === 0;
     if (!participants.length) {
       fill(listSlot, h("p", {}, "No participants yet. Upload a registration list above."));
       return;

@@ -237,6 +237,18 @@ def test_an_import_stores_the_participants_and_the_mapping(
     changes = r.json()["changes"]
     assert (changes["added"], changes["removed"], changes["changed"]) == ([], [], [])
     assert _state(client, owner)[0] == '"2"'
+    # The list downloads as a registration sheet that reads back as it was imported.
+    for fmt in ("csv", "xlsx"):
+        r = client.get(f"{PATH}/participants.{fmt}", headers=owner)
+        assert r.status_code == 200, r.text
+        assert r.headers["ETag"] == '"2"'
+        assert f'smart-industry-participants.{fmt}"' in r.headers["Content-Disposition"]
+        again = validate_registrations(r.content, name=f"list.{fmt}")
+        assert again.problems == []
+        assert [(p.person, p.email, p.job_title) for p in again.participants] == [
+            (i["person"], i["email"], i["job_title"]) for i in items
+        ]
+        assert [p.extra for p in again.participants] == [i["extra"] for i in items]
 
 
 @SQLITE_ONLY

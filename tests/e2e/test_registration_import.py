@@ -303,3 +303,11 @@ def test_a_b2match_export_as_it_comes(
     expect(row.locator("td.email")).to_have_text(first["email"])
     for key, value in first.get("extra", {}).items():
         expect(row.locator("td.extra")).to_contain_text(f"{key}: {value}")
+    # The list downloads as a registration sheet with the e-mails and the extra fields.
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Download the participants (CSV)").click()
+    assert info.value.suggested_filename == "import-b2match-participants.csv"
+    saved = Path(info.value.path()).read_bytes().decode("utf-8-sig")
+    header = next(csv.reader(io.StringIO(saved)))
+    assert {"participant", "person", "email", "job_title", *kept} <= set(header)
+    assert first["email"] in saved

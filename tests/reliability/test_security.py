@@ -163,6 +163,7 @@ ROUTES: dict[tuple[str, str], Access] = {
     ("POST", E + "/participants"): Access(OWNER, 412, _registrations, if_match=True, scope="event"),
     ("GET", E + "/participants"): Access(OWNER, 200, scope="event"),
     ("POST", E + "/participants/mapping"): Access(OWNER, 200, _registrations, scope="event"),
+    ("GET", E + "/participants.{format}"): Access(OWNER, 200, scope="event"),
     ("GET", "/api/templates/registrations.{format}"): Access(OWNER, 200),
     ("POST", E + "/breakouts"): Access(
         OWNER, 202, lambda tag: {"json": {"time_limit": 0.2}}, scope="event"
