@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from matchmaker.cli import main
+from matchmaker.io import validate_registrations
 from matchmaker.models import Event
 from matchmaker.store import Store
 
@@ -128,6 +129,22 @@ def test_a_second_import_reads_by_the_stored_mapping(
     assert all(IGNORED not in p.extra for p in ev.participants)
     assert ev.registration_mapping is not None
     assert {c.header: c.field for c in ev.registration_mapping.columns}[IGNORED] == "ignore"
+
+
+def test_an_event_s_participants_export_as_a_registration_list(
+    imported: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = tmp_path / "participants.xlsx"
+    assert main(["export", "--event", "mob", "--db", imported, "--out", str(target)]) == 0
+    assert "wrote 30 participants of event 'mob'" in capsys.readouterr().out
+    again = validate_registrations(target)
+    assert again.problems == []
+    ev = _stored(imported)
+    assert [(p.person, p.email, p.extra) for p in again.participants] == [
+        (p.person, p.email, p.extra) for p in ev.participants
+    ]
+    assert main(["export", "--event", "none", "--db", imported, "--out", str(target)]) == 1
+    assert "no event 'none' in the database" in capsys.readouterr().err
 
 
 def test_mapping_auto_proposes_again(imported: str) -> None:

@@ -271,9 +271,19 @@ def cmd_mapping(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from matchmaker.io import write_organisations
+    from matchmaker.io import write_organisations, write_registrations
     from matchmaker.store import Store
 
+    if args.event:
+        with Store(_db(args.db)) as store:
+            ev = store.get_event(args.event)
+        if ev is None:
+            raise MatchmakerError(f"no event '{args.event}' in the database")
+        target = write_registrations(
+            ev.participants, ev.organisations, _output(args.out), public=args.public
+        )
+        print(f"wrote {len(ev.participants)} participants of event '{ev.id}' to {target}")
+        return 0
     with Store(_db(args.db)) as store:
         orgs = store.organisations()
     target = write_organisations(orgs, args.out, public=args.public)
@@ -1170,6 +1180,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--db", help=DB_HELP)
     p.add_argument("--out", required=True, help="output file; the suffix picks the format")
     p.add_argument("--public", action="store_true", help="leave out private contact fields")
+    p.add_argument(
+        "--event",
+        metavar="EVENT_ID",
+        help="write this event's participants as a registration list instead (with their "
+        "e-mail, job title and extra columns; it reads back as it was imported)",
+    )
     p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("summary", help="what the database holds")
