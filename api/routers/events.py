@@ -247,6 +247,7 @@ def propose_participant_mapping(
     for (or the field the event's stored mapping gives it), the sheets of a workbook, and the
     fields to choose from. Nothing is stored."""
     from matchmaker.io.mapping import propose_mapping, read_table
+    from matchmaker.io.values import fold
 
     record = owned_event(store, principal, event_id)
     data = _read_upload(file, settings.max_upload_bytes)
@@ -256,6 +257,8 @@ def propose_participant_mapping(
         name=file.filename or "list.csv",
         sheet=sheet or None,
         prefer=given.sheet if given else None,
+        header_row=given.header_row if given else None,
+        expected={fold(c.header) for c in given.columns} if given else (),
         max_bytes=settings.max_upload_bytes,
     )
     proposal = propose_mapping(table, given=given, fmt=fmt, sheet=chosen, sheets=sheets)

@@ -214,10 +214,9 @@ def _import_registrations(args: argparse.Namespace, path: Path) -> int:
             f"{store.url} in {elapsed:.1f} s: {len(changes['added'])} added, "
             f"{len(changes['changed'])} changed, {len(changes['removed'])} removed"
         )
-    for w in [*report.warnings, *dropped][:50]:
-        print(f"  note: {w}")
-    if len(report.warnings) + len(dropped) > 50:
-        print(f"  ... and {len(report.warnings) + len(dropped) - 50} more notes")
+    if report.warnings or dropped:
+        print("notes (imported as they are):")
+        _print_grouped([*report.warnings, *dropped], sys.stdout)
     if report.problems:
         print(f"skipped {len(report.rejected_rows)} rows with {len(report.problems)} problems:")
         _print_grouped(report.problems, sys.stdout)
@@ -238,9 +237,17 @@ def _print_grouped(problems: Sequence[Problem], out: TextIO, limit: int = 40) ->
         if k == limit:
             out.write(f"  ... and {len(groups) - limit} more kinds of problem\n")
             break
-        where = ", ".join(str(r) for r in rows[:8]) + (", ..." if len(rows) > 8 else "")
-        n = len(rows)
-        head = f"'{value[:60]}' in {n} row{'s' if n != 1 else ''}" if value else f"{n} rows"
+        numbered = [r for r in rows if r]
+        n = len(numbered)
+        where = ", ".join(str(r) for r in numbered[:8]) + (", ..." if n > 8 else "")
+        if not n:
+            out.write(f"  {'column ' + repr(column) + ': ' if column else ''}{rule}\n")
+            continue
+        head = (
+            f"'{value[:60]}' in {n} row{'s' if n != 1 else ''}"
+            if value
+            else (f"{n} row{'s' if n != 1 else ''}")
+        )
         out.write(f"  {head} (row {where}), column '{column}': {rule}\n")
 
 

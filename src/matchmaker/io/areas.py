@@ -13,7 +13,6 @@ folded).
 from __future__ import annotations
 
 import functools
-import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,8 +47,11 @@ class Area:
 
 
 def own_code(term: str) -> str:
-    """The own vocabulary code of a term: 'area:' and its folded words, at most 64 chars."""
-    slug = re.sub(r"[^a-z0-9]+", "-", fold(term)).strip("-") or "term"
+    """The own vocabulary code of a term: 'area:' and its words in Latin letters (a hash of a
+    term that has none), at most 64 characters."""
+    from matchmaker.io.organisations import _slug
+
+    slug = _slug(term)
     return (AREA_CODE_PREFIX + slug)[:64].rstrip("-")
 
 

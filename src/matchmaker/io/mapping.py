@@ -15,7 +15,7 @@ from __future__ import annotations
 import functools
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -300,6 +300,12 @@ def _guess(header: str, values: Sequence[str]) -> tuple[str, float, str]:
         if any(values):
             return "extra", 0.3, "the column has no header; its cells are kept"
         return "ignore", 1.0, "the column has no header and no values"
+    if set(key.split()) & _SOCIAL or _mostly_social(values):
+        return (
+            "extra",
+            0.9,
+            "a social-media profile is the person's, not the organisation's website",
+        )
     known = full.get(key) or (full.get(key[:-1]) if key.endswith("s") else None)
     if known is not None:
         trusted = key in _PRODUCT_NAMES and known not in _CODE_FIELDS
@@ -380,6 +386,19 @@ def _guess(header: str, values: Sequence[str]) -> tuple[str, float, str]:
             f"{FIELD_LABELS[candidates[0]].lower()}; they are kept as they are",
         )
     return "extra", 0.5, f"'{header}' is not a known header; its cells are kept as they are"
+
+
+_SOCIAL = frozenset(
+    {"linkedin", "twitter", "facebook", "instagram", "xing", "mastodon", "bluesky", "youtube"}
+)
+_SOCIAL_HOSTS = re.compile(
+    r"(linkedin|twitter|x|facebook|instagram|xing|youtube|bsky)\.(com|app)/", re.I
+)
+
+
+def _mostly_social(values: Sequence[str]) -> bool:
+    cells = [v for v in values if v]
+    return bool(cells) and sum(bool(_SOCIAL_HOSTS.search(v)) for v in cells) * 2 >= len(cells)
 
 
 def _plausible(fname: str, values: Sequence[str]) -> bool:
@@ -522,13 +541,37 @@ def _header_score(cells: Sequence[str]) -> int:
     return sum(1 for c in cells if fold(c) in full)
 
 
-def find_header(table: Table) -> Table:
-    """The table with its header where the headers are: below a title row if there is one."""
+def find_header(
+    table: Table, header_row: int | None = None, expected: Collection[str] = ()
+) -> Table:
+    """The table with its header where the headers are: below a title row if there is one.
+
+    The header is the row among the first ones with the most known headers (two at least);
+    failing that, a title row (one cell filled) gives way to the first row as wide as the
+    data. ``header_row`` (a spreadsheet row number, as a kept mapping holds it) is taken when
+    that row holds the ``expected`` headers (folded), at least half of its cells.
+    """
     best_k, best_score = -1, _header_score(table.header)
+    if header_row is not None:
+        numbers = table.row_numbers[:HEADER_SEARCH_ROWS]
+        if header_row - 1 in numbers or (header_row == 1 and not numbers):
+            pass  # the file's first row: already the header
+        elif header_row in numbers:
+            k = numbers.index(header_row)
+            cells = [fold(c) for c in table.rows[k] if c]
+            if cells and sum(c in expected for c in cells) * 2 >= len(cells):
+                best_k, best_score = k, 10**6
     for k, row in enumerate(table.rows[:HEADER_SEARCH_ROWS]):
         score = _header_score(row)
         if score > best_score and score >= 2:
             best_k, best_score = k, score
+    if best_k < 0 and sum(1 for c in table.header if c) <= 1 and table.rows:
+        widths = sorted(sum(1 for c in r if c) for r in table.rows[:50])
+        typical = widths[len(widths) // 2]
+        for k, row in enumerate(table.rows[:HEADER_SEARCH_ROWS]):
+            if typical >= 3 and sum(1 for c in row if c) >= typical:
+                best_k = k
+                break
     if best_k < 0:
         return _trim(table)
     return _trim(
@@ -576,6 +619,8 @@ def read_table(
     name: str | None = None,
     sheet: str | None = None,
     prefer: str | None = None,
+    header_row: int | None = None,
+    expected: Collection[str] = (),
     max_bytes: int = MAX_FILE_BYTES,
 ) -> tuple[Table, str, str | None, list[str]]:
     """A registration export as a table with its header found: ``(table, format, sheet,
@@ -586,13 +631,14 @@ def read_table(
     if fmt == "json":
         raise MatchmakerError("a JSON registration list has no columns to map")
     if fmt == "csv":
-        return find_header(read_csv(data, max_bytes=max_bytes)), fmt, None, []
+        return find_header(read_csv(data, max_bytes=max_bytes), header_row, expected), fmt, None, []
     sheets = xlsx_sheet_names(data, max_bytes=max_bytes)
     if sheet is None and prefer in sheets:
         sheet = prefer
     if sheet is not None or len(sheets) <= 1:
         table = read_xlsx(data, sheet=sheet, max_bytes=max_bytes)
-        return find_header(table), fmt, sheet or (sheets[0] if sheets else None), sheets
+        chosen = sheet or (sheets[0] if sheets else None)
+        return find_header(table, header_row, expected), fmt, chosen, sheets
     best: tuple[int, int, Table, str] | None = None
     for k, candidate in enumerate(sheets):
         try:

@@ -169,9 +169,56 @@ def read_organisations(
 # --- tables -------------------------------------------------------------------------------
 
 
+# Letters that do not decompose into a Latin letter and a mark: 'Łódź' -> 'lodz', 'Ørsted'
+# -> 'orsted'; Greek and Cyrillic by their common romanisation ('Αθήνα' -> 'athina').
+_LATIN = str.maketrans(
+    {
+        **dict(zip("łŁøØđĐħĦıþÞðÐ", "lLoOdDhHitTdD", strict=True)),
+        "ß": "ss",
+        "æ": "ae",
+        "Æ": "AE",
+        "œ": "oe",
+        "Œ": "OE",
+        **dict(
+            zip(
+                "αβγδεζηικλμνξοπρστυφχωςάέήίόύώϊϋΐΰ",
+                "avgdeziiklmnxoprstyfhosaeiioyoiyiy",
+                strict=True,
+            )
+        ),
+        "θ": "th",
+        "ψ": "ps",
+        **dict(zip("абвгдезийклмнопрстуфыэ", "abvgdezijklmnoprstufye", strict=True)),
+        "ж": "zh",
+        "х": "kh",
+        "ц": "ts",
+        "ч": "ch",
+        "ш": "sh",
+        "щ": "sht",
+        "ъ": "a",
+        "ь": "",
+        "ю": "yu",
+        "я": "ya",
+        "ё": "yo",
+        "є": "ye",
+        "і": "i",
+        "ї": "yi",
+        "ґ": "g",
+    }
+)
+
+
 def _slug(text: str) -> str:
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    """An id made from a name: its letters in Latin, lower case, words joined by '-'. A name
+    with no letter or digit that can be written so gets a short hash of itself."""
+    latin = unicodedata.normalize("NFC", text).translate(_LATIN)
+    latin = latin.lower().translate(_LATIN)  # upper-case Greek and Cyrillic, lowered
+    ascii_text = unicodedata.normalize("NFKD", latin).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^A-Za-z0-9]+", "-", ascii_text).strip("-").lower()
+    if not slug and text.strip():
+        import hashlib
+
+        slug = "org-" + hashlib.blake2b(text.strip().encode(), digest_size=4).hexdigest()
     return slug[:64].rstrip("-")
 
 

@@ -16,7 +16,7 @@ import dataclasses
 import functools
 import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -47,6 +47,7 @@ from matchmaker.io.tabular import (
     read_source,
     unneutralise,
 )
+from matchmaker.io.values import fold as _fold
 from matchmaker.models import (
     Event,
     Organisation,
@@ -210,6 +211,8 @@ def validate_registrations(
             return _from_json_list(data, vocab, max_bytes)
     chosen_sheet = sheet
     sheets: list[str] = []
+    # The headers a kept mapping names: its header row is taken where this file has them.
+    expected = {_fold(c.header) for c in given.columns} if given else set()
     try:
         if fmt == "xlsx":
             from matchmaker.io.mapping import read_table
@@ -219,10 +222,16 @@ def validate_registrations(
                 name=name or "list.xlsx",
                 sheet=sheet,
                 prefer=given.sheet if given else None,
+                header_row=given.header_row if given else None,
+                expected=expected,
                 max_bytes=max_bytes,
             )
         else:
-            table = find_header(read_csv(data, max_bytes=max_bytes))
+            table = find_header(
+                read_csv(data, max_bytes=max_bytes),
+                given.header_row if given else None,
+                expected,
+            )
     except InvalidInputError as exc:
         return RegistrationReport(
             [], [], exc.problems or [Problem(None, None, None, exc.message)], format=fmt
@@ -433,6 +442,8 @@ def _from_mapped_table(
                     )
                 )
                 continue
+            if text and fname != "extra" and len(text) <= 6 and _fold(text) in _PLACEHOLDERS:
+                text = ""  # 'N/A', '-': a required field answered with nothing
             cells_of.cells.setdefault(fname, []).append((header, unneutralise(text)))
         mapped.append(cells_of)
     # Areas: every distinct term placed once, by meaning.
@@ -487,7 +498,7 @@ def _from_mapped_table(
                 )
                 extra[m.header("size")] = record["size"]
             record["size"] = size.code or ""
-        _place_country(m, record, values, number, found, extra)
+        _place_country(m, record, values, number, found, extra, warnings)
         record["languages"] = _place_languages(m, values, number, found)
         if len(record["description"]) > _MAX_TEXT:
             warnings.append(
@@ -536,7 +547,7 @@ def _from_mapped_table(
             "phone": m.get("phone")[:60] or None,
         }
         _place_contacts(m, own, record, number, warnings, extra)
-        if not record["name"] and not record["id"] and person and not found:
+        if not record["name"] and not record["id"] and person:
             # Someone registered without an organisation: their own, as an individual.
             record["name"] = person[:300]
             if not m.get("type"):
@@ -621,7 +632,9 @@ def _from_mapped_table(
                 if not (
                     p.row in blocked
                     and _already(
-                        problems.get(p.row or 0, []), headers.get(p.column or "", p.column)
+                        problems.get(p.row or 0, []),
+                        headers.get(p.column or "", p.column),
+                        {headers["region"], headers["country"]},
                     )
                 )
             ],
@@ -702,8 +715,17 @@ def _infer_locations(
             )
 
 
-def _already(found: list[Problem], column: str | None) -> bool:
-    return any(p.column == column for p in found)
+def _already(found: list[Problem], column: str | None, same: Collection[str] = ()) -> bool:
+    """Whether a row already has a problem on ``column`` (or on one of ``same``, the columns
+    that say the same thing: the country and the region)."""
+    columns = {column, *same} if column in same else {column}
+    return any(p.column in columns for p in found)
+
+
+# Cells that answer a required question with nothing.
+_PLACEHOLDERS = frozenset(
+    {"n a", "na", "n d", "none", "null", "nil", "tbd", "tbc", "keine", "aucun", "aucune", "brak"}
+) | {""}
 
 
 def _first_header(mapped: list[_Mapped], fname: str) -> str:
@@ -832,6 +854,7 @@ def _place_country(
     number: int,
     found: list[Problem],
     extra: dict[str, str],
+    notes: list[Problem],
 ) -> None:
     from matchmaker.io.values import country_code
 
@@ -870,6 +893,17 @@ def _place_country(
             region = _region_by_name(region_text, country) or ""
             if not region:
                 extra[m.header("region")] = region_text
+                notes.append(
+                    Problem(
+                        number,
+                        m.header("region"),
+                        region_text[:60],
+                        f"region '{region_text[:60]}' is no NUTS region's name"
+                        + (f" in {nuts.country_name(country)}" if country else "")
+                        + "; it is kept as an extra field and the country stands for where "
+                        "the organisation is",
+                    )
+                )
     if region and country and nuts.is_valid(region) and nuts.country(region) != country:
         found.append(
             Problem(
@@ -1165,6 +1199,7 @@ def _finish(
                 value = ids[row.number] if fname == "id" else str(err.get("input", ""))[:80]
                 where = column["participant"] if fname == "id" else column.get(fname, fname)
                 problems[row.number].append(Problem(row.number, where, value, _message(err, fname)))
+    _same_person_twice(participants, {r.number: r for r in rows}, ids, warnings)
     rejected = sorted(n for n, found in problems.items() if found)
     if any(problems.get(r.number) for r in rows if r.org is not None):
         # A participant refused above: its organisation stays only through valid rows.
@@ -1183,6 +1218,41 @@ def _finish(
         delimiter=None if table is None else table.delimiter,
         vocabulary=vocabulary,
     )
+
+
+def _same_person_twice(
+    participants: list[Participant],
+    rows: Mapping[int, _Row],
+    ids: Mapping[int, str],
+    warnings: list[Problem],
+) -> None:
+    """A note on registrations that look like one person twice: the same e-mail, or the same
+    name in the same organisation. Both are kept; the organiser decides."""
+    number_of = {pid: n for n, pid in ids.items()}
+    seen: dict[tuple[str, str], int] = {}
+    for p in participants:
+        n = number_of.get(p.id)
+        if n is None:
+            continue
+        keys = []
+        if p.email:
+            keys.append(("e-mail", p.email.casefold()))
+        if p.person:
+            keys.append(("name", f"{_fold(p.person)}@{p.organisation}"))
+        for kind, key in keys:
+            first = seen.setdefault((kind, key), n)
+            if first != n:
+                shown = p.email if kind == "e-mail" else p.person
+                warnings.append(
+                    Problem(
+                        n,
+                        rows[n].columns.get("email" if kind == "e-mail" else "name", kind),
+                        str(shown)[:60],
+                        f"rows {first} and {n} have the same {kind} '{str(shown)[:60]}': one "
+                        "person registered twice? Both are kept",
+                    )
+                )
+                break
 
 
 def _merged(rows: list[_Row], warnings: list[Problem]) -> dict[str, Organisation]:

@@ -267,7 +267,8 @@ def language_code(value: str) -> Placed:
     return Placed(value, None)
 
 
-_LIST_SPLIT = re.compile(r"\s*(?:[,;/|+&\n•·]|\s(?:and|und|et|y|e|i|und|og|en|és)\s)\s*", re.I)
+# '·' is no separator: Catalan writes 'Intel·ligència'.
+_LIST_SPLIT = re.compile(r"\s*(?:[,;/|+&\n•]|\s(?:and|und|et|y|e|i|og|en|és)\s)\s*", re.I)
 
 
 def split_list(text: str) -> list[str]:
