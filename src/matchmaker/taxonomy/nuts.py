@@ -61,7 +61,8 @@ class Region:
         The code one level up, or ``None`` for a country.
     versions:
         The code lists that hold the code: a subset of '2021', '2024', 'SR2021', 'SR2024'
-        and 'UK2016'.
+        and 'UK2016'; or 'ISO' for a country without NUTS regions (its ISO 3166 code, at
+        country level only).
     extra_regio:
         Whether the code is an "Extra-Regio" code (xxZ, xxZZ, xxZZZ) for territory outside
         any region.
@@ -117,6 +118,27 @@ def _load_regions() -> dict[str, Region]:
             label_latin=name,
             parent=None,
             versions=frozenset(versions[country]),
+            extra_regio=False,
+        )
+    # Countries without NUTS regions (Tunisia, Moldova, Israel, the United States...): partners
+    # at brokerage events and in EU programmes come from them too. They are regions at country
+    # level only, in the list 'ISO', and never suggested for a mistyped NUTS code.
+    import pycountry
+
+    for entry in pycountry.countries:
+        iso = entry.alpha_2
+        code = {"GR": "EL", "GB": "UK"}.get(iso, iso)
+        if code in regions:
+            continue
+        name = names[code].name if code in names else getattr(entry, "common_name", entry.name)
+        regions[code] = Region(
+            code=code,
+            level=0,
+            country=code,
+            label=name,
+            label_latin=name,
+            parent=None,
+            versions=frozenset({"ISO"}),
             extra_regio=False,
         )
     return regions
@@ -181,7 +203,11 @@ class Nuts:
                 children[region.parent].append(region.code)
         self._children = {code: sorted(kids) for code, kids in children.items()}
         self._sorted = sorted(self._regions)
-        self._candidates = [c for c in self._sorted if not self._regions[c].extra_regio]
+        self._candidates = [
+            c
+            for c in self._sorted
+            if not self._regions[c].extra_regio and self._regions[c].versions != {"ISO"}
+        ]
         self._sr_countries = frozenset(
             r.country for r in self._regions.values() if r.versions & {"SR2021", "SR2024"}
         )
