@@ -23,7 +23,7 @@ from matchmaker.io.mapping import (
 )
 from matchmaker.io.tabular import decode_text, read_csv
 from matchmaker.io.values import country_code, language_code, org_type, size_class
-from matchmaker.models import RegistrationMapping, TimeSlot
+from matchmaker.models import OrgType, RegistrationMapping, TimeSlot
 
 
 def csv(*lines: str, encoding: str = "utf-8") -> bytes:
@@ -313,26 +313,34 @@ def test_organisation_types_of_the_platforms_and_six_languages(value: str, code:
 
 
 def test_a_type_that_cannot_be_placed_is_a_problem_with_a_suggestion_by_meaning() -> None:
-    placed = org_type("Innovation hub")
-    assert placed.code is None
-    assert placed.suggestion == "cluster"
-    assert "closest in meaning" in placed.why
+    from matchmaker.io.values import _type_by_meaning
+
+    # The suggestion: the closest English type word by meaning, named; none when none is close.
+    assert _type_by_meaning("city administration office") == (
+        OrgType.PUBLIC_AUTHORITY,
+        "local authority",
+    )
+    assert _type_by_meaning("chamber of industry") == (OrgType.NETWORK, "chamber of commerce")
+    assert _type_by_meaning("Stammtisch") is None
+    placed = org_type("city administration office")
+    assert (placed.code, placed.suggestion) == (None, "public_authority")
+    assert placed.why == "closest in meaning to 'local authority': public_authority?"
     data = csv(
         "Name,Company,Company type,Country",
-        "Ann Lee,Alpha,Innovation hub,FR",
+        "Ann Lee,Alpha,Stammtisch,FR",
         "Bo Li,Beta,SME,DE",
         "Cy Ma,Gamma,University,IT",
     )
     report = validate_registrations(data, name="l.csv")
     (problem,) = report.problems
-    assert (problem.row, problem.column, problem.value) == (2, "Company type", "Innovation hub")
+    assert (problem.row, problem.column, problem.value) == (2, "Company type", "Stammtisch")
     assert "not one the product can place" in problem.message
-    chosen = RegistrationMapping.model_validate({"values": {"type": {"Innovation hub": "cluster"}}})
+    chosen = RegistrationMapping.model_validate({"values": {"type": {"Stammtisch": "cluster"}}})
     placed_by_hand = validate_registrations(data, name="l.csv", mapping=chosen)
     assert placed_by_hand.problems == []
     assert placed_by_hand.organisations[0].type.value == "cluster"
     # a column in which most values are no types is kept as it is, not read as types
-    few = csv("Name,Company,Company type,Country", "Ann Lee,Alpha,Innovation hub,FR")
+    few = csv("Name,Company,Company type,Country", "Ann Lee,Alpha,Stammtisch,FR")
     assert fields(few)["Company type"] == "extra"
 
 

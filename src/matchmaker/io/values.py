@@ -388,16 +388,14 @@ TYPE_SUGGESTION_THRESHOLD = 0.5
 
 @functools.cache
 def _type_vectors() -> tuple[list[str], list[OrgType], Any]:
-    """The types' known words as written (and their descriptions), with their vectors."""
+    """The types' English words and descriptions, with their vectors (the encoder places
+    other languages near English; words of third languages would suggest by sound)."""
     words: list[str] = []
     types: list[OrgType] = []
-    for code, values in vocabulary().get("org_types", {}).items():
-        for value in values:
-            words.append(value)
-            types.append(OrgType(code))
     for alias, kind in ORG_TYPE_ALIASES.items():
-        words.append(alias)
-        types.append(kind)
+        if len(alias) > 4:  # 'rto', 'sme': acronyms are near anything short
+            words.append(alias)
+            types.append(kind)
     for kind, meaning in _TYPE_MEANINGS.items():
         words.append(meaning)
         types.append(kind)
