@@ -107,15 +107,19 @@ def _country_names() -> tuple[dict[str, str], dict[str, str]]:
     names: dict[str, str] = {}
     outside: dict[str, str] = {}
 
-    def add(name: str, iso: str) -> None:
+    def add(name: str, iso: str, override: bool = False) -> None:
         code = _ISO_TO_NUTS.get(iso, iso)
         key = fold(name)
         if not key:
             return
         if key.startswith("the "):
-            add(key[4:], iso)
+            add(key[4:], iso, override)
         if code in inside:
-            names.setdefault(key, code)
+            if override:
+                names[key] = code
+                outside.pop(key, None)
+            else:
+                names.setdefault(key, code)
         else:
             outside.setdefault(key, iso)
 
@@ -134,9 +138,11 @@ def _country_names() -> tuple[dict[str, str], dict[str, str]]:
                 add(t.gettext(name), iso)
     for code in inside:
         add(nuts.country_name(code), {"EL": "GR", "UK": "GB"}.get(code, code))
+    # The vocabulary's names win over the translations ('Slovenská republika' is Slovakia,
+    # not a translation of another country's official name).
     for iso, spellings in vocabulary().get("countries", {}).items():
         for name in spellings:
-            add(name, iso)
+            add(name, iso, override=True)
     return names, outside
 
 
