@@ -561,6 +561,10 @@ def _from_mapped_table(
                     "of their own",
                 )
             )
+        if not record["id"] and record["name"] and "organisation_id" in given:
+            # An id column left empty on this row (a sole trader without a company number):
+            # the id is made from the name, as without an id column.
+            record["id"] = _slug(record["name"])
         if not record["region"] and not found:
             unplaced.append(len(org_rows))
         availability = m.get("availability")
