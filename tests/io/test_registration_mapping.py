@@ -531,3 +531,15 @@ def test_a_type_column_of_ticket_categories_is_kept_not_read_as_types() -> None:
     report = validate_registrations(data, name="l.csv")
     assert report.problems == []
     assert report.participants[0].extra == {"Category": "Exhibitor"}
+
+
+def test_a_row_whose_id_column_is_empty_takes_an_id_from_its_name() -> None:
+    data = csv(
+        "Jméno,Příjmení,Název organizace,IČO,Stát",
+        "Petr,Novák,ČVUT v Praze,68407700,Česko",
+        "Jana,Dvořáková,Ateliér Dvořáková,,Česko",  # a sole trader: no company number
+    )
+    report = validate_registrations(data, name="cz.csv")
+    assert report.problems == []
+    assert [o.id for o in report.organisations] == ["68407700", "atelier-dvorakova"]
+    assert [p.person for p in report.participants] == ["Petr Novák", "Jana Dvořáková"]
