@@ -40,7 +40,7 @@ from matchmaker.io.values import (
     split_list,
     vocabulary,
 )
-from matchmaker.models import REGISTRATION_FIELDS, ColumnChoice, RegistrationMapping
+from matchmaker.models import REGISTRATION_FIELDS, RegistrationMapping
 
 __all__ = [
     "FIELD_LABELS",
@@ -48,6 +48,8 @@ __all__ = [
     "ColumnProposal",
     "MappingProposal",
     "dump_mapping",
+    "find_header",
+    "header_row_of",
     "load_mapping",
     "propose_mapping",
     "read_table",
@@ -709,12 +711,6 @@ def _samples(table: Table, j: int) -> list[str]:
     return out
 
 
-def apply_mapping(table: Table, mapping: RegistrationMapping) -> list[ColumnProposal]:
-    """The field of each column of ``table`` under ``mapping``; columns the mapping does not
-    name are proposed as :func:`propose_mapping` would."""
-    return propose_mapping(table, given=mapping).columns
-
-
 # --- the mapping file ---------------------------------------------------------------------
 
 
@@ -795,6 +791,3 @@ def load_mapping(source: str | Path | bytes) -> RegistrationMapping:
             for err in exc.errors()
         ]
         raise InvalidInputError(problems[0].message, problems) from None
-
-
-__all__ += ["ColumnChoice", "apply_mapping", "find_header", "header_row_of"]
