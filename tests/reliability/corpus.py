@@ -1723,9 +1723,10 @@ def _registration_entries() -> list[Entry]:
             "row 2, column 'country': country 'Atlantis' is not a country the product can place",
         ),
         _registrations(
-            "registrations: a country outside the NUTS countries",
-            csv_text("participant,person,name,type,country", "P1,Ann,Alpha,sme,Brazil"),
-            "'Brazil' is Brazil, which has no NUTS regions",
+            "registrations: a misspelt country",
+            csv_text("participant,person,name,type,country", "P1,Ann,Alpha,sme,Deutchland"),
+            "row 2, column 'country': country 'Deutchland' is not a country the product can "
+            "place; did you mean Germany (DE)?",
         ),
         _registrations(
             "registrations: an organisation type that cannot be placed",
