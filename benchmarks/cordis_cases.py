@@ -101,7 +101,8 @@ def load_cordis(folder: Path = DATA, cut: dt.date = CUT) -> Cordis:
         earlier = sorted((a for a in joined[oid] if a in before), key=lambda a: (start[a], a))
         r = info[oid]
         country = _COUNTRY.get(r["country"], r["country"])
-        if not earlier or not nuts.is_valid(country):
+        region = nuts.get(country)
+        if not earlier or region is None or region.versions == {"ISO"}:
             continue  # no project before the cut, or outside the NUTS countries (KR, US, ...)
         organisations.append(
             Organisation.model_validate(
