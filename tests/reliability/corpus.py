@@ -2004,6 +2004,10 @@ def corpus() -> tuple[Entry, ...]:
         + _cli_entries()
         + _huge_entries()
     )
+    # The second round's entries, one module per area (files, documents and options, rules).
+    from reliability import corpus_documents, corpus_files, corpus_rules
+
+    entries += corpus_files.entries() + corpus_documents.entries() + corpus_rules.entries()
     names = [e.name for e in entries]
     assert len(names) == len(set(names)), "entry names must be unique"
     return tuple(entries)

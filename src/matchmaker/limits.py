@@ -1,0 +1,182 @@
+"""Limits: how much of anything Matchmaker takes, in one place.
+
+Every front end reads its bounds from here: the file readers (bytes, rows, columns, cells, line
+length), the documents (participants, rounds, slots, tables, rooms, seats, meetings, dates), the
+command line's options and the API's parameters. A value outside its range is refused with a
+message that names the field, the value and the range, before any work starts; so a refusal
+costs well under a second and a few MB whatever the input.
+
+The bounds are generous for real use (a registry of 100,000 profiles, an event of 10,000
+participants, a day of 500 slots) and small enough that the work they allow is bounded.
+
+Use :data:`LIMITS` for the numbers, the ``Annotated`` types below in pydantic models and
+FastAPI parameters, and :func:`check_range` / :func:`check_datetime` where a value arrives
+outside a model (command-line options).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+from typing import Annotated
+
+from pydantic import AfterValidator, Field
+
+from matchmaker.errors import InvalidInputError
+
+__all__ = [
+    "LIMITS",
+    "Capacity",
+    "EventDateTime",
+    "Limits",
+    "Meetings",
+    "Minutes",
+    "Rounds",
+    "Seats",
+    "Seed",
+    "Slots",
+    "Tables",
+    "TimeLimit",
+    "check_datetime",
+    "check_range",
+    "check_time_limit",
+]
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The bounds. Names say the unit; every bound is inclusive."""
+
+    # -- files --------------------------------------------------------------------------
+    file_bytes: int = 256 * 1024 * 1024
+    """Bytes of one uploaded or read file."""
+    xlsx_inflated_bytes: int = 512 * 1024 * 1024
+    """Bytes an XLSX (a zip) may inflate to."""
+    xlsx_ratio: int = 200
+    """How many times its own size an XLSX may inflate to (zip bombs)."""
+    rows: int = 250_000
+    """Data rows of one table (a registry of 100,000 profiles fits twice)."""
+    columns: int = 1_000
+    """Columns of one table, header or data row."""
+    cells: int = 10_000_000
+    """Non-empty cells of one table (rows x columns actually used)."""
+    cell_chars: int = 131_072
+    """Characters of one cell."""
+    line_chars: int = 4 * 1024 * 1024
+    """Characters of one physical line of a CSV file (a header line included)."""
+    json_items: int = 250_000
+    """Records of one JSON list."""
+
+    # -- documents ----------------------------------------------------------------------
+    participants: int = 10_000
+    """Participants of one event."""
+    organisations: int = 250_000
+    """Organisations of one file or registry import."""
+    rounds: int = 100
+    """Breakout rounds of one event."""
+    rooms: int = 1_000
+    """Rooms of one event."""
+    room_capacity: int = 10_000
+    """Seats of one room."""
+    slots: int = 500
+    """Time slots of one event."""
+    tables: int = 10_000
+    """Tables per time slot."""
+    seats: int = 50
+    """Seats one participant (a delegation) takes."""
+    partners: int = 50
+    """Partners per participant in a pairs run."""
+    meetings: int = 500
+    """Minimum or maximum meetings of one participant (at most one per slot)."""
+    minutes: int = 24 * 60
+    """Length of one time slot."""
+    requests: int = 500
+    """Meeting wishes of one participant."""
+    group_members: int = 10_000
+    """Members of one keep-apart or keep-together group."""
+    groups: int = 10_000
+    """Keep-apart or keep-together groups of one event."""
+    seed_max: int = 2**32 - 1
+    """Largest random seed (seeds are 0 or more)."""
+    time_limit_s: float = 3600.0
+    """Longest time limit of one solver run."""
+    first_year: int = 1970
+    """Earliest year of a date in an event."""
+    last_year: int = 2999
+    """Latest year of a date in an event."""
+
+    # -- messages -----------------------------------------------------------------------
+    problems: int = 1_000
+    """Problems one refusal lists in full (then a count of the rest)."""
+    warnings: int = 50
+    """Warnings the command line prints in full (then grouped counts)."""
+
+
+LIMITS = Limits()
+
+
+def check_range(name: str, value: float, low: float, high: float, unit: str = "") -> None:
+    """Refuse ``value`` outside ``[low, high]`` (and NaN or infinity) with a message naming
+    ``name``, the value and the range.
+
+    >>> check_range("--rounds", 3, 1, LIMITS.rounds)
+    >>> check_range("--rounds", 10**9, 1, LIMITS.rounds)
+    Traceback (most recent call last):
+    ...
+    matchmaker.errors.InvalidInputError: --rounds must be from 1 to 100; got 1000000000
+    """
+    suffix = f" {unit}" if unit else ""
+    if isinstance(value, float) and not math.isfinite(value):
+        raise InvalidInputError(
+            f"{name} must be a finite number from {_n(low)} to {_n(high)}{suffix}; got {value}"
+        )
+    if not low <= value <= high:
+        shown = _n(value) if abs(value) < 10**30 else f"a number of {len(str(int(value)))} digits"
+        raise InvalidInputError(f"{name} must be from {_n(low)} to {_n(high)}{suffix}; got {shown}")
+
+
+def check_time_limit(name: str, value: float | None) -> None:
+    """A solver time limit: above 0 and at most :attr:`Limits.time_limit_s` seconds."""
+    if value is None:
+        return
+    if not (isinstance(value, int | float) and math.isfinite(value) and value > 0):
+        raise InvalidInputError(
+            f"{name} must be above 0 and at most {LIMITS.time_limit_s:g} seconds; got {value}"
+        )
+    check_range(name, value, 0, LIMITS.time_limit_s, "seconds")
+
+
+def check_datetime(name: str, value: dt.datetime | dt.date) -> None:
+    """A date within the years :attr:`Limits.first_year` to :attr:`Limits.last_year`."""
+    if not LIMITS.first_year <= value.year <= LIMITS.last_year:
+        raise InvalidInputError(
+            f"{name} must be a date in the years {LIMITS.first_year} to {LIMITS.last_year}; "
+            f"got {value.isoformat()}"
+        )
+
+
+def _n(value: float) -> str:
+    return f"{value:g}" if isinstance(value, float) and not value.is_integer() else f"{int(value)}"
+
+
+def _year_in_range(value: dt.datetime) -> dt.datetime:
+    if not LIMITS.first_year <= value.year <= LIMITS.last_year:
+        raise ValueError(
+            f"must be a date in the years {LIMITS.first_year} to {LIMITS.last_year}; "
+            f"got {value.isoformat()}"
+        )
+    return value
+
+
+# Annotated types for pydantic models and FastAPI parameters: the same bounds everywhere.
+Seed = Annotated[int, Field(ge=0, le=LIMITS.seed_max)]
+TimeLimit = Annotated[float, Field(gt=0, le=LIMITS.time_limit_s, allow_inf_nan=False)]
+Rounds = Annotated[int, Field(ge=1, le=LIMITS.rounds)]
+Slots = Annotated[int, Field(ge=1, le=LIMITS.slots)]
+Tables = Annotated[int, Field(ge=1, le=LIMITS.tables)]
+Minutes = Annotated[int, Field(ge=1, le=LIMITS.minutes)]
+Seats = Annotated[int, Field(ge=1, le=LIMITS.seats)]
+Capacity = Annotated[int, Field(ge=1, le=LIMITS.room_capacity)]
+Meetings = Annotated[int, Field(ge=0, le=LIMITS.meetings)]
+EventDateTime = Annotated[dt.datetime, AfterValidator(_year_in_range)]
