@@ -86,7 +86,7 @@ def test_breakouts_too_few_seats(capsys: pytest.CaptureFixture[str], tmp_path: P
 
 def test_breakouts_bad_rounds(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["breakouts", str(LEUVEN), "--rounds", "0"]) == 1
-    assert "--rounds must be 1 or more; got 0" in capsys.readouterr().err
+    assert "--rounds must be from 1 to 100; got 0" in capsys.readouterr().err
 
 
 @pytest.mark.skipif(not RANREAL.is_file(), reason="MDGPLIB instances not available")

@@ -42,6 +42,7 @@ from api.problems import ProblemError, error_responses
 from api.routers.events import event_from_json
 from api.routers.scorers import learned_or_preset
 from matchmaker.errors import InvalidInputError, Problem, VersionConflictError
+from matchmaker.limits import Rooms, Rounds, Seed, TimeLimit
 from matchmaker.models import Event, Pin, Rules
 from matchmaker.score import Scorer
 
@@ -60,14 +61,11 @@ class BreakoutRun(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    rounds: int | None = Field(
-        default=None, ge=1, le=100, description="rounds (the event's first ones, then new)"
+    rounds: Rounds | None = Field(
+        default=None, description="rounds (the event's first ones, then new)"
     )
-    rooms: int | None = Field(
-        default=None,
-        ge=1,
-        le=10_000,
-        description="N rooms of equal capacity instead of the event's",
+    rooms: Rooms | None = Field(
+        default=None, description="N rooms of equal capacity instead of the event's"
     )
     mode: Literal["affinity", "diversity"] = "affinity"
     preset: Preset = "business"
@@ -76,8 +74,8 @@ class BreakoutRun(BaseModel):
         max_length=100,
         description="a learned scorer's name (see /api/scorers), instead of the preset",
     )
-    seed: int | None = Field(default=0, ge=0, le=2**32 - 1)
-    time_limit: float | None = Field(default=None, gt=0, le=3600, description="seconds")
+    seed: Seed | None = 0
+    time_limit: TimeLimit | None = Field(default=None, description="seconds")
 
 
 class Replan(BaseModel):
@@ -85,8 +83,8 @@ class Replan(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    seed: int | None = Field(default=0, ge=0, le=2**32 - 1)
-    time_limit: float | None = Field(default=None, gt=0, le=3600, description="seconds")
+    seed: Seed | None = 0
+    time_limit: TimeLimit | None = Field(default=None, description="seconds")
 
 
 class Move(BaseModel):

@@ -22,6 +22,7 @@ from api.event_access import (
 from api.jobs import JobContext, JobOutcome
 from api.problems import error_responses
 from api.routers.scorers import learned_or_preset
+from matchmaker.limits import Partners, Seed
 
 __all__ = ["router"]
 
@@ -33,14 +34,14 @@ class PairsRun(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    capacity: int = Field(default=1, ge=1, le=50, description="partners per participant")
+    capacity: Partners = Field(default=1, description="partners per participant")
     preset: Literal["business", "policy_learning", "research"] = "business"
     scorer: str | None = Field(
         default=None,
         max_length=100,
         description="a learned scorer's name (see /api/scorers), instead of the preset",
     )
-    seed: int | None = Field(default=0, ge=0, le=2**32 - 1)
+    seed: Seed | None = 0
 
 
 @router.post(

@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from fastapi import APIRouter
 from fastapi.responses import Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from api.deps import StoreDep
 from api.documents import (
@@ -35,7 +35,17 @@ from api.event_access import (
 from api.jobs import JobContext, JobOutcome
 from api.problems import ProblemError, error_responses
 from api.routers.scorers import learned_or_preset
-from matchmaker.models import Event
+from matchmaker.errors import InvalidInputError, Problem
+from matchmaker.limits import (
+    LIMITS,
+    EventDateTime,
+    Minutes,
+    Seed,
+    Slots,
+    Tables,
+    TimeLimit,
+)
+from matchmaker.models import Event, error_text
 
 __all__ = ["router"]
 
@@ -51,12 +61,10 @@ class ScheduleRun(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    slots: int | None = Field(
-        default=None, ge=1, le=500, description="time slots, when the event has none"
-    )
-    tables: int | None = Field(default=None, ge=1, le=10_000, description="tables per slot")
-    minutes: int = Field(default=20, ge=1, le=24 * 60, description="length of a new slot")
-    start: dt.datetime | None = Field(
+    slots: Slots | None = Field(default=None, description="time slots, when the event has none")
+    tables: Tables | None = Field(default=None, description="tables per slot")
+    minutes: Minutes = Field(default=20, description="length of a new slot")
+    start: EventDateTime | None = Field(
         default=None, description="the first new slot's start (default: the event's date, 09:00)"
     )
     preset: Preset = "business"
@@ -65,8 +73,20 @@ class ScheduleRun(BaseModel):
         max_length=100,
         description="a learned scorer's name (see /api/scorers), instead of the preset",
     )
-    seed: int | None = Field(default=0, ge=0, le=2**32 - 1)
-    time_limit: float | None = Field(default=None, gt=0, le=3600, description="seconds")
+    seed: Seed | None = 0
+    time_limit: TimeLimit | None = Field(default=None, description="seconds")
+
+    @model_validator(mode="after")
+    def _last_slot_in_range(self) -> Self:
+        if self.start is not None and self.slots is not None:
+            last = self.start + dt.timedelta(minutes=self.slots * self.minutes)
+            if last.year > LIMITS.last_year:
+                raise ValueError(
+                    f"{self.slots} slots of {self.minutes} minutes from "
+                    f"{self.start.isoformat()} would end on {last.isoformat()}, after the year "
+                    f"{LIMITS.last_year}; start earlier or give fewer slots"
+                )
+        return self
 
 
 class ScheduleReplan(BaseModel):
@@ -74,21 +94,29 @@ class ScheduleReplan(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    seed: int | None = Field(default=0, ge=0, le=2**32 - 1)
+    seed: Seed | None = 0
 
 
 def _prepared(event: Event, run: ScheduleRun) -> Event:
+    """The event with the run's slots and tables, checked when the request comes (a slot
+    past the last year events may have is a 422, not a failed job)."""
     from matchmaker.meetings import with_slots
 
     if run.slots is None and run.tables is None:
         return event
-    return with_slots(
-        event,
-        run.slots or len(event.slots),
-        start=run.start,
-        minutes=run.minutes,
-        tables=run.tables,
-    )
+    try:
+        return with_slots(
+            event,
+            run.slots or len(event.slots),
+            start=run.start,
+            minutes=run.minutes,
+            tables=run.tables,
+        )
+    except ValidationError as exc:
+        problems = [Problem(None, "slots", None, error_text(e)) for e in exc.errors()]
+        raise InvalidInputError(
+            "the new slots are not valid: " + problems[0].message, problems
+        ) from None
 
 
 @router.post(
@@ -110,12 +138,12 @@ def run_schedule(
     run = run or ScheduleRun()
     event, version = record.value, record.version
     scorer = learned_or_preset(store, run.preset, run.scorer)
+    ev = _prepared(event, run)
 
     def work(ctx: JobContext) -> JobOutcome:
         from matchmaker.meetings import plan_schedule
 
         ctx.progress(0.05, "preparing: scoring the participants and reading their requests")
-        ev = _prepared(event, run)
         result, matrices = plan_schedule(
             ev, scorer=scorer, seed=run.seed, time_limit=run.time_limit
         )

@@ -16,7 +16,6 @@ Decisions
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
@@ -25,6 +24,7 @@ from pydantic import BaseModel, Field
 from api.deps import Principal, StoreDep, require
 from api.problems import error_responses
 from matchmaker.errors import InvalidInputError, Problem
+from matchmaker.limits import EventDate, Seed
 from matchmaker.score import DEFAULT_PRESET, PRESETS, Scorer, make_scorer
 from matchmaker.score.learn import learn_weights, load_scorer
 from matchmaker.store import Store, StoreEmbeddingCache
@@ -58,13 +58,13 @@ class LearnRequest(BaseModel):
         ),
     ] = DEFAULT_PRESET
     project_starts: Annotated[
-        dict[Annotated[str, Field(max_length=200)], dt.date],
+        dict[Annotated[str, Field(max_length=200)], EventDate],
         Field(
             max_length=100_000,
             description="project name -> start date: split the partnerships by time",
         ),
     ] = {}
-    seed: Annotated[int, Field(ge=0, le=2**31)] = 0
+    seed: Seed = 0
 
 
 class ScorerOut(BaseModel):

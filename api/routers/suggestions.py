@@ -18,6 +18,7 @@ from api.routers.organisations import checked_id
 from api.suggestion_index import SuggestionIndex
 from matchmaker import taxonomy
 from matchmaker.errors import InvalidInputError, Problem
+from matchmaker.limits import Suggestions as SuggestionCount
 from matchmaker.models import parse_org_type
 from matchmaker.score import DEFAULT_PRESET, PRESETS, Scorer
 from matchmaker.score.learn import load_scorer
@@ -97,7 +98,7 @@ def suggestions(
     principal: Asker,
     request: Request,
     org_id: str,
-    k: Annotated[int, Query(ge=1, le=100, description="how many partners")] = 10,
+    k: Annotated[SuggestionCount, Query(description="how many partners")] = 10,
     preset: Annotated[
         str,
         Query(

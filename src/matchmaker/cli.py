@@ -12,6 +12,7 @@ import datetime as dt
 import io
 import json
 import os
+import re
 import sys
 import time
 from collections.abc import Sequence
@@ -20,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Literal, TextIO
 
 from matchmaker._version import __version__
 from matchmaker.errors import InvalidInputError, MatchmakerError, Problem
+from matchmaker.limits import LIMITS, check_datetime, check_range, check_time_limit
 
 if TYPE_CHECKING:
     from matchmaker.models import Organisation
@@ -30,6 +32,9 @@ DB_HELP = (
     "database URL (sqlite:///file.db, postgresql+psycopg://user@host/db) or a SQLite file path; "
     "default: $MATCHMAKER_DB or sqlite:///matchmaker.db"
 )
+
+
+SEED_HELP = f"random seed, 0 to {LIMITS.seed_max} (default 0)"
 
 
 def _db(value: str | None) -> str | None:
@@ -82,6 +87,66 @@ def _is_event_file(path: Path) -> bool:
     return isinstance(doc, dict) and bool(_EVENT_KEYS & set(doc))
 
 
+# --- options ------------------------------------------------------------------------------
+
+# Every numeric option of every command, with its range: the same bounds as the API's
+# parameters and the event documents (``matchmaker.limits``). ``main`` checks them all before a
+# command starts, so that ``--slots 100000000`` is a message, not a minute of work and a
+# MemoryError.
+_OPTION_RANGES: dict[str, tuple[str, int, int]] = {
+    "seed": ("--seed", 0, LIMITS.seed_max),
+    "k": ("-k", 1, LIMITS.suggestions),
+    "max_per_country": ("--max-per-country", 0, LIMITS.participants),
+    "capacity": ("--capacity", 1, LIMITS.partners),
+    "slots": ("--slots", 1, LIMITS.slots),
+    "tables": ("--tables", 1, LIMITS.tables),
+    "minutes": ("--minutes", 1, LIMITS.minutes),
+    "rounds": ("--rounds", 1, LIMITS.rounds),
+}
+
+
+def check_options(args: argparse.Namespace) -> None:
+    """Refuse an option outside its range, naming the option, the value and the range.
+
+    Raises
+    ------
+    InvalidInputError
+        For the first option out of range (exit code 1).
+    """
+    for dest, (flag, low, high) in _OPTION_RANGES.items():
+        value = getattr(args, dest, None)
+        if isinstance(value, int):
+            check_range(flag, value, low, high)
+    if getattr(args, "time_limit", None) is not None:
+        check_time_limit("--time-limit", args.time_limit)
+    rooms = getattr(args, "rooms", None)
+    if isinstance(rooms, str) and rooms.strip().lstrip("+-").isdigit():
+        check_range("--rooms", int(rooms), 1, LIMITS.rooms)
+    if getattr(args, "start", None):
+        check_datetime("--start", _start_option(args.start))
+
+
+def _start_option(value: str) -> dt.datetime:
+    try:
+        return dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise InvalidInputError(
+            f"--start '{value}' is not a date and time; write it like 2025-03-04T09:00"
+        ) from None
+
+
+def _check_slot_span(first: dt.datetime, slots: int, minutes: int) -> None:
+    """The last of ``slots`` slots of ``minutes`` from ``first`` must end within the years
+    events may have."""
+    last = first + dt.timedelta(minutes=slots * minutes)
+    if last.year > LIMITS.last_year:
+        raise InvalidInputError(
+            f"{slots} slots of {minutes} minutes from {first.isoformat()} would end on "
+            f"{last.isoformat()}, after the year {LIMITS.last_year}; start earlier or give "
+            "fewer slots"
+        )
+
+
 # --- commands -----------------------------------------------------------------------------
 
 
@@ -100,9 +165,37 @@ def cmd_validate(args: argparse.Namespace) -> int:
     else:
         print(f"{args.file}: {len(report.problems)} problems; {report.summary()}")
         _print_problems(report.problems, sys.stdout)
-    for w in report.warnings:
-        print(f"  warning: {w}")
+    _print_warnings(report.warnings, sys.stdout)
     return 0 if report.ok else 1
+
+
+_QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"|\b\d+\b")
+
+
+def _kind(message: str) -> str:
+    """A warning's kind: its message with the quoted values and numbers left out."""
+    return _QUOTED.sub("…", message)
+
+
+def _print_warnings(warnings: Sequence[Problem], out: TextIO, limit: int = LIMITS.warnings) -> None:
+    """Warnings grouped by kind, at most ``limit`` printed in full: a file of 200,000 unknown
+    columns gives a few lines and "and 199,995 more like this", not 200,000 lines."""
+    kinds: dict[str, list[Problem]] = {}
+    for w in warnings:
+        kinds.setdefault(_kind(w.message), []).append(w)
+    each = max(1, limit // max(1, len(kinds)))
+    printed = 0
+    for k, (kind, found) in enumerate(kinds.items()):
+        if printed >= limit:
+            rest = list(kinds.values())[k:]
+            count = sum(len(f) for f in rest)
+            out.write(f"  ... and {count:,} more warnings of {len(rest):,} other kinds\n")
+            break
+        for w in found[:each]:
+            out.write(f"  warning: {w}\n")
+        printed += min(each, len(found))
+        if len(found) > each:
+            out.write(f"  ... and {len(found) - each:,} more like this: {kind}\n")
 
 
 def _write_report(path: str, problems: Sequence[Problem]) -> None:
@@ -226,7 +319,7 @@ def _import_registrations(args: argparse.Namespace, path: Path) -> int:
     return 0
 
 
-def _print_grouped(problems: Sequence[Problem], out: TextIO, limit: int = 40) -> None:
+def _print_grouped(problems: Sequence[Problem], out: TextIO, limit: int = LIMITS.warnings) -> None:
     """Problems grouped by column, value and rule: "'Deutschland' in 14 rows (2, 5, ...)"."""
     groups: dict[tuple[str, str, str], list[int]] = {}
     for p in problems:
@@ -628,7 +721,12 @@ def _suggest_options(p: argparse.ArgumentParser) -> None:
     from matchmaker.score import DEFAULT_PRESET, PRESETS
 
     p.add_argument("registry", help="organisations: CSV, XLSX or JSON file, or a database URL")
-    p.add_argument("-k", type=int, default=10, help="how many partners (default: 10)")
+    p.add_argument(
+        "-k",
+        type=int,
+        default=10,
+        help=f"how many partners, 1 to {LIMITS.suggestions} (default: 10)",
+    )
     p.add_argument(
         "--preset", choices=list(PRESETS), default=DEFAULT_PRESET, help="weights of the score"
     )
@@ -671,6 +769,11 @@ def _event_or_registry(path: str, vocabulary: str | None) -> Any:
     if _is_event_file(Path(path)):
         return read_event(path)
     orgs = _load_registry(path, vocabulary)
+    if len(orgs) > LIMITS.participants:
+        raise InvalidInputError(
+            f"'{path}' has {len(orgs):,} organisations; pairs are planned for at most "
+            f"{LIMITS.participants:,} participants: keep those of one event"
+        )
     return Event(
         id="pairs",
         name=Path(path).stem,
@@ -780,12 +883,10 @@ def cmd_schedule(args: argparse.Namespace) -> int:
 
     event = read_event(args.event_file)
     if args.slots or args.tables is not None:
-        try:
-            start = dt.datetime.fromisoformat(args.start) if args.start else None
-        except ValueError:
-            raise MatchmakerError(
-                f"--start '{args.start}' is not a date and time; write it like 2025-03-04T09:00"
-            ) from None
+        start = _start_option(args.start) if args.start else None
+        if not event.slots:
+            first = start or dt.datetime.combine(event.date or dt.date.today(), dt.time(9, 0))
+            _check_slot_span(first, args.slots or 0, args.minutes)
         event = with_slots(
             event,
             args.slots or len(event.slots),
@@ -931,10 +1032,9 @@ def _read_rooms(path: str) -> list[Any]:
 def _rooms_option(value: str | None) -> Any:
     if value is None:
         return None
-    if value.strip().isdigit():
+    if value.strip().lstrip("+-").isdigit():
         n = int(value)
-        if n < 1:
-            raise MatchmakerError(f"--rooms must be 1 or more (or a rooms CSV); got {value}")
+        check_range("--rooms", n, 1, LIMITS.rooms)
         return n
     return _read_rooms(value)
 
@@ -947,8 +1047,6 @@ def cmd_breakouts(args: argparse.Namespace) -> int:
     rooms = _rooms_option(args.rooms)
     rounds = None
     if args.rounds is not None:
-        if args.rounds < 1:
-            raise MatchmakerError(f"--rounds must be 1 or more; got {args.rounds}")
         rounds = max(args.rounds, len(event.rounds))
     started = time.perf_counter()
     plan = plan_breakouts(
@@ -1021,8 +1119,6 @@ def cmd_bench_mdgp(args: argparse.Namespace) -> int:
     from matchmaker.io.grouping_instances import read_instance
     from matchmaker.solvers._grouping import local_search
 
-    if args.time_limit <= 0:
-        raise MatchmakerError(f"--time-limit must be above 0 seconds; got {args.time_limit}")
     path = Path(args.instance)
     if not path.is_file():
         raise MatchmakerError(f"instance file '{path}' does not exist")
@@ -1234,7 +1330,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--preset", choices=list(PRESETS), default=DEFAULT_PRESET, help="base preset")
     p.add_argument("--name", default="learned", help="the scorer's name (default: learned)")
     p.add_argument("--vocabulary", metavar="CSV", help="own S3 vocabulary: columns code,label")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=int, default=0, help=SEED_HELP)
     p.add_argument("--json", action="store_true", help="print the scorer and figures as JSON")
     p.set_defaults(func=cmd_learn)
 
@@ -1251,11 +1347,16 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="COLUMN",
         help="two sides (buyers and suppliers...): type, helix, country or a column of the file",
     )
-    p.add_argument("--capacity", type=int, default=1, help="partners per participant (default 1)")
+    p.add_argument(
+        "--capacity",
+        type=int,
+        default=1,
+        help=f"partners per participant, 1 to {LIMITS.partners} (default 1)",
+    )
     p.add_argument("--preset", choices=list(PRESETS), default=DEFAULT_PRESET)
     _scorer_option(p)
     p.add_argument("--vocabulary", metavar="CSV", help="own S3 vocabulary: columns code,label")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=int, default=0, help=SEED_HELP)
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_pairs)
 
@@ -1267,13 +1368,26 @@ def build_parser() -> argparse.ArgumentParser:
         "possible, then the most valuable meetings.",
     )
     p.add_argument("event_file", help="event JSON with participants and their organisations")
-    p.add_argument("--slots", type=int, help="number of time slots (when the event has none)")
-    p.add_argument("--tables", type=int, help="tables per slot")
-    p.add_argument("--start", help="first slot's start, ISO (default: the event's date, 09:00)")
-    p.add_argument("--minutes", type=int, default=20, help="slot length (default 20)")
+    p.add_argument(
+        "--slots",
+        type=int,
+        help=f"number of time slots, 1 to {LIMITS.slots} (when the event has none)",
+    )
+    p.add_argument("--tables", type=int, help=f"tables per slot, 1 to {LIMITS.tables}")
+    p.add_argument(
+        "--start",
+        help="first slot's start, ISO, in the years "
+        f"{LIMITS.first_year} to {LIMITS.last_year} (default: the event's date, 09:00)",
+    )
+    p.add_argument(
+        "--minutes",
+        type=int,
+        default=20,
+        help=f"slot length, 1 to {LIMITS.minutes} (default 20)",
+    )
     p.add_argument("--preset", choices=list(PRESETS), default=DEFAULT_PRESET)
     _scorer_option(p)
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=int, default=0, help=SEED_HELP)
     p.add_argument("--json", action="store_true", help="print JSON")
     p.add_argument("--ics-dir", metavar="DIR", help="write one calendar (.ics) per participant")
     p.add_argument(
@@ -1299,15 +1413,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--rooms",
         metavar="N|CSV",
-        help="N rooms of equal capacity, or a CSV with columns id,name,capacity[,min_size]"
+        help=f"N rooms of equal capacity (1 to {LIMITS.rooms}), or a CSV with columns "
+        "id,name,capacity[,min_size]"
         "[,themes] (themes separated by ';'); default: the event's rooms",
     )
-    p.add_argument("--rounds", type=int, help="number of rounds (when the event has fewer)")
+    p.add_argument(
+        "--rounds",
+        type=int,
+        help=f"number of rounds, 1 to {LIMITS.rounds} (when the event has fewer)",
+    )
     p.add_argument("--mode", choices=["affinity", "diversity"], default="affinity")
     p.add_argument("--preset", choices=list(PRESETS), default=DEFAULT_PRESET)
     _scorer_option(p)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--time-limit", type=float, metavar="S", help="solver time limit (seconds)")
+    p.add_argument("--seed", type=int, default=0, help=SEED_HELP)
+    p.add_argument(
+        "--time-limit",
+        type=float,
+        metavar="S",
+        help=f"solver time limit, above 0 and at most {LIMITS.time_limit_s:g} seconds",
+    )
     p.add_argument("--json", action="store_true", help="print JSON")
     p.add_argument(
         "--export", metavar="DIR", help="write rooms.csv, rooms.xlsx and a page per room"
@@ -1319,8 +1443,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="run the grouping local search on an MDGPLIB or CCPLIB instance",
     )
     p.add_argument("instance", help="an MDGPLIB or CCPLIB instance file")
-    p.add_argument("--time-limit", type=float, required=True, metavar="S", help="seconds")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument(
+        "--time-limit",
+        type=float,
+        required=True,
+        metavar="S",
+        help=f"seconds, above 0 and at most {LIMITS.time_limit_s:g}",
+    )
+    p.add_argument("--seed", type=int, default=0, help=SEED_HELP)
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_bench_mdgp)
 
@@ -1374,6 +1504,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
+        check_options(args)
         code: int = args.func(args)
     except InvalidInputError as exc:
         print(f"error: {exc.message}", file=sys.stderr)

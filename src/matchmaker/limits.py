@@ -12,6 +12,12 @@ participants, a day of 500 slots) and small enough that the work they allow is b
 Use :data:`LIMITS` for the numbers, the ``Annotated`` types below in pydantic models and
 FastAPI parameters, and :func:`check_range` / :func:`check_datetime` where a value arrives
 outside a model (command-line options).
+
+Decisions
+---------
+- The whole-number types refuse ``true``/``false`` and JSON floats (``3.0``, ``1e400``) before
+  pydantic's lax mode would read them as 1 or 3: a capacity of ``true`` is a mistake. Text still
+  goes through pydantic's parsing, so the same types serve query parameters.
 """
 
 from __future__ import annotations
@@ -19,23 +25,31 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, TypeVar
 
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, BeforeValidator, Field
 
 from matchmaker.errors import InvalidInputError
 
 __all__ = [
     "LIMITS",
     "Capacity",
+    "EventDate",
     "EventDateTime",
+    "Headcount",
     "Limits",
+    "MaxPerCountry",
     "Meetings",
+    "MinSize",
     "Minutes",
+    "Partners",
+    "Rooms",
     "Rounds",
     "Seats",
     "Seed",
     "Slots",
+    "Suggestions",
+    "TableCount",
     "Tables",
     "TimeLimit",
     "check_datetime",
@@ -87,6 +101,8 @@ class Limits:
     """Seats one participant (a delegation) takes."""
     partners: int = 50
     """Partners per participant in a pairs run."""
+    suggestions: int = 100
+    """Partners one suggestion request returns (``k``)."""
     meetings: int = 500
     """Minimum or maximum meetings of one participant (at most one per slot)."""
     minutes: int = 24 * 60
@@ -97,6 +113,10 @@ class Limits:
     """Members of one keep-apart or keep-together group."""
     groups: int = 10_000
     """Keep-apart or keep-together groups of one event."""
+    pins: int = 100_000
+    """Pins of one event (a participant in a room, per round or for all rounds)."""
+    headcount: int = 10_000_000
+    """Employees of one organisation (its ``size`` given as a head count)."""
     seed_max: int = 2**32 - 1
     """Largest random seed (seeds are 0 or more)."""
     time_limit_s: float = 3600.0
@@ -156,11 +176,14 @@ def check_datetime(name: str, value: dt.datetime | dt.date) -> None:
         )
 
 
+_D = TypeVar("_D", dt.datetime, dt.date)
+
+
 def _n(value: float) -> str:
     return f"{value:g}" if isinstance(value, float) and not value.is_integer() else f"{int(value)}"
 
 
-def _year_in_range(value: dt.datetime) -> dt.datetime:
+def _year_in_range(value: _D) -> _D:
     if not LIMITS.first_year <= value.year <= LIMITS.last_year:
         raise ValueError(
             f"must be a date in the years {LIMITS.first_year} to {LIMITS.last_year}; "
@@ -169,14 +192,49 @@ def _year_in_range(value: dt.datetime) -> dt.datetime:
     return value
 
 
+def _whole_number(value: object) -> object:
+    # pydantic's lax mode takes true/false and 3.0 for an int; a document or request that
+    # says ``"capacity": true`` is a mistake, not a capacity of 1. Text (query parameters,
+    # table cells) goes on to pydantic's own parsing.
+    if isinstance(value, bool | float):
+        raise ValueError(f"must be a whole number; got {_json(value)}")
+    return value
+
+
+def _real_number(value: object) -> object:
+    if isinstance(value, bool):
+        raise ValueError(f"must be a number; got {_json(value)}")
+    return value
+
+
+def _json(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return repr(value)
+
+
+Whole = BeforeValidator(_whole_number)
+
+
 # Annotated types for pydantic models and FastAPI parameters: the same bounds everywhere.
-Seed = Annotated[int, Field(ge=0, le=LIMITS.seed_max)]
-TimeLimit = Annotated[float, Field(gt=0, le=LIMITS.time_limit_s, allow_inf_nan=False)]
-Rounds = Annotated[int, Field(ge=1, le=LIMITS.rounds)]
-Slots = Annotated[int, Field(ge=1, le=LIMITS.slots)]
-Tables = Annotated[int, Field(ge=1, le=LIMITS.tables)]
-Minutes = Annotated[int, Field(ge=1, le=LIMITS.minutes)]
-Seats = Annotated[int, Field(ge=1, le=LIMITS.seats)]
-Capacity = Annotated[int, Field(ge=1, le=LIMITS.room_capacity)]
-Meetings = Annotated[int, Field(ge=0, le=LIMITS.meetings)]
+Seed = Annotated[int, Whole, Field(ge=0, le=LIMITS.seed_max)]
+TimeLimit = Annotated[
+    float, BeforeValidator(_real_number), Field(gt=0, le=LIMITS.time_limit_s, allow_inf_nan=False)
+]
+Rounds = Annotated[int, Whole, Field(ge=1, le=LIMITS.rounds)]
+Slots = Annotated[int, Whole, Field(ge=1, le=LIMITS.slots)]
+Rooms = Annotated[int, Whole, Field(ge=1, le=LIMITS.rooms)]
+Tables = Annotated[int, Whole, Field(ge=1, le=LIMITS.tables)]
+TableCount = Annotated[int, Whole, Field(ge=0, le=LIMITS.tables)]
+"""Tables of an event: 0 until the 1:1 meetings are planned."""
+Minutes = Annotated[int, Whole, Field(ge=1, le=LIMITS.minutes)]
+Seats = Annotated[int, Whole, Field(ge=1, le=LIMITS.seats)]
+Capacity = Annotated[int, Whole, Field(ge=1, le=LIMITS.room_capacity)]
+MinSize = Annotated[int, Whole, Field(ge=0, le=LIMITS.room_capacity)]
+Meetings = Annotated[int, Whole, Field(ge=0, le=LIMITS.meetings)]
+Partners = Annotated[int, Whole, Field(ge=1, le=LIMITS.partners)]
+Suggestions = Annotated[int, Whole, Field(ge=1, le=LIMITS.suggestions)]
+MaxPerCountry = Annotated[int, Whole, Field(ge=1, le=LIMITS.participants)]
+Headcount = Annotated[int, Whole, Field(ge=0, le=LIMITS.headcount)]
 EventDateTime = Annotated[dt.datetime, AfterValidator(_year_in_range)]
+EventDate = Annotated[dt.date, AfterValidator(_year_in_range)]

@@ -14,7 +14,6 @@ against it.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
@@ -38,6 +37,17 @@ from pydantic import (
 
 from matchmaker import taxonomy
 from matchmaker.errors import MatchmakerError
+from matchmaker.limits import (
+    LIMITS,
+    Capacity,
+    EventDate,
+    EventDateTime,
+    MaxPerCountry,
+    Meetings,
+    MinSize,
+    Seats,
+    TableCount,
+)
 
 __all__ = [
     "REGISTRATION_FIELDS",
@@ -62,11 +72,31 @@ __all__ = [
     "TimeSlot",
 ]
 
-ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:@/-]{0,63}$"
+# An id is one segment of a URL path (``/api/events/{id}``, ``.../rooms/{round}/{room}``) and
+# a file name's stem: no '/', which no route could address afterwards.
+ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:@-]{0,63}$"
+ID_RULE = (
+    "may hold only letters, digits and . _ : @ - (no '/'), must start with a letter or digit, "
+    "and has at most 64 characters"
+)
+
+
+def id_message(value: object) -> str:
+    """Why ``value`` is not an id, with the fix for the usual cause ('/')."""
+    text = _shown(value)
+    shown = text[:80] + ("..." if len(text) > 80 else "")
+    if "/" in text:
+        return (
+            f"id '{shown}' holds '/', which no address can carry; replace it (with '-'): "
+            f"an id {ID_RULE}"
+        )
+    return f"id '{shown}' {ID_RULE}"
+
+
 Id = Annotated[
     str,
     StringConstraints(strip_whitespace=True, pattern=ID_PATTERN),
-    Field(description="Stable identifier: letters, digits and . _ : @ / - (at most 64)."),
+    Field(description="Stable identifier: letters, digits and . _ : @ - (at most 64)."),
 ]
 
 
@@ -265,16 +295,30 @@ class SizeClass(StrEnum):
 def _parse_size(value: object) -> object:
     if value is None or isinstance(value, SizeClass):
         return value
-    if isinstance(value, int) and not isinstance(value, bool):
-        return SizeClass.from_headcount(value)
+    if isinstance(value, bool):
+        raise ValueError(f"size {str(value).lower()} is neither a head count nor a size class")
+    if isinstance(value, int):
+        return SizeClass.from_headcount(_headcount(value))
     text = str(value).strip().casefold()
     if text.isdigit():
-        return SizeClass.from_headcount(int(text))
+        if len(text) > len(str(LIMITS.headcount)):
+            raise ValueError(
+                f"size must be a head count from 0 to {LIMITS.headcount:,}; got a number of "
+                f"{len(text)} digits"
+            )
+        return SizeClass.from_headcount(_headcount(int(text)))
     if text in {m.value for m in SizeClass}:
         return SizeClass(text)
     raise ValueError(
         f"size '{_shown(value)}' is neither a head count nor one of: micro, small, medium, large"
     )
+
+
+def _headcount(value: int) -> int:
+    if value > LIMITS.headcount:
+        shown = f"{value:,}" if value < 10**30 else f"a number of {len(str(value))} digits"
+        raise ValueError(f"size must be a head count from 0 to {LIMITS.headcount:,}; got {shown}")
+    return value
 
 
 def _dedupe(values: Iterable[str]) -> list[str]:
@@ -569,11 +613,16 @@ class Participant(_Model):
     offers: list[Item] = Field(default_factory=list, max_length=100)
     needs: list[Item] = Field(default_factory=list, max_length=100)
     extra: dict[ExtraKey, ExtraValue] = Field(default_factory=dict, max_length=200)
-    seats: int = Field(default=1, ge=1, le=50)
-    available: list[Id] | None = None
-    requests: list[Request] = Field(default_factory=list, max_length=500)
-    min_meetings: int | None = Field(default=None, ge=0)
-    max_meetings: int | None = Field(default=None, ge=0)
+    seats: Seats = 1
+    available: list[Id] | None = Field(default=None, max_length=LIMITS.slots)
+    requests: list[Request] = Field(default_factory=list, max_length=LIMITS.requests)
+    min_meetings: Meetings | None = None
+    max_meetings: Meetings | None = None
+
+    @field_validator("available")
+    @classmethod
+    def _available_once(cls, values: list[str] | None) -> list[str] | None:
+        return None if values is None else _dedupe(values)
 
     @model_serializer(mode="wrap")
     def _compact(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
@@ -609,10 +658,12 @@ class Room(_Model):
 
     id: Id
     name: Name
-    capacity: int = Field(ge=1, le=100_000)
-    min_size: int = Field(default=0, ge=0)
+    capacity: Capacity
+    min_size: MinSize = 0
     themes: list[Keyword] = Field(
-        default_factory=list, description="S3 codes or free words the room is about."
+        default_factory=list,
+        max_length=100,
+        description="S3 codes or free words the room is about.",
     )
 
     @model_validator(mode="after")
@@ -629,15 +680,15 @@ class Round(_Model):
 
     id: Id
     name: Name | None = None
-    start: dt.datetime | None = None
+    start: EventDateTime | None = None
 
 
 class TimeSlot(_Model):
     """A time slot for 1:1 meetings."""
 
     id: Id
-    start: dt.datetime
-    end: dt.datetime
+    start: EventDateTime
+    end: EventDateTime
 
     @model_validator(mode="after")
     def _order(self) -> Self:
@@ -659,27 +710,47 @@ class Pin(_Model):
     round: Id | None = None
 
 
+Group = Annotated[list[Id], Field(max_length=LIMITS.group_members)]
+
+
+def _pin_clash(pins: list[Pin]) -> tuple[Pin, Pin] | None:
+    """Two pins of one participant that hold in the same round, if any."""
+    seen: dict[str | None, Pin] = {}
+    for pin in pins:
+        earlier = seen.get(pin.round) or seen.get(None)
+        if earlier is None and pin.round is None and seen:
+            earlier = next(iter(seen.values()))
+        if earlier is not None:
+            return earlier, pin
+        seen[pin.round] = pin
+    return None
+
+
 class Rules(_Model):
     """The organiser's rules. Hard rules are never broken; soft rules carry weights."""
 
-    pins: list[Pin] = Field(default_factory=list)
-    keep_apart: list[list[Id]] = Field(
-        default_factory=list, description="Sets of participants that must be in different rooms."
+    pins: list[Pin] = Field(default_factory=list, max_length=LIMITS.pins)
+    keep_apart: list[Group] = Field(
+        default_factory=list,
+        max_length=LIMITS.groups,
+        description="Sets of participants that must be in different rooms.",
     )
-    keep_together: list[list[Id]] = Field(
-        default_factory=list, description="Sets of participants that must share a room."
+    keep_together: list[Group] = Field(
+        default_factory=list,
+        max_length=LIMITS.groups,
+        description="Sets of participants that must share a room.",
     )
     apart_same_organisation: bool = Field(
         default=True,
         description="Spread colleagues of one organisation over the rooms: no room gets more "
         "of them than an even spread needs (different rooms when there are enough).",
     )
-    max_per_country: int | None = Field(default=None, ge=1)
+    max_per_country: MaxPerCountry | None = None
     mix_types: bool = True
     shared_language: bool = True
     avoid_repeats: bool = True
-    min_meetings: int = Field(default=0, ge=0)
-    max_meetings: int | None = Field(default=None, ge=0)
+    min_meetings: Meetings = 0
+    max_meetings: Meetings | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
@@ -692,8 +763,30 @@ class Rules(_Model):
             ("keep_together", self.keep_together),
         ):
             for i, group in enumerate(groups):
+                twice = _duplicates(group)
+                if twice:
+                    # A group is a set: a name twice would make a hard rule that no plan keeps
+                    # (a participant cannot be apart from itself).
+                    raise ValueError(
+                        f"{name}[{i}] names participant {_quote(twice)} more than once; list "
+                        "each participant once"
+                    )
                 if len(group) < 2:
                     raise ValueError(f"{name}[{i}] needs at least two participants, got {group}")
+        # One pin per participant and round; a pin without a round holds for every round.
+        by_participant: dict[str, list[Pin]] = {}
+        for pin in self.pins:
+            by_participant.setdefault(pin.participant, []).append(pin)
+        for pid, pins in by_participant.items():
+            clash = _pin_clash(pins)
+            if clash is not None:
+                first, second = clash
+                rnd = second.round or first.round
+                where = f"in round '{rnd}'" if rnd else "in every round"
+                raise ValueError(
+                    f"pins: participant '{pid}' is pinned twice {where} (rooms "
+                    f"'{first.room}' and '{second.room}'); keep one pin per participant and round"
+                )
         return self
 
 
@@ -806,18 +899,20 @@ class Event(_Model):
 
     id: Id
     name: Name
-    date: dt.date | None = None
+    date: EventDate | None = None
     vocabulary: dict[Id, Name] = Field(
         default_factory=dict, description="Own S3 priority codes and their labels."
     )
     organisations: list[Organisation] = Field(
-        default_factory=list, description="Profiles of the participating organisations."
+        default_factory=list,
+        max_length=LIMITS.participants,
+        description="Profiles of the participating organisations.",
     )
-    participants: list[Participant] = Field(default_factory=list)
-    rooms: list[Room] = Field(default_factory=list)
-    rounds: list[Round] = Field(default_factory=lambda: [Round(id="R1")])
-    slots: list[TimeSlot] = Field(default_factory=list)
-    tables: int = Field(default=0, ge=0, le=10_000)
+    participants: list[Participant] = Field(default_factory=list, max_length=LIMITS.participants)
+    rooms: list[Room] = Field(default_factory=list, max_length=LIMITS.rooms)
+    rounds: list[Round] = Field(default_factory=lambda: [Round(id="R1")], max_length=LIMITS.rounds)
+    slots: list[TimeSlot] = Field(default_factory=list, max_length=LIMITS.slots)
+    tables: TableCount = 0
     rules: Rules = Field(default_factory=Rules)
     registration_mapping: RegistrationMapping | None = Field(
         default=None, description="How the last registration export was read."

@@ -14,7 +14,7 @@ import pytest
 
 from matchmaker.errors import InvalidInputError
 from matchmaker.io import read_organisations, validate_organisations
-from matchmaker.io.tabular import MAX_CELL_CHARS
+from matchmaker.limits import LIMITS
 
 H = "id,name,type,region"
 Row = tuple[int | None, str | None, str | None, str]
@@ -66,7 +66,7 @@ MISSING_NAME = (
     "'organisation name', 'organization name'"
 )
 ID_RULE = (
-    "may hold only letters, digits and . _ : @ / - , must start with a letter or digit, and "
+    "may hold only letters, digits and . _ : @ - , must start with a letter or digit, and "
     "has at most 64 characters"
 )
 TYPE_RULE = (
@@ -122,8 +122,9 @@ CASES = [
                 2,
                 None,
                 None,
-                f"a cell is longer than {MAX_CELL_CHARS:,} characters (is a closing quote "
-                "missing?)",
+                # The line is refused before it is split (LIMITS.line_chars).
+                f"line 2 has more than {LIMITS.line_chars:,} characters; the limit is "
+                f"{LIMITS.line_chars:,} (is it a CSV file? is a closing quote missing?)",
             )
         ],
     ),

@@ -45,10 +45,10 @@ def test_problems_name_the_field_path(org: Callable[..., Organisation]) -> None:
         read_event(json.dumps(doc).encode())
     got = [(p.column, p.message) for p in info.value.problems]
     assert got == [
-        ("participants[0].seats", "Input should be greater than or equal to 1"),
+        ("participants[0].seats", "Input should be greater than or equal to 1; got 0"),
         (
             "rooms[0].capacity",
-            "Input should be a valid integer, unable to parse string as an integer",
+            "Input should be a valid integer, unable to parse string as an integer; got many",
         ),
     ]
     assert info.value.message == "2 problems in the event file"

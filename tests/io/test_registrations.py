@@ -227,7 +227,7 @@ def test_formulas_and_bad_ids_in_participant_cells() -> None:
             3,
             "participant",
             "participant id 'bad id!' may hold only letters, digits and "
-            ". _ : @ / - , must start with a letter or digit, and has at most 64 characters",
+            ". _ : @ - , must start with a letter or digit, and has at most 64 characters",
         ),
     ]
 

@@ -520,7 +520,7 @@ def _rules(name: str, data: bytes, *expect: str, command: tuple[str, ...] = BREA
     return Entry(name, "rules", "event.json", expect, (command,), data)
 
 
-ID_RULE = "may hold only letters, digits and . _ : @ / -"
+ID_RULE = "may hold only letters, digits and . _ : @ -"
 EMPTY = "the file is empty; expected a header row and data rows"
 FORMULA = "formulas are not imported"
 NOT_XLSX = "the file is not a valid XLSX workbook"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -11,9 +12,33 @@ from pydantic import ValidationError
 from matchmaker.errors import InvalidInputError, Problem
 from matchmaker.io.sheets import write_atomic
 from matchmaker.io.tabular import MAX_FILE_BYTES, check_size, decode_text, load_json, read_source
-from matchmaker.models import Event, error_text
+from matchmaker.models import ID_PATTERN, Event, error_text, id_message
 
 __all__ = ["dump_event", "read_event", "write_event"]
+
+
+def _input(error: Mapping[str, Any]) -> str | None:
+    """The value a pydantic error is about, as short text (``None`` for objects and lists)."""
+    value = error.get("input")
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return f"{value}" if abs(value) < 10**30 else f"a number of {len(str(abs(value)))} digits"
+    if isinstance(value, float | str):
+        text = str(value)
+        return text if len(text) <= 80 else text[:77] + "..."
+    return None
+
+
+def _message(error: Mapping[str, Any]) -> str:
+    """pydantic's message, with the value it refused when the message does not show it."""
+    if (error.get("ctx") or {}).get("pattern") == ID_PATTERN:
+        return id_message(error.get("input"))
+    text = error_text(error)
+    shown = _input(error)
+    if shown is None or error.get("type") == "value_error" or shown in text:
+        return text
+    return f"{text}; got {shown}"
 
 
 def _path(loc: tuple[Any, ...]) -> str:
@@ -45,7 +70,8 @@ def read_event(source: str | Path | bytes, *, max_bytes: int = MAX_FILE_BYTES) -
         return Event.model_validate(doc)
     except ValidationError as exc:
         problems = [
-            Problem(None, _path(tuple(e["loc"])) or None, None, error_text(e)) for e in exc.errors()
+            Problem(None, _path(tuple(e["loc"])) or None, _input(e), _message(e))
+            for e in exc.errors()
         ]
         raise InvalidInputError(
             f"{len(problems)} problem{'s' if len(problems) != 1 else ''} in the event file",

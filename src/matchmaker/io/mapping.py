@@ -26,6 +26,7 @@ from matchmaker.io.tabular import (
     MAX_FILE_BYTES,
     Table,
     detect_format,
+    open_source,
     read_csv,
     read_source,
     read_xlsx,
@@ -628,12 +629,14 @@ def read_table(
     """A registration export as a table with its header found: ``(table, format, sheet,
     sheets)``. Of several sheets, the one with the most known headers, unless ``sheet`` (which
     must exist) or ``prefer`` (a sheet read before, when this workbook has it)."""
-    data, name = read_source(source, name, max_bytes=max_bytes)
-    fmt = detect_format(data, name)
+    opened, head, name = open_source(source, name, max_bytes=max_bytes)
+    fmt = detect_format(head, name)
     if fmt == "json":
         raise MatchmakerError("a JSON registration list has no columns to map")
-    if fmt == "csv":
-        return find_header(read_csv(data, max_bytes=max_bytes), header_row, expected), fmt, None, []
+    if fmt == "csv":  # read as it streams: a file it refuses is never held whole
+        table = read_csv(opened, max_bytes=max_bytes)
+        return find_header(table, header_row, expected), fmt, None, []
+    data, name = read_source(opened, name, max_bytes=max_bytes)
     sheets = xlsx_sheet_names(data, max_bytes=max_bytes)
     if sheet is None and prefer in sheets:
         sheet = prefer

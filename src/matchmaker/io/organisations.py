@@ -7,6 +7,7 @@ reports the rest.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import unicodedata
@@ -29,11 +30,13 @@ from matchmaker.io.tabular import (
     decode_text,
     detect_format,
     load_json,
+    open_source,
     read_csv,
     read_source,
     read_xlsx,
     unneutralise,
 )
+from matchmaker.limits import LIMITS
 from matchmaker.models import Organisation, Registry, error_text
 
 __all__ = [
@@ -72,16 +75,23 @@ class ImportReport:
     encoding: str | None = None
     delimiter: str | None = None
     vocabulary: dict[str, str] = field(default_factory=dict)
+    # Problems past LIMITS.problems: counted (in the last problem's message), not listed.
+    unlisted: int = 0
 
     @property
     def ok(self) -> bool:
         return not self.problems
 
+    @property
+    def problem_count(self) -> int:
+        """Every problem found, the unlisted ones included."""
+        return len(self.problems) - (1 if self.unlisted else 0) + self.unlisted
+
     def summary(self) -> str:
         n_bad = len(self.rejected_rows)
         text = (
             f"{self.rows} rows read: {len(self.organisations)} valid, {n_bad} with problems "
-            f"({len(self.problems)} problems)"
+            f"({self.problem_count} problems)"
         )
         return text
 
@@ -112,26 +122,39 @@ def validate_organisations(
         Valid organisations, problems (row, column, value, message) and warnings.
     """
     try:
-        data, name = read_source(source, name, max_bytes=max_bytes)
+        # A CSV file is read as it streams (a file it refuses is never held whole).
+        opened, head, name = open_source(source, name, max_bytes=max_bytes)
     except InvalidInputError as exc:  # too large to be read
         fmt_guess = format or detect_format(b"", name or str(source))
         return ImportReport([], exc.problems, format=fmt_guess)
-    fmt = format or detect_format(data, name)
+    fmt = format or detect_format(head, name)
     try:
-        if fmt == "json":
-            with paused_gc():
-                return _from_json(data, vocabulary, max_bytes)
-        table = (
-            read_xlsx(data, sheet=sheet, max_bytes=max_bytes)
-            if fmt == "xlsx"
-            else read_csv(data, max_bytes=max_bytes)
-        )
+        if fmt == "csv":
+            table = read_csv(opened, max_bytes=max_bytes)
+        else:
+            data, _ = read_source(opened, name, max_bytes=max_bytes)
+            if fmt == "json":
+                with paused_gc():
+                    return _capped_report(_from_json(data, vocabulary, max_bytes))
+            table = read_xlsx(data, sheet=sheet, max_bytes=max_bytes)
     except InvalidInputError as exc:
         return ImportReport(
             [], exc.problems or [Problem(None, None, None, exc.message)], format=fmt
         )
     with paused_gc():
-        return _from_table(table, dict(vocabulary or {}), fmt)
+        return _capped_report(_from_table(table, dict(vocabulary or {}), fmt))
+
+
+def _capped_report(report: ImportReport) -> ImportReport:
+    """The report with at most :attr:`Limits.problems` problems listed (the rest counted)."""
+    if len(report.problems) <= LIMITS.problems:
+        return report
+    return dataclasses.replace(
+        report,
+        problems=capped(report.problems),
+        unlisted=len(report.problems) - LIMITS.problems,
+        warnings=capped(report.warnings),
+    )
 
 
 def read_organisations(
@@ -157,10 +180,10 @@ def read_organisations(
     )
     if report.problems and (not partial or not report.organisations):
         rows = len(report.rejected_rows)
-        where = f" in {rows} row{'s' if rows != 1 else ''}" if rows else ""
+        where = f" in {rows:,} row{'s' if rows != 1 else ''}" if rows else ""
+        n = report.problem_count
         raise InvalidInputError(
-            f"{len(report.problems)} problem{'s' if len(report.problems) != 1 else ''}{where}; "
-            "nothing was imported",
+            f"{n:,} problem{'s' if n != 1 else ''}{where}; nothing was imported",
             report.problems,
         )
     return report
@@ -278,7 +301,7 @@ def _pydantic_message(
     if kind == "string_pattern_mismatch":
         if field == "id":
             return (
-                f"id {shown} may hold only letters, digits and . _ : @ / - , must start with a "
+                f"id {shown} may hold only letters, digits and . _ : @ - , must start with a "
                 "letter or digit, and has at most 64 characters"
             )
         if field.endswith("email"):
@@ -590,6 +613,17 @@ def _table_problem(
     return Problem(number, column, value, _pydantic_message(err, column or head, value, fname))
 
 
+def also_used(numbers: Sequence[int], number: int) -> str:
+    """Where else the value of row ``number`` is used, in words of a bounded size: a later
+    row names the first; the first names the second and counts the rest (``"row 3 and
+    19,998 more rows"``)."""
+    if number != numbers[0]:
+        return f"row {numbers[0]}"
+    more = len(numbers) - 2
+    rest = f" and {more:,} more row{'s' if more != 1 else ''}" if more else ""
+    return f"row {numbers[1]}{rest}"
+
+
 def _duplicate_ids(
     valid: list[tuple[int, Organisation]], row_problems: dict[int, list[Problem]]
 ) -> None:
@@ -600,15 +634,32 @@ def _duplicate_ids(
         if len(numbers) < 2:
             continue
         for number in numbers:
-            others = ", ".join(str(n) for n in numbers if n != number)
             row_problems.setdefault(number, []).append(
                 Problem(
                     number,
                     "id",
                     org_id,
-                    f"id '{org_id}' is also used in row {others}; ids must be unique",
+                    f"id '{org_id}' is also used in {also_used(numbers, number)}; ids must be "
+                    "unique",
                 )
             )
+
+
+def capped(problems: list[Problem], limit: int = LIMITS.problems) -> list[Problem]:
+    """The first ``limit`` problems, and one line that counts the rest."""
+    if len(problems) <= limit:
+        return problems
+    rest = len(problems) - limit
+    return [
+        *problems[:limit],
+        Problem(
+            None,
+            None,
+            None,
+            f"... and {rest:,} more problems are not listed (the first {limit:,} are); fix "
+            "these and check the file again",
+        ),
+    ]
 
 
 # --- JSON ---------------------------------------------------------------------------------
@@ -707,6 +758,25 @@ def _from_json(data: bytes, vocabulary: Mapping[str, str] | None, max_bytes: int
         vocab = taxonomy.s3().with_custom(vocab_entries) if vocab_entries else taxonomy.s3()
     except InvalidInputError as exc:
         return fail(Problem(None, "vocabulary", None, exc.message))
+    if not items:
+        return fail(
+            Problem(
+                None,
+                None,
+                None,
+                "the file holds no organisation; expected a JSON list of organisations, or an "
+                "object whose key 'organisations' lists them",
+            )
+        )
+    if len(items) > LIMITS.json_items:
+        return fail(
+            Problem(
+                None,
+                None,
+                None,
+                f"the file lists {len(items):,} organisations; the limit is {LIMITS.json_items:,}",
+            )
+        )
     context = {"vocabulary": vocab}
     valid: list[tuple[int, Organisation]] = []
     row_problems: dict[int, list[Problem]] = {}

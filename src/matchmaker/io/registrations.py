@@ -34,6 +34,8 @@ from matchmaker.io.organisations import (
     _from_json,
     _from_table,
     _slug,
+    also_used,
+    capped,
     organisation_rows,
 )
 from matchmaker.io.sheets import csv_bytes, write_atomic, xlsx_bytes
@@ -43,11 +45,13 @@ from matchmaker.io.tabular import (
     decode_text,
     detect_format,
     load_json,
+    open_source,
     read_csv,
     read_source,
     unneutralise,
 )
 from matchmaker.io.values import fold as _fold
+from matchmaker.limits import LIMITS
 from matchmaker.models import (
     Event,
     Organisation,
@@ -131,16 +135,34 @@ class RegistrationReport:
     who: dict[int, tuple[str, str]] = field(default_factory=dict)
     # Where each distinct free-text area went: an S3 or NACE code, or an own term.
     areas: list[Area] = field(default_factory=list)
+    # Problems past LIMITS.problems: counted (in the last problem's message), not listed.
+    unlisted: int = 0
 
     @property
     def ok(self) -> bool:
         return not self.problems
 
+    @property
+    def problem_count(self) -> int:
+        """Every problem found, the unlisted ones included."""
+        return len(self.problems) - (1 if self.unlisted else 0) + self.unlisted
+
     def summary(self) -> str:
         return (
             f"{self.rows} rows read: {len(self.participants)} participants of "
             f"{len(self.organisations)} organisations, {len(self.rejected_rows)} rows with "
-            f"problems ({len(self.problems)} problems)"
+            f"problems ({self.problem_count} problems)"
+        )
+
+    def capped(self) -> RegistrationReport:
+        """The report with at most :attr:`Limits.problems` problems and warnings listed."""
+        if len(self.problems) <= LIMITS.problems and len(self.warnings) <= LIMITS.problems:
+            return self
+        return dataclasses.replace(
+            self,
+            problems=capped(self.problems),
+            warnings=capped(self.warnings),
+            unlisted=max(0, len(self.problems) - LIMITS.problems),
         )
 
 
@@ -200,15 +222,18 @@ def validate_registrations(
 
     given = mapping if isinstance(mapping, RegistrationMapping) else None
     try:
-        data, name = read_source(source, name, max_bytes=max_bytes)
+        # A CSV file is read as it streams (a file it refuses is never held whole).
+        opened, head, name = open_source(source, name, max_bytes=max_bytes)
+        fmt = format or detect_format(head, name)
+        data = opened if fmt == "csv" else read_source(opened, name, max_bytes=max_bytes)[0]
     except InvalidInputError as exc:  # too large to be read
         fmt_guess = format or detect_format(b"", name or str(source))
         return RegistrationReport([], [], exc.problems, format=fmt_guess)
-    fmt = format or detect_format(data, name)
     vocab = dict(vocabulary or {})
     if fmt == "json":
+        assert isinstance(data, bytes)
         with paused_gc():
-            return _from_json_list(data, vocab, max_bytes)
+            return _from_json_list(data, vocab, max_bytes).capped()
     chosen_sheet = sheet
     sheets: list[str] = []
     # The headers a kept mapping names: its header row is taken where this file has them.
@@ -241,7 +266,7 @@ def validate_registrations(
         report = _from_mapped_table(
             table, proposal.columns, proposal.values, vocab, fmt, list(slots)
         )
-    return dataclasses.replace(report, mapping=proposal)
+    return dataclasses.replace(report, mapping=proposal).capped()
 
 
 def read_registrations(
@@ -280,10 +305,10 @@ def read_registrations(
     )
     if report.problems:
         rows = len(report.rejected_rows)
-        where = f" in {rows} row{'s' if rows != 1 else ''}" if rows else ""
-        n = len(report.problems)
+        where = f" in {rows:,} row{'s' if rows != 1 else ''}" if rows else ""
+        n = report.problem_count
         raise InvalidInputError(
-            f"{n} problem{'s' if n != 1 else ''}{where}; nothing was imported", report.problems
+            f"{n:,} problem{'s' if n != 1 else ''}{where}; nothing was imported", report.problems
         )
     return report
 
@@ -424,8 +449,20 @@ def _from_mapped_table(
             )
         )
     mapped: list[_Mapped] = []
+    width = len(table.header)
     for number, cells in zip(table.row_numbers, table.rows, strict=True):
         cells_of = _Mapped()
+        if len(cells) > width and any(cells[width:]):
+            problems.setdefault(number, []).append(
+                Problem(
+                    number,
+                    None,
+                    next(c for c in cells[width:] if c)[:80],
+                    f"the row has {len(cells)} cells but the header has {width} columns (a "
+                    "stray delimiter, or a cell that should be quoted?)",
+                )
+            )
+            cells = cells[:width]
         for j, text in enumerate(cells):
             fname = fields_of.get(j, "extra")
             if fname == "ignore":
@@ -1341,7 +1378,7 @@ def _message(error: Mapping[str, Any], fname: str) -> str:
     value = error.get("input")
     if fname == "id" and error.get("type") == "string_pattern_mismatch":
         return (
-            f"participant id '{value}' may hold only letters, digits and . _ : @ / - , must "
+            f"participant id '{value}' may hold only letters, digits and . _ : @ - , must "
             "start with a letter or digit, and has at most 64 characters"
         )
     if error.get("type") == "string_too_long":
@@ -1398,14 +1435,13 @@ def _participant_ids(
     for pid, numbers in given.items():
         if len(numbers) > 1:
             for n in numbers:
-                others = ", ".join(str(m) for m in numbers if m != n)
                 problems.setdefault(n, []).append(
                     Problem(
                         n,
                         column,
                         pid,
-                        f"participant id '{pid}' is also used in row {others}; each participant "
-                        "needs an id of its own",
+                        f"participant id '{pid}' is also used in {also_used(numbers, n)}; each "
+                        "participant needs an id of its own",
                     )
                 )
     taken = set(given)
@@ -1461,6 +1497,14 @@ def _from_json_list(data: bytes, vocabulary: dict[str, str], max_bytes: int) -> 
             "expected a JSON list of registrations, or an object with the key 'registrations'",
         )
         return RegistrationReport([], [], [problem], format="json")
+    if not items or len(items) > LIMITS.json_items:
+        message = (
+            "the file holds no organisation; expected a JSON list of registrations, or an "
+            "object whose key 'registrations' lists them"
+            if not items
+            else f"the file lists {len(items):,} registrations; the limit is {LIMITS.json_items:,}"
+        )
+        return RegistrationReport([], [], [Problem(None, None, None, message)], format="json")
     rows: list[_Row] = []
     orgs: list[Any] = []
     for k, item in enumerate(items, start=1):

@@ -2,6 +2,16 @@
 
 Everything here returns a :class:`Table` of strings, or raises :class:`InvalidInputError` with
 file-level problems. What the columns mean is the business of the callers.
+
+Decisions
+---------
+Every table is read through the same bounds (:data:`matchmaker.limits.LIMITS`): bytes of the
+file, characters of a line, rows, columns and non-empty cells. They are checked while the file
+is read, before the large thing is built: a CSV line is measured before the ``csv`` module
+splits it, and an XLSX sheet's XML is scanned for its rows, row numbers and cells before
+openpyxl reads it (its ``dimension`` element is not trusted, and empty rows between two row
+numbers are never made). So a refusal costs a fraction of a second and a few MB, whatever the
+file says about itself.
 """
 
 from __future__ import annotations
@@ -9,16 +19,19 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import itertools
 import json
+import re
 import sys
 import zipfile
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, BinaryIO, Literal
 
 from matchmaker.errors import InvalidInputError, MatchmakerError, Problem
+from matchmaker.limits import LIMITS
 
 __all__ = [
     "FORMULA_PREFIXES",
@@ -32,6 +45,7 @@ __all__ = [
     "json_error",
     "load_json",
     "neutralise",
+    "open_source",
     "read_csv",
     "read_source",
     "read_xlsx",
@@ -41,11 +55,13 @@ __all__ = [
 
 Format = Literal["csv", "xlsx", "json"]
 
-MAX_FILE_BYTES = 256 * 1024 * 1024
-MAX_CELL_CHARS = 131_072
+# The bounds themselves live in matchmaker.limits; these names stay for the modules that
+# import them.
+MAX_FILE_BYTES = LIMITS.file_bytes
+MAX_CELL_CHARS = LIMITS.cell_chars
 # An XLSX is a zip; refuse one that inflates past this or by more than this ratio (zip bombs).
-MAX_XLSX_INFLATED_BYTES = 512 * 1024 * 1024
-MAX_XLSX_RATIO = 200
+MAX_XLSX_INFLATED_BYTES = LIMITS.xlsx_inflated_bytes
+MAX_XLSX_RATIO = LIMITS.xlsx_ratio
 
 # Cells starting with these run as formulas in spreadsheets (OWASP "CSV injection").
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -105,6 +121,37 @@ def read_source(
         raise MatchmakerError(f"'{path}' is a folder, not a file") from None
     except OSError as exc:
         raise MatchmakerError(f"file '{path}' cannot be read ({exc.strerror})") from None
+
+
+def open_source(
+    source: str | Path | bytes, name: str | None = None, *, max_bytes: int = MAX_FILE_BYTES
+) -> tuple[bytes | Path, bytes, str | None]:
+    """A file to read as it streams: ``(the bytes given or the path, its first bytes, name)``.
+
+    Like :func:`read_source`, a missing, unreadable or too large file is a message; but a
+    file is not read whole here: :func:`read_csv` reads a path line by line, so that a file it
+    refuses is never held in memory.
+    """
+    if isinstance(source, bytes):
+        return source, source[:_DETECT_BYTES], name
+    path = Path(source)
+    try:
+        _refuse_size(path.stat().st_size, max_bytes)
+        with path.open("rb") as fh:
+            head = fh.read(_DETECT_BYTES)
+        return path, head, name or path.name
+    except FileNotFoundError:
+        raise MatchmakerError(f"file '{path}' does not exist") from None
+    except IsADirectoryError:
+        raise MatchmakerError(f"'{path}' is a folder, not a file") from None
+    except OSError as exc:
+        raise MatchmakerError(f"file '{path}' cannot be read ({exc.strerror})") from None
+
+
+def _opener(data: bytes | Path) -> Callable[[], BinaryIO]:
+    if isinstance(data, Path):
+        return lambda: data.open("rb")
+    return lambda: io.BytesIO(data)  # shares the bytes: no copy
 
 
 def decode_text(data: bytes) -> tuple[str, str]:
@@ -303,27 +350,133 @@ def _empty() -> InvalidInputError:
     )
 
 
-def read_csv(data: bytes, *, max_bytes: int = MAX_FILE_BYTES) -> Table:
-    """Read CSV bytes: encoding and delimiter (``,`` ``;`` or tab) are detected."""
-    check_size(data, max_bytes)
-    text, encoding = decode_text(data)
-    if not text.strip():
-        raise _empty()
-    delimiter = _sniff_delimiter(text)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False)
-    rows: list[list[str]] = []
+def _past(summary: str, row: int | None, message: str) -> InvalidInputError:
+    return InvalidInputError(summary, [Problem(row, None, None, message)])
+
+
+def _too_many_rows(where: str, row: int) -> InvalidInputError:
+    return _past(
+        "the file has too many rows",
+        row,
+        f"{where} has more than {LIMITS.rows:,} rows (row {row:,}); the limit is {LIMITS.rows:,}",
+    )
+
+
+def _too_many_cells(row: int, cells: int) -> InvalidInputError:
+    return _past(
+        "the file has too many columns",
+        row,
+        f"row {row:,} has {cells:,} cells; the limit is {LIMITS.columns:,} columns",
+    )
+
+
+def _too_many_filled(where: str, row: int) -> InvalidInputError:
+    return _past(
+        "the file has too many cells",
+        row,
+        f"{where} has more than {LIMITS.cells:,} non-empty cells (by row {row:,}); the limit "
+        f"is {LIMITS.cells:,}",
+    )
+
+
+def _line_too_long(number: int) -> InvalidInputError:
+    return InvalidInputError(
+        "the file has a line that is too long",
+        [
+            Problem(
+                number,
+                None,
+                None,
+                f"line {number:,} has more than {LIMITS.line_chars:,} characters; the limit is "
+                f"{LIMITS.line_chars:,} (is it a CSV file? is a closing quote missing?)",
+            )
+        ],
+    )
+
+
+def _text_encoding(head: bytes) -> str:
+    """The encoding to read a file that starts with ``head`` as: its BOM's, else UTF-8 (a code
+    page is chosen when the UTF-8 turns out to be invalid, see :func:`read_csv`)."""
+    if b"\x00" in head[:4096] and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        decode_text(head[:4096])  # raises: binary data
+    if head.startswith(b"\xef\xbb\xbf"):
+        return "utf-8-sig"
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
+    return "utf-8"
+
+
+def _more_lines_than(open_file: Callable[[], BinaryIO], limit: int) -> bool:
+    seen = 0
+    with open_file() as fh:
+        while chunk := fh.read(_DETECT_BYTES):
+            seen += chunk.count(b"\n")
+            if seen > limit:
+                return True
+    return False
+
+
+def _bounded_lines(stream: io.TextIOBase, delimiter: str | None = None) -> Iterator[str]:
+    """The physical lines of ``stream``, each refused before it is whole when it is longer
+    than :attr:`Limits.line_chars`: no line longer than that is ever held. With a
+    ``delimiter``, a line of more delimiters than :attr:`Limits.columns` is refused before it
+    is split, unless quotes may hold some of them (then the csv module splits it: it is
+    bounded)."""
+    limit = LIMITS.line_chars
+    columns = LIMITS.columns
+    number = 0
+    while True:
+        line = stream.readline(limit + 2)  # the line and its CR LF
+        if not line:
+            return
+        number += 1
+        if len(line) > limit and len(line.rstrip("\r\n")) > limit:
+            raise _line_too_long(number)
+        if delimiter is not None and len(line) > columns:
+            n = line.count(delimiter) + 1
+            if n > columns and '"' not in line:
+                raise _too_many_cells(number, n)
+        yield line
+
+
+def _csv_records(
+    open_file: Callable[[], BinaryIO], encoding: str, errors: str = "strict"
+) -> tuple[str, list[list[str]], list[int]]:
+    """Sniff the delimiter and read the records; ``(delimiter, records, row numbers)``.
+
+    Rows, columns and non-empty cells are counted as the records come: the first record past a
+    bound stops the reading. A line of delimiters is measured before it is split.
+    """
+
+    def lines(delimiter: str | None = None) -> Iterator[str]:
+        with io.TextIOWrapper(open_file(), encoding=encoding, errors=errors, newline="") as text:
+            yield from _bounded_lines(text, delimiter)
+
+    delimiter = _sniff_delimiter("".join(itertools.islice(lines(), 12)))
+    records: list[list[str]] = []
     numbers: list[int] = []
-    header: list[str] | None = None
+    cells = 0
     index = 0
     try:
-        for record in reader:
+        if _more_lines_than(open_file, LIMITS.rows):
+            # More lines than rows allowed: count the records first (cells may span lines),
+            # so that a file of too many rows is refused before its rows are kept.
+            for index, _ in enumerate(csv.reader(lines(delimiter), delimiter=delimiter), 1):
+                if index > LIMITS.rows:
+                    raise _too_many_rows("the file", index)
+            index = 0
+        for record in csv.reader(lines(delimiter), delimiter=delimiter, strict=False):
             index += 1
-            if header is None:
-                header = [_clean(c) for c in record]
-                continue
-            if not any(c.strip() for c in record):
-                continue
-            rows.append([_clean(c) for c in record])
+            if index > LIMITS.rows:
+                raise _too_many_rows("the file", index)
+            if len(record) > LIMITS.columns:
+                raise _too_many_cells(index, len(record))
+            if records and not any(c.strip() for c in record):
+                continue  # a blank line (the first record is the header, even blank)
+            cells += len(record) - record.count("")
+            if cells > LIMITS.cells:
+                raise _too_many_filled("the file", index)
+            records.append([c.strip() if c.isascii() else _clean(c) for c in record])
             numbers.append(index)
     except csv.Error as exc:
         message = str(exc)
@@ -335,9 +488,39 @@ def read_csv(data: bytes, *, max_bytes: int = MAX_FILE_BYTES) -> Table:
         raise InvalidInputError(
             "the file is not valid CSV", [Problem(index + 1, None, None, message)]
         ) from None
-    if header is None or not any(header):
+    return delimiter, records, numbers
+
+
+def read_csv(data: bytes | Path, *, max_bytes: int = MAX_FILE_BYTES) -> Table:
+    """Read CSV bytes (or a CSV file, as it streams): encoding and delimiter (``,`` ``;`` or
+    tab) are detected.
+
+    The bounds of :data:`~matchmaker.limits.LIMITS` (bytes, line length, rows, columns,
+    cells) are checked while reading; the first one crossed is an :class:`InvalidInputError`
+    that names the row. The text is decoded line by line, never held whole.
+    """
+    open_file = _opener(data)
+    if isinstance(data, Path):
+        _refuse_size(data.stat().st_size, max_bytes)
+        with open_file() as fh:
+            head = fh.read(_DETECT_BYTES)
+    else:
+        check_size(data, max_bytes)
+        head = data[:_DETECT_BYTES]
+    encoding = _text_encoding(head)
+    try:
+        delimiter, records, numbers = _csv_records(open_file, encoding)
+    except UnicodeDecodeError:
+        if encoding != "utf-8":
+            with open_file() as fh:
+                _decode(fh.read(), encoding.removesuffix("-sig"))  # names the wrong byte
+            raise
+        encoding = detect_encoding(head)
+        delimiter, records, numbers = _csv_records(open_file, encoding, errors="replace")
+    if not records or not any(records[0]):
         raise _empty()
-    return Table(header, rows, numbers, encoding=encoding, delimiter=delimiter)
+    header, rows = records[0], records[1:]
+    return Table(header, rows, numbers[1:], encoding=encoding, delimiter=delimiter)
 
 
 def _check_zip(data: bytes) -> None:
@@ -413,6 +596,93 @@ def _damaged(exc: BaseException) -> InvalidInputError:
     )
 
 
+# The sheet XML's rows and cells, found without parsing it (any namespace prefix), and the
+# column letters of a cell reference past column ZZ (702): the only ones that can pass the
+# column limit.
+_ROW_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row\b([^>]*)>")
+_ROW_NUMBER = re.compile(rb"""\br\s*=\s*["']\s*(\d+)""")
+_CELL_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c[\s>/]")
+_WIDE_CELL = re.compile(rb"""<(?:[A-Za-z_][\w.-]*:)?c\s[^>]*?\br\s*=\s*["']([A-Za-z]{3,})""")
+_SCAN_CHUNK = 1 << 20
+
+
+def _column_index(letters: bytes) -> int:
+    index = 0
+    for ch in letters.upper()[:8]:
+        index = index * 26 + ch - 64
+    return index
+
+
+def _scan_sheet(ws: Any) -> None:
+    """Refuse a sheet past the row, column or cell limits, from its XML, before it is read.
+
+    The XML is inflated piece by piece and its ``row`` and ``c`` tags are counted; a row
+    number past :attr:`Limits.rows`, a row of more cells than :attr:`Limits.columns` (or a
+    cell in a column past it) and more cells than :attr:`Limits.cells` stop the scan at once.
+    What the sheet declares about itself (its ``dimension``) is not read.
+    """
+    title = f"the sheet '{ws.title}'"
+    row = 0  # the current row's number
+    in_row = 0  # cells of the current row so far
+    total = 0
+    seen_rows = 0
+
+    def count(body: bytes) -> None:
+        nonlocal in_row, total
+        cells = len(_CELL_TAG.findall(body))
+        in_row += cells
+        total += cells
+        if in_row > LIMITS.columns:
+            raise _too_many_cells(row, in_row)
+        if total > LIMITS.cells:
+            raise _past(
+                "the file has too many cells",
+                row,
+                f"{title} has more than {LIMITS.cells:,} cells (by row {row:,}); the limit is "
+                f"{LIMITS.cells:,}",
+            )
+        for letters in _WIDE_CELL.findall(body):
+            column = _column_index(letters)
+            if column > LIMITS.columns:
+                shown = letters.decode("ascii", "replace").upper()
+                raise _past(
+                    "the file has too many columns",
+                    row,
+                    f"row {row:,} has a cell in column {shown} ({column:,}); the limit is "
+                    f"{LIMITS.columns:,} columns",
+                )
+
+    def scan(part: bytes) -> None:
+        nonlocal row, in_row, seen_rows
+        pieces = _ROW_TAG.split(part)
+        count(pieces[0])
+        for k in range(1, len(pieces), 2):
+            found = _ROW_NUMBER.search(pieces[k])
+            row = int(found.group(1)[:12]) if found else row + 1
+            seen_rows += 1
+            if row > LIMITS.rows or seen_rows > LIMITS.rows:
+                raise _too_many_rows(title, max(row, seen_rows))
+            in_row = 0
+            count(pieces[k + 1])
+
+    tail = b""
+    with ws._get_source() as source:  # openpyxl's own stream of the sheet's XML
+        while True:
+            chunk = source.read(_SCAN_CHUNK)
+            if not chunk:
+                break
+            buffer = tail + chunk
+            cut = buffer.rfind(b"<")
+            if cut <= 0 and len(buffer) > _SCAN_CHUNK:
+                cut = len(buffer) - 256  # no tag in a long run of text: keep its end only
+            if cut <= 0:
+                tail = buffer
+                continue
+            scan(buffer[:cut])
+            tail = buffer[cut:]
+        scan(tail)
+
+
 def xlsx_sheet_names(data: bytes, *, max_bytes: int = MAX_FILE_BYTES) -> list[str]:
     """The names of a workbook's sheets, in order."""
     import openpyxl
@@ -465,11 +735,17 @@ def read_xlsx(data: bytes, *, sheet: str | None = None, max_bytes: int = MAX_FIL
                 ],
             )
         ws = wb[sheet] if sheet is not None else wb.worksheets[0]
+        _scan_sheet(ws)
+        # The scan bounds the rows, their numbers and their cells; the dimension the sheet
+        # declares (A1:XFD1048576) is dropped, so that rows are not padded to it.
+        ws.reset_dimensions()
         header: list[str] | None = None
         rows: list[list[str]] = []
         numbers: list[int] = []
         formulas: set[tuple[int, int]] = set()
         for number, values in enumerate(ws.iter_rows(values_only=True), start=1):
+            if not values:
+                continue  # a row the sheet leaves out (the one object, never made)
             cells = []
             for j, value in enumerate(values):
                 if isinstance(value, str) and value.startswith("=") and len(value) > 1:
