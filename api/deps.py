@@ -19,6 +19,7 @@ from api.limits import RateLimiter
 from api.problems import ProblemError
 from api.settings import Settings
 from matchmaker.store import Store
+from matchmaker.store.keys import owner_identity
 
 __all__ = [
     "ROLES",
@@ -43,7 +44,13 @@ _api_key = APIKeyHeader(name="X-API-Key", auto_error=False, description="An API 
 
 @dataclass(frozen=True, slots=True)
 class Principal:
-    """Who is calling: the role and subject of the key sent (``key_id`` is its public id)."""
+    """Who is calling: the role and subject of the key sent (``key_id`` is its public id).
+
+    ``owner`` is the identity that owns what the key makes (events, jobs, organisations it
+    brings in) and that ownership is checked against: role and subject together
+    (``organiser:org-a``), so that an organiser whose subject is ``admin`` owns nothing of the
+    admin's. The subject alone is a display name, never compared for ownership.
+    """
 
     role: Role
     subject: str
@@ -53,6 +60,10 @@ class Principal:
     @property
     def is_admin(self) -> bool:
         return self.role == "admin"
+
+    @property
+    def owner(self) -> str:
+        return owner_identity(self.role, self.subject)
 
 
 # Dependencies that do no I/O are ``async``: FastAPI runs a plain ``def`` dependency in a

@@ -1,8 +1,9 @@
 """What the event routes share: the event a caller may touch, its latest result, the job
 runner, 202 answers with a job, and downloads.
 
-An organiser touches its own events (``event.owner == principal.subject``); an admin every
-event; a member none. A missing event is 404, someone else's 403.
+An organiser touches its own events (``event.owned_by == principal.owner``: the owner
+identity, role and subject together, so that an organiser whose subject is ``admin`` is not
+the admin); an admin every event; a member none. A missing event is 404, someone else's 403.
 """
 
 from __future__ import annotations
@@ -79,7 +80,7 @@ def owned_event(store: Store, principal: Principal, event_id: str) -> EventRecor
     record = store.get_event_record(event_id)
     if record is None:
         raise NotFoundError("event", event_id)
-    if not principal.is_admin and record.owner != principal.subject:
+    if not principal.is_admin and record.owned_by != principal.owner:
         raise forbidden(
             f"event '{event_id}' belongs to another organiser; a key of organiser "
             f"'{principal.subject}' may touch its own events only"

@@ -148,7 +148,7 @@ def run_breakouts(
     job = runner.submit(
         kind="breakouts",
         event_id=event_id,
-        owner=principal.subject,
+        owner=principal.owner,
         params=run.model_dump(mode="json"),
         work=_run_work(
             record.value, record.version, run, learned_or_preset(store, run.preset, run.scorer)
@@ -207,7 +207,7 @@ def replan(
     job = runner.submit(
         kind="breakouts",
         event_id=event_id,
-        owner=principal.subject,
+        owner=principal.owner,
         params={"replan": previous.id, **body.model_dump(mode="json")},
         work=work,
     )

@@ -127,14 +127,14 @@ def create_event(
 ) -> Response:
     """Store a new event owned by the caller → 201 with ``ETag`` and ``Location``."""
     ev = event_from_body(body, max_bytes=settings.max_upload_bytes)
-    record = store.create_event(ev, owner=principal.subject)
+    record = store.create_event(ev, owner=principal.owner)
     return with_etag(event_view(record), record.version, 201, Location=f"/api/events/{ev.id}")
 
 
 @router.get("", summary="List events", responses=error_responses(401, 403, 429))
 def list_events(principal: Organiser, store: StoreDep) -> Response:
     """The caller's events (an admin's: every event), ordered by id."""
-    records = store.list_events(owner=None if principal.is_admin else principal.subject)
+    records = store.list_events(owner=None if principal.is_admin else principal.owner)
     return JSONResponse({"items": [_summary(r) for r in records], "total": len(records)})
 
 

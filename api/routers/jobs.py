@@ -35,9 +35,10 @@ def get_job(principal: Caller, store: StoreDep, job_id: str) -> Response:
     job = store.get_job(job_id) if _JOB_ID.match(job_id) else None
     if job is None:
         raise NotFoundError("job", job_id[:80])
-    if not principal.is_admin and job.owner != principal.subject:
+    # Owners are compared by identity (role and subject), never by the subject alone.
+    if not principal.is_admin and job.owner != principal.owner:
         event = store.get_event_record(job.event_id) if job.event_id else None
-        if event is None or event.owner != principal.subject:
+        if event is None or event.owned_by != principal.owner:
             raise forbidden(
                 f"job '{job_id}' was started by another organiser; a key sees its own jobs only"
             )

@@ -3,6 +3,12 @@
 Profiles are checked by the same code as ``matchmaker import``, so that a request gets the same
 problems (row, field, value, message) as the command line. Members and organisers see other
 organisations' public fields only: never ``contact``.
+
+Who changes a stored profile: an admin, the organisation's own member key, and an organiser
+for the profiles it brought in (by an import, a create or one of its events) while no member
+key holds them. An organiser never writes the contact fields it cannot read: a profile it
+replaces keeps its stored contact. The profiles a key adds record its owner identity
+(``Principal.owner``), never its subject alone.
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ from api.problems import ProblemError, ProblemItem, error_responses, problems_of
 from matchmaker.errors import InvalidInputError, NotFoundError, Problem
 from matchmaker.io import read_organisations
 from matchmaker.models import ID_PATTERN, Organisation
+from matchmaker.store.organisations import NotOwnedError
 
 __all__ = ["router", "visible"]
 
@@ -56,9 +63,16 @@ class ImportResult(BaseModel):
     problems: list[ProblemItem]
 
 
+def sees_all_contacts(principal: Principal) -> bool:
+    """Admins see (and so may write) every organisation's private contact fields."""
+    return principal.is_admin
+
+
 def sees_contact(principal: Principal, org_id: str) -> bool:
     """Admins, and a member for its own organisation, see private contact fields."""
-    return principal.is_admin or (principal.role == "member" and principal.subject == org_id)
+    return sees_all_contacts(principal) or (
+        principal.role == "member" and principal.subject == org_id
+    )
 
 
 def visible(org: Organisation, principal: Principal) -> dict[str, Any]:
@@ -178,7 +192,9 @@ def import_organisations(
     """Validate a file as ``matchmaker import`` does and store it in one transaction.
 
     All or nothing (422 listing every problem: row, field, value, message) unless
-    ``partial``, which stores the valid rows and lists the problems of the others.
+    ``partial``, which stores the valid rows and lists the problems of the others. With
+    ``replace``, an organiser overwrites only the profiles it brought in that no member key
+    holds (403 naming the others, nothing stored), and their stored contact is kept.
     """
     data = file.file.read(settings.max_upload_bytes + 1)
     if len(data) > settings.max_upload_bytes:
@@ -191,7 +207,17 @@ def import_organisations(
     report = read_organisations(
         data, name=file.filename or None, partial=partial, max_bytes=settings.max_upload_bytes
     )
-    summary = store.import_organisations(report.organisations, replace=replace)
+    try:
+        summary = store.import_organisations(
+            report.organisations,
+            replace=replace,
+            owned_by=principal.owner,
+            restricted=not sees_all_contacts(principal),
+        )
+    except NotOwnedError as exc:
+        raise ProblemError(
+            403, "forbidden", "Forbidden", exc.message, problems=problems_of(exc.problems)
+        ) from None
     return ImportResult(
         rows=report.rows,
         created=summary.created,
@@ -215,7 +241,7 @@ def create_organisation(
 ) -> Response:
     """Store a new profile (checked as ``matchmaker import`` checks a JSON file) → 201."""
     org = profile_from_json(profile)
-    record = store.create_organisation(org)
+    record = store.create_organisation(org, owned_by=principal.owner)
     return _with_etag(
         visible(record.value, principal),
         record.version,

@@ -86,7 +86,7 @@ def run_pairs(
     job = runner.submit(
         kind="pairs",
         event_id=event_id,
-        owner=principal.subject,
+        owner=principal.owner,
         params=run.model_dump(mode="json"),
         work=work,
     )

@@ -156,7 +156,7 @@ def run_schedule(
     job = runner.submit(
         kind="schedule",
         event_id=event_id,
-        owner=principal.subject,
+        owner=principal.owner,
         params=run.model_dump(mode="json"),
         work=work,
     )
@@ -228,7 +228,7 @@ def replan_schedule(
     job = runner.submit(
         kind="schedule",
         event_id=event_id,
-        owner=principal.subject,
+        owner=principal.owner,
         params={"replan": previous.id, **body.model_dump(mode="json")},
         work=work,
     )

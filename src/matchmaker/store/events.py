@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from matchmaker.errors import AlreadyExistsError, Problem
 from matchmaker.models import Event
 from matchmaker.store.base import StoreBase, versioned
+from matchmaker.store.keys import as_owner, owner_name
 from matchmaker.store.organisations import aware, import_organisations
 from matchmaker.store.records import EventRecord, ImportSummary
 from matchmaker.store.schema import EventRow, ParticipantRow, ResultRow, RoomRow, now
@@ -78,6 +79,7 @@ def _records(session: Session, rows: Iterable[EventRow]) -> list[EventRecord]:
             ),
             version=row.version,
             owner=row.owner,
+            owned_by=row.owned_by,
             created_at=aware(row.created_at),
             updated_at=aware(row.updated_at),
         )
@@ -99,12 +101,17 @@ def _exists(event_id: str) -> AlreadyExistsError:
 class EventStore(StoreBase):
     """The events' part of :class:`~matchmaker.store.Store`.
 
-    Organisations embedded in an event are added to the registry when their ids are new;
-    profiles already stored are kept (the event keeps its own copy in its document).
+    Organisations embedded in an event are added to the registry when their ids are new, as
+    brought in by the event's owner; profiles already stored are kept (the event keeps its own
+    copy in its document).
+
+    An owner is an owner identity (``organiser:org-a``, a key's ``Principal.owner``, see
+    :func:`~matchmaker.store.keys.owner_identity`); a bare name is an organiser's. Access is
+    decided by the identity (``EventRecord.owned_by``); ``EventRecord.owner`` is its name.
     """
 
     def create_event(self, ev: Event, *, owner: str | None) -> EventRecord:
-        """Store a new event at version 1, owned by ``owner`` (an organiser's account name).
+        """Store a new event at version 1, owned by ``owner`` (an owner identity).
 
         Raises
         ------
@@ -116,6 +123,7 @@ class EventStore(StoreBase):
             if session.get(EventRow, ev.id) is not None:
                 raise _exists(ev.id)
             at = now()
+            owned_by = as_owner(owner)
             import_organisations(
                 session,
                 ev.organisations,
@@ -123,6 +131,7 @@ class EventStore(StoreBase):
                 at=at,
                 keep_existing=True,
                 vocabulary=ev.vocabulary,
+                owned_by=owned_by,
             )
             session.execute(
                 insert(EventRow).values(
@@ -130,7 +139,8 @@ class EventStore(StoreBase):
                     name=ev.name,
                     document=_document(ev),
                     version=1,
-                    owner=owner,
+                    owner=owner_name(owned_by),
+                    owned_by=owned_by,
                     created_at=at,
                     updated_at=at,
                 )
@@ -174,6 +184,7 @@ class EventStore(StoreBase):
                 at=at,
                 keep_existing=True,
                 vocabulary=ev.vocabulary,
+                owned_by=session.scalar(select(EventRow.owned_by).where(EventRow.id == ev.id)),
             )
             _write_children(session, ev, replace=True)
             return self._record(session, ev.id)
@@ -215,12 +226,14 @@ class EventStore(StoreBase):
         return self._read(run)
 
     def list_events(self, *, owner: str | None = None) -> list[EventRecord]:
-        """Stored events ordered by id: all of them, or those of ``owner``."""
+        """Stored events ordered by id: all of them, or those of ``owner`` (an owner
+        identity)."""
+        owned_by = as_owner(owner)
 
         def run(session: Session) -> list[EventRecord]:
             query = select(EventRow).order_by(EventRow.id)
-            if owner is not None:
-                query = query.where(EventRow.owner == owner)
+            if owned_by is not None:
+                query = query.where(EventRow.owned_by == owned_by)
             return _records(session, session.scalars(query))
 
         return self._read(run)
@@ -246,6 +259,7 @@ class EventStore(StoreBase):
             if row is not None and not replace:
                 raise _exists(ev.id)
             at = now()
+            owned_by = as_owner(owner) if row is None else row.owned_by
             summary = import_organisations(
                 session,
                 ev.organisations,
@@ -253,6 +267,7 @@ class EventStore(StoreBase):
                 at=at,
                 keep_existing=True,
                 vocabulary=ev.vocabulary,
+                owned_by=owned_by,
             )
             if row is None:
                 session.execute(
@@ -261,7 +276,8 @@ class EventStore(StoreBase):
                         name=ev.name,
                         document=_document(ev),
                         version=1,
-                        owner=owner,
+                        owner=owner_name(owned_by),
+                        owned_by=owned_by,
                         created_at=at,
                         updated_at=at,
                     )

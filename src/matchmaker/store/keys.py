@@ -16,11 +16,48 @@ from matchmaker.store.organisations import aware
 from matchmaker.store.records import ROLES, ApiKeyRecord
 from matchmaker.store.schema import ApiKeyRow, OrganisationRow, now
 
-__all__ = ["KeyStore"]
+__all__ = ["KeyStore", "as_owner", "owner_identity", "owner_name"]
 
 KEY_PATTERN = re.compile(r"mm_([0-9a-f]{8})_([A-Za-z0-9_-]{43})")
 MIN_KEY_CHARS = 16
 MAX_KEY_CHARS = 512
+
+
+def owner_identity(role: str, subject: str | None) -> str:
+    """Who owns what a key makes: its role and subject together, ``organiser:org-a``.
+
+    Two keys share an identity only when both their role and their subject agree, so that an
+    organiser key whose subject is ``admin`` is ``organiser:admin``, never the admin
+    (``admin:admin``). Roles hold no ``:``, so the role is everything before the first one.
+
+    Examples
+    --------
+    >>> owner_identity("organiser", "admin")
+    'organiser:admin'
+    >>> owner_identity("admin", None)
+    'admin:'
+    """
+    return f"{role}:{subject or ''}"
+
+
+def owner_name(identity: str | None) -> str | None:
+    """The account name of an owner identity (``org-a`` of ``organiser:org-a``), to show."""
+    if identity is None:
+        return None
+    role, colon, name = identity.partition(":")
+    return name if colon and role in ROLES else identity
+
+
+def as_owner(owner: str | None) -> str | None:
+    """An owner as stored: an owner identity as it is, a bare name as an organiser's.
+
+    The API always passes a key's identity (``Principal.owner``); a bare account name, as the
+    demo and the command line give one, names an organiser.
+    """
+    if owner is None:
+        return None
+    role, colon, _ = owner.partition(":")
+    return owner if colon and role in ROLES else owner_identity("organiser", owner)
 
 
 def _digest(key: str) -> str:
@@ -79,8 +116,9 @@ class KeyStore(StoreBase):
         role:
             ``"admin"``, ``"organiser"`` or ``"member"``.
         subject:
-            For an organiser, its account name (the owner of its events); for a member, the
-            id of its organisation, which must be stored; for an admin, anything or ``None``.
+            For an organiser, its account name (its events are owned by
+            :func:`owner_identity` of its role and this name); for a member, the id of its
+            organisation, which must be stored; for an admin, anything or ``None``.
         name:
             What the key is for, to tell keys apart in the list.
 

@@ -27,10 +27,14 @@ from matchmaker.store.schema import (
     sectors_text,
 )
 
-__all__ = ["OrganisationStore"]
+__all__ = ["NotOwnedError", "OrganisationStore"]
 
 _CHUNK = 5_000
 REGISTRY = "registry"
+
+
+class NotOwnedError(InvalidInputError):
+    """Stored profiles a writer may not replace; ``problems`` names each of them."""
 
 
 def aware(value: dt.datetime) -> dt.datetime:
@@ -94,6 +98,38 @@ def bump_registry(session: Session) -> None:
         session.add(CounterRow(name=REGISTRY, value=1))
 
 
+def _refused(
+    session: Session, stored: Mapping[str, str | None], writer: str | None
+) -> list[Problem]:
+    """The stored profiles (id -> ``owned_by``) that ``writer``, an organiser, may not
+    replace: those another key or the command line brought in, and those their own member
+    key holds."""
+    held: set[str] = set()
+    ids = sorted(stored)
+    for start in range(0, len(ids), _CHUNK):
+        held.update(
+            s
+            for s in session.scalars(
+                select(ApiKeyRow.subject).where(
+                    ApiKeyRow.role == "member",
+                    ApiKeyRow.revoked_at.is_(None),
+                    ApiKeyRow.subject.in_(ids[start : start + _CHUNK]),
+                )
+            )
+            if s is not None
+        )
+    problems = []
+    for i in ids:
+        if i in held:
+            why = f"organisation '{i}' has a member key of its own: it keeps its own profile"
+        elif writer is None or stored[i] != writer:
+            why = f"organisation '{i}' was not brought in by this organiser key"
+        else:
+            continue
+        problems.append(Problem(None, "id", i, why))
+    return problems
+
+
 def import_organisations(
     session: Session,
     organisations: Sequence[Organisation],
@@ -102,20 +138,37 @@ def import_organisations(
     at: dt.datetime,
     keep_existing: bool = False,
     vocabulary: Mapping[str, str] | None = None,
+    owned_by: str | None = None,
+    restricted: bool = False,
 ) -> ImportSummary:
     """Insert (and with ``replace`` overwrite) organisations in the caller's transaction.
 
     Ids already stored are refused unless ``replace`` or ``keep_existing`` (which keeps their
-    stored profiles). The registry revision is raised when anything changed; own S3 codes of
-    the stored profiles join the registry's vocabulary.
+    stored profiles). New profiles record ``owned_by``, the owner identity of the key that
+    brings them in; a replaced profile keeps its own. A ``restricted`` writer (an organiser,
+    who may not read private contact fields) replaces only the profiles it brought in that no
+    member key holds, and never their contact: the stored one is kept. The registry revision
+    is raised when anything changed; own S3 codes of the stored profiles join the registry's
+    vocabulary.
+
+    Raises
+    ------
+    AlreadyExistsError
+        Ids already stored, without ``replace`` or ``keep_existing``.
+    NotOwnedError
+        With ``replace`` and ``restricted``: stored ids the writer may not replace, each named.
     """
     ids = [o.id for o in organisations]
-    existing: set[str] = set()
+    owners: dict[str, str | None] = {}  # id -> owned_by, of the ids already stored
     for start in range(0, len(ids), _CHUNK):
         chunk = ids[start : start + _CHUNK]
-        existing.update(
-            session.scalars(select(OrganisationRow.id).where(OrganisationRow.id.in_(chunk)))
+        rows = session.execute(
+            select(OrganisationRow.id, OrganisationRow.owned_by).where(
+                OrganisationRow.id.in_(chunk)
+            )
         )
+        owners.update((i, owner) for i, owner in rows)
+    existing = set(owners)
     if existing and not replace and not keep_existing:
         raise AlreadyExistsError(
             f"{len(existing)} organisation id{'s are' if len(existing) > 1 else ' is'} "
@@ -125,8 +178,18 @@ def import_organisations(
                 for i in sorted(existing)
             ],
         )
+    if existing and replace and restricted:
+        refused = _refused(session, owners, owned_by)
+        if refused:
+            n = len(refused)
+            raise NotOwnedError(
+                f"{n} stored organisation{'s' if n != 1 else ''} may not be replaced by this "
+                "key; nothing was imported (an organiser replaces only the profiles it brought "
+                "in; an admin or the organisation's own member key changes the others)",
+                refused,
+            )
     new_rows = [
-        {**org_values(o, at), "version": 1, "created_at": at}
+        {**org_values(o, at), "version": 1, "created_at": at, "owned_by": owned_by}
         for o in organisations
         if o.id not in existing
     ]
@@ -137,6 +200,8 @@ def import_organisations(
         if replace
         else []
     )
+    if changed and restricted:
+        _keep_contacts(session, changed)
     if changed:
         table = Base.metadata.tables[OrganisationRow.__tablename__]
         # One statement run for every row (executemany); the id is bound as b_id because
@@ -158,6 +223,24 @@ def import_organisations(
     return ImportSummary(created=len(new_rows), replaced=len(changed))
 
 
+def _keep_contacts(session: Session, changed: list[dict[str, Any]]) -> None:
+    """Put the stored contact back into each changed row's profile (the writer's is dropped)."""
+    ids = [row["b_id"] for row in changed]
+    contacts: dict[str, Any] = {}
+    for start in range(0, len(ids), _CHUNK):
+        rows = session.execute(
+            select(OrganisationRow.id, OrganisationRow.profile).where(
+                OrganisationRow.id.in_(ids[start : start + _CHUNK])
+            )
+        )
+        contacts.update((i, p.get("contact")) for i, p in rows if isinstance(p, dict))
+    for row in changed:
+        profile = {k: v for k, v in row["profile"].items() if k != "contact"}
+        if contacts.get(row["b_id"]) is not None:
+            profile["contact"] = contacts[row["b_id"]]
+        row["profile"] = profile
+
+
 class OrganisationStore(StoreBase):
     """The registry's part of :class:`~matchmaker.store.Store`."""
 
@@ -167,6 +250,8 @@ class OrganisationStore(StoreBase):
         *,
         replace: bool = False,
         vocabulary: Mapping[str, str] | None = None,
+        owned_by: str | None = None,
+        restricted: bool = False,
     ) -> ImportSummary:
         """Store organisations in one transaction: all of them or none.
 
@@ -179,6 +264,13 @@ class OrganisationStore(StoreBase):
             ids are refused, every one listed.
         vocabulary:
             Labels of the own S3 codes the profiles use (``ImportReport.vocabulary``).
+        owned_by:
+            The owner identity of the key that imports (``organiser:org-a``), recorded on the
+            profiles it adds; ``None`` from the command line.
+        restricted:
+            The writer may not read private contact fields (an organiser): with ``replace`` it
+            overwrites only profiles it brought in (``owned_by``) that no member key holds,
+            and their stored contact is kept.
 
         Raises
         ------
@@ -186,6 +278,8 @@ class OrganisationStore(StoreBase):
             Duplicate ids in ``organisations``.
         AlreadyExistsError
             Ids already stored, without ``replace``.
+        NotOwnedError
+            With ``replace`` and ``restricted``: stored ids the writer may not replace.
         """
         ids = [o.id for o in organisations]
         dups = [i for i, n in Counter(ids).items() if n > 1]
@@ -197,12 +291,19 @@ class OrganisationStore(StoreBase):
         at = now()
         return self._write(
             lambda s: import_organisations(
-                s, organisations, replace=replace, at=at, vocabulary=vocabulary
+                s,
+                organisations,
+                replace=replace,
+                at=at,
+                vocabulary=vocabulary,
+                owned_by=owned_by,
+                restricted=restricted,
             )
         )
 
-    def create_organisation(self, org: Organisation) -> OrgRecord:
-        """Store a new organisation at version 1.
+    def create_organisation(self, org: Organisation, *, owned_by: str | None = None) -> OrgRecord:
+        """Store a new organisation at version 1, brought in by ``owned_by`` (an owner
+        identity, see :meth:`import_organisations`).
 
         Raises
         ------
@@ -211,7 +312,7 @@ class OrganisationStore(StoreBase):
         """
 
         def run(session: Session) -> OrgRecord:
-            import_organisations(session, [org], replace=False, at=now())
+            import_organisations(session, [org], replace=False, at=now(), owned_by=owned_by)
             row = session.get(OrganisationRow, org.id)
             assert row is not None
             return org_record(row, own_codes(session))

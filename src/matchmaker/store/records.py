@@ -59,8 +59,10 @@ class OrgRecord:
 class EventRecord:
     """A stored event, assembled with its participants and rooms in their stored order.
 
-    ``owner`` is the organiser's account name; ``None`` for events stored without one (by the
-    command line).
+    ``owner`` is the owner's account name, as the API shows it; ``owned_by`` the owner
+    identity that access is decided by (``organiser:org-a``, see
+    :func:`matchmaker.store.keys.owner_identity`). Both are ``None`` for events stored without
+    an owner (by the command line).
     """
 
     value: Event
@@ -68,6 +70,7 @@ class EventRecord:
     owner: str | None
     created_at: dt.datetime
     updated_at: dt.datetime
+    owned_by: str | None = None
 
     @property
     def id(self) -> str:

@@ -99,6 +99,9 @@ class OrganisationRow(Base):
     # Revision 0002: the filters of list_organisations.
     sectors: Mapped[str] = mapped_column(Text, default=";", server_default=";")
     search: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # Revision 0006: the owner identity (``organiser:org-a``) of the key that brought the
+    # profile in; ``None`` for profiles of the command line and from before.
+    owned_by: Mapped[str | None] = mapped_column(String(220))
 
 
 class EventRow(Base):
@@ -113,6 +116,9 @@ class EventRow(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=now)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=now)
     owner: Mapped[str | None] = mapped_column(String(200), index=True)
+    # Revision 0006: who owns it, as an owner identity (``organiser:org-a``); ``owner`` is
+    # that identity's name, as the API shows it.
+    owned_by: Mapped[str | None] = mapped_column(String(220), index=True)
 
 
 class ParticipantRow(Base):
@@ -162,7 +168,7 @@ class JobRow(Base):
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     kind: Mapped[str] = mapped_column(String(32))
     event_id: Mapped[str | None] = mapped_column(String(64), index=True)
-    owner: Mapped[str | None] = mapped_column(String(200))
+    owner: Mapped[str | None] = mapped_column(String(220))  # an owner identity (0006)
     params: Mapped[dict[str, Any]] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(16), index=True)
     progress: Mapped[float] = mapped_column(Float, default=0.0)
