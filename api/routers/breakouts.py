@@ -404,6 +404,12 @@ def _add_pin(event: Event, move: Move) -> Event | None:
         )
     document = event.model_dump(mode="json", exclude_none=True)
     pin = Pin(participant=move.participant, room=move.room, round=move.round)
+    # The move replaces an earlier pin of the person in this round (two would clash).
+    document["rules"]["pins"] = [
+        p
+        for p in document["rules"]["pins"]
+        if not (p["participant"] == move.participant and p.get("round") == move.round)
+    ]
     document["rules"]["pins"].append(pin.model_dump(mode="json", exclude_none=True))
     # Checked as any event is: a pin of someone no longer registered is a 422, never stored.
     return event_from_json(document)

@@ -160,11 +160,16 @@ def check_time_limit(name: str, value: float | None) -> None:
     """A solver time limit: above 0 and at most :attr:`Limits.time_limit_s` seconds."""
     if value is None:
         return
-    if not (isinstance(value, int | float) and math.isfinite(value) and value > 0):
+    if not (
+        isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+        and 0 < value <= LIMITS.time_limit_s
+    ):
+        shown = _n(value) if isinstance(value, int | float) and math.isfinite(value) else value
         raise InvalidInputError(
-            f"{name} must be above 0 and at most {LIMITS.time_limit_s:g} seconds; got {value}"
+            f"{name} must be above 0 and at most {LIMITS.time_limit_s:g} seconds; got {shown}"
         )
-    check_range(name, value, 0, LIMITS.time_limit_s, "seconds")
 
 
 def check_datetime(name: str, value: dt.datetime | dt.date) -> None:
@@ -196,9 +201,9 @@ def _whole_number(value: object) -> object:
     # pydantic's lax mode takes true/false and 3.0 for an int; a document or request that
     # says ``"capacity": true`` is a mistake, not a capacity of 1. Text (query parameters,
     # table cells) goes on to pydantic's own parsing.
-    if isinstance(value, bool | float):
+    if isinstance(value, bool) or (isinstance(value, float) and math.isfinite(value)):
         raise ValueError(f"must be a whole number; got {_json(value)}")
-    return value
+    return value  # NaN and infinity: pydantic says "a finite number"
 
 
 def _real_number(value: object) -> object:

@@ -773,20 +773,6 @@ class Rules(_Model):
                     )
                 if len(group) < 2:
                     raise ValueError(f"{name}[{i}] needs at least two participants, got {group}")
-        # One pin per participant and round; a pin without a round holds for every round.
-        by_participant: dict[str, list[Pin]] = {}
-        for pin in self.pins:
-            by_participant.setdefault(pin.participant, []).append(pin)
-        for pid, pins in by_participant.items():
-            clash = _pin_clash(pins)
-            if clash is not None:
-                first, second = clash
-                rnd = second.round or first.round
-                where = f"in round '{rnd}'" if rnd else "in every round"
-                raise ValueError(
-                    f"pins: participant '{pid}' is pinned twice {where} (rooms "
-                    f"'{first.room}' and '{second.room}'); keep one pin per participant and round"
-                )
         return self
 
 
@@ -962,6 +948,7 @@ class Event(_Model):
                 problems.append(f"pin: room '{pin.room}' is not a room of the event")
             if pin.round is not None and pin.round not in rounds:
                 problems.append(f"pin: round '{pin.round}' is not a round of the event")
+        problems.extend(self._pin_clashes())
         for name, groups in (
             ("keep_apart", self.rules.keep_apart),
             ("keep_together", self.rules.keep_together),
@@ -975,6 +962,34 @@ class Event(_Model):
         if problems:
             raise ValueError("; ".join(problems))
         return self
+
+    def _pin_clashes(self) -> list[str]:
+        """Two pins of one participant in one round (a pin without a round holds in every
+        round): no plan keeps both."""
+        by_participant: dict[str, list[Pin]] = {}
+        for pin in self.rules.pins:
+            by_participant.setdefault(pin.participant, []).append(pin)
+        rooms = {r.id: r.name for r in self.rooms}
+        numbers = {r.id: k + 1 for k, r in enumerate(self.rounds)}
+        found = []
+        for pid, pins in by_participant.items():
+            clash = _pin_clash(pins) if len(pins) > 1 else None
+            if clash is None:
+                continue
+            first, second = clash
+            rnd = second.round or first.round
+            where = f"in round {numbers.get(rnd, rnd)} ('{rnd}')" if rnd else "in every round"
+            one, other = rooms.get(first.room, first.room), rooms.get(second.room, second.room)
+            what = (
+                f"twice to room '{one}'"
+                if first.room == second.room
+                else f"to rooms '{one}' and '{other}'"
+            )
+            found.append(
+                f"pins: participant '{pid}' is pinned {what} {where}; keep one pin per "
+                "participant and round"
+            )
+        return found
 
     def registry(self) -> Registry:
         return Registry(organisations=self.organisations, vocabulary=self.vocabulary)

@@ -1424,7 +1424,7 @@ def _event_entries() -> list[Entry]:
             "a right-to-left override in the event id",
             event(put("id", "ev\u202eent")),
             "id",
-            "String should match pattern",
+            "may hold only letters, digits and . _ : @ -",
         ),
         _event(
             "an escaped NUL in a room name",
@@ -1850,16 +1850,16 @@ def _cli_entries() -> list[Entry]:
             b"code,label\nIE01,Mine\n",
             "custom S3 code 'IE01' clashes with the built-in code 'IE01'",
         ),
-        option("--rooms 0", ("breakouts", GOOD_EVENT, "--rooms", "0"), "--rooms must be 1 or more"),
+        option("--rooms 0", ("breakouts", GOOD_EVENT, "--rooms", "0"), "--rooms must be from 1 to"),
         option(
             "--time-limit -1",
             ("breakouts", GOOD_EVENT, "--time-limit", "-1"),
-            "time_limit must be None or a number > 0",
+            "--time-limit must be above 0 and at most 3600 seconds; got -1",
         ),
         option(
             "--time-limit nan",
             ("breakouts", GOOD_EVENT, "--time-limit", "nan"),
-            "time_limit must be None or a number > 0",
+            "--time-limit must be above 0 and at most 3600 seconds; got nan",
         ),
         option(
             "--mode chaos",
@@ -1881,7 +1881,7 @@ def _cli_entries() -> list[Entry]:
         option(
             "--minutes 0",
             ("schedule", GOOD_EVENT, "--tables", "2", "--minutes", "0"),
-            "slot length must be 1 minute or more",
+            "--minutes must be from 1 to 1440; got 0",
         ),
         option(
             "--slots that change the event's",
@@ -1891,7 +1891,7 @@ def _cli_entries() -> list[Entry]:
         option(
             "pairs --capacity -1",
             ("pairs", GOOD_EVENT, "--capacity", "-1"),
-            "capacities must be >= 0",
+            "--capacity must be from 1 to 50; got -1",
         ),
         option(
             "pairs --sides of one value",
@@ -1901,7 +1901,7 @@ def _cli_entries() -> list[Entry]:
         option(
             "suggest -k 0",
             ("suggest", GOOD_ORGS, "--org", "A", "-k", "0"),
-            "k must be a whole number of 1 or more; got 0",
+            "-k must be from 1 to 100; got 0",
         ),
         option(
             "suggest an unknown organisation", ("suggest", GOOD_ORGS, "--org", "nobody"), "nobody"
