@@ -101,7 +101,7 @@ def test_hand_computed_mdgp_objective() -> None:
     assert res.status == "optimal"
     assert res.upper_bound == res.objective
     assert res.gap == 0
-    assert res.stats["method"] == "milp"
+    assert res.stats["method"] == "exact"
     div = solve_breakouts(a, [(2, 2), (2, 2)], mode="diversity", seed=0)
     # {0, 2} with {1, 3}: (1 - 0.1) + (1 - 0.1) = 1.8; {0, 3} with {1, 2}: 0.8 + 0.7 = 1.5.
     assert div.objective == pytest.approx(1.8)

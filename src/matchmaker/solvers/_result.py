@@ -18,12 +18,14 @@ from matchmaker.errors import InvalidInputError
 
 __all__ = [
     "MAX_ABS_VALUE",
+    "MILP_GAP_TOL",
     "Meeting",
     "PairsResult",
     "ScheduleResult",
     "SolverResult",
     "Status",
     "check_magnitude",
+    "milp_certificate",
     "relative_gap",
 ]
 
@@ -55,6 +57,33 @@ def relative_gap(objective: float, upper_bound: float) -> float:
     if upper_bound == objective:
         return 0.0
     return max(0.0, (upper_bound - objective) / max(abs(upper_bound), 1e-12))
+
+
+MILP_GAP_TOL = 1e-9
+"""The largest relative gap of HiGHS's answer that still counts as a proof of optimality (the
+solvers ask HiGHS for a gap of 0; it also stops within an absolute gap of 1e-6)."""
+
+
+def milp_certificate(res: Any) -> tuple[bool, float]:
+    """What a :func:`scipy.optimize.milp` result (a minimisation) proves.
+
+    Returns ``(proven, dual_bound)``: ``proven`` only when HiGHS reports status 0 (optimal)
+    with a solution and a gap within :data:`MILP_GAP_TOL` relative or 1e-6 absolute; a run cut
+    short by its time limit (status 1) or stopped otherwise proves nothing about its
+    incumbent. ``dual_bound`` is HiGHS's proven lower bound on the minimum (its incumbent
+    when proven, ``-inf`` when HiGHS gave none): the valid bound to report for a run cut short.
+    """
+    fun = getattr(res, "fun", None)
+    dual = getattr(res, "mip_dual_bound", None)
+    dual = -math.inf if dual is None or not math.isfinite(float(dual)) else float(dual)
+    if getattr(res, "status", None) != 0 or getattr(res, "x", None) is None or fun is None:
+        return False, dual
+    fun = float(fun)
+    gap = getattr(res, "mip_gap", None)
+    if dual == -math.inf:  # pragma: no cover - HiGHS reports a bound with every optimum
+        return gap is not None and float(gap) <= MILP_GAP_TOL, fun
+    close = fun - dual <= max(MILP_GAP_TOL * max(abs(fun), abs(dual)), 1e-6)
+    return close, (fun if close else dual)
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,13 @@ import scipy.sparse as sp
 from scipy.optimize import LinearConstraint, linear_sum_assignment, linprog, milp
 
 from matchmaker.errors import InfeasibleError, InvalidInputError
-from matchmaker.solvers._result import PairsResult, Status, check_magnitude, relative_gap
+from matchmaker.solvers._result import (
+    PairsResult,
+    Status,
+    check_magnitude,
+    milp_certificate,
+    relative_gap,
+)
 
 __all__ = ["DEFAULT_CANDIDATES", "WEIGHT_BITS", "solve_pairs"]
 
@@ -430,8 +436,9 @@ def _degree_bound(w: Array, capacities: Array) -> float:
     return float(best[keep].sum()) / 2.0
 
 
-def _lp(n: int, i: Array, j: Array, w: Array, capacities: Array) -> tuple[Array, Array]:
-    """The b-matching LP on edges ``(i, j)``: its vertex solution and the degree duals."""
+def _lp(n: int, i: Array, j: Array, w: Array, capacities: Array) -> tuple[Array, Array] | None:
+    """The b-matching LP on edges ``(i, j)``: its vertex solution and the degree duals, or
+    ``None`` when HiGHS did not report the LP solved (nothing is then proven by it)."""
     res = linprog(
         -w,
         A_ub=_incidence(n, i, j),
@@ -439,6 +446,8 @@ def _lp(n: int, i: Array, j: Array, w: Array, capacities: Array) -> tuple[Array,
         bounds=(0, 1),
         method="highs-ds",
     )
+    if res.status != 0 or res.x is None:  # pragma: no cover - the LP is always feasible
+        return None
     return np.asarray(res.x), -np.asarray(res.ineqlin.marginals)
 
 
@@ -512,13 +521,14 @@ def _b_matching(p: _Problem, *, bipartite: bool) -> _Solution:
         return _Solution([], None, stats)
     bound: float | None = None
     if bipartite:
-        # Totally unimodular: the simplex vertex is integral.
-        x, y = _lp(p.n, i, j, w, p.capacities)
-        take = x > 0.5
-        if np.abs(x - take).max() > 1e-6:  # pragma: no cover - numerical safeguard
-            bipartite = False
-        elif sparse:
-            bound = _dual_bound(p.weights, p.capacities, y)
+        # Totally unimodular: the simplex vertex of the solved LP is integral.
+        lp = _lp(p.n, i, j, w, p.capacities)
+        if lp is None or np.abs(lp[0] - (lp[0] > 0.5)).max() > 1e-6:  # pragma: no cover
+            bipartite = False  # numerical safeguard: the MILP decides
+        else:
+            take = lp[0] > 0.5
+            if sparse:
+                bound = _dual_bound(p.weights, p.capacities, lp[1])
     if not bipartite:
         res = milp(
             -w,
@@ -528,15 +538,20 @@ def _b_matching(p: _Problem, *, bipartite: bool) -> _Solution:
             options={"time_limit": p.time_limit, "mip_rel_gap": 0.0},
         )
         stats["milp_status"] = str(res.message)
+        proven, dual = milp_certificate(res)
+        stats["milp_proven"] = proven
         take = np.asarray(res.x) > 0.5 if res.x is not None else _greedy(i, j, w, p.capacities)
         if sparse:
-            _, y = _lp(p.n, i, j, w, p.capacities)
-            bound = _dual_bound(p.weights, p.capacities, y)
-        elif res.status != 0:
-            bound = _degree_bound(p.weights, p.capacities)
-            dual = getattr(res, "mip_dual_bound", None)
-            if dual is not None and math.isfinite(dual):
-                bound = min(bound, -float(dual))
+            # The MILP saw the candidate pairs only; the bound must hold for every pair.
+            lp = _lp(p.n, i, j, w, p.capacities)
+            bound = (
+                _degree_bound(p.weights, p.capacities)
+                if lp is None
+                else _dual_bound(p.weights, p.capacities, lp[1])
+            )
+        elif not proven:
+            # Cut short (time limit) or unsolved: HiGHS's dual bound, never its incumbent.
+            bound = min(_degree_bound(p.weights, p.capacities), -dual)
     pairs = list(zip(i[take].tolist(), j[take].tolist(), strict=True))
     return _Solution(pairs, bound, stats)
 

@@ -647,15 +647,18 @@ def _matching_round(
     return sum(plan.insert(e) for e in chosen)
 
 
-def _repair(plan: _Plan, cands: list[Pair], want: list[int], deadline: float) -> None:
-    """Give participants under their floor a meeting by exchanges that keep every floor met."""
+def _repair(plan: _Plan, cands: list[Pair], want: list[int], deadline: float) -> bool:
+    """Give participants under their floor a meeting by exchanges that keep every floor met;
+    returns whether the deadline stopped it."""
     plan.floor = [min(c, w) for c, w in zip(plan.count, want, strict=True)]
     mine: dict[int, list[Pair]] = {}
     for e in cands:
         for x in e:
             mine.setdefault(x, []).append(e)
     for i in range(plan.p.n):
-        while plan.count[i] < want[i] and time.perf_counter() <= deadline:
+        while plan.count[i] < want[i]:
+            if time.perf_counter() > deadline:
+                return True
             options = sorted(
                 (e for e in mine.get(i, ()) if e not in plan.slot_of),
                 key=lambda e: -plan.value[e],
@@ -665,6 +668,7 @@ def _repair(plan: _Plan, cands: list[Pair], want: list[int], deadline: float) ->
             ):
                 break
             plan.floor[i] = min(plan.count[i], want[i])
+    return False
 
 
 def _match_slot(
@@ -834,7 +838,10 @@ def _search(
         want = targets(level)
         for _ in range(2 * p.slots + 4):
             under = {i for i in range(p.n) if plan.count[i] < want[i]}
-            if not under or time.perf_counter() > deadline:
+            if not under:
+                break
+            if time.perf_counter() > deadline:
+                out_of_time = True
                 break
             if not _matching_round(plan, cands, tie, under, big, scale):
                 break
@@ -846,7 +853,7 @@ def _search(
             for s in range(p.slots):
                 gain += _reoptimise_slot(plan, s, by_slot[s], tie, big, scale, want)[0]
                 plan.floor = [min(c, w) for c, w in zip(plan.count, want, strict=True)]
-            _repair(plan, cands, want, deadline)
+            out_of_time |= _repair(plan, cands, want, deadline)
             if not gain:
                 break
         if any(plan.count[i] < want[i] for i in range(p.n)):
@@ -854,7 +861,10 @@ def _search(
             # last level every requester reached (none when a minimum was missed).
             break
         plan.floor = proven = want
-        if level >= level_cap or time.perf_counter() > deadline:
+        if level >= level_cap:
+            break
+        if time.perf_counter() > deadline:
+            out_of_time = True
             break
         level += 1
 
