@@ -198,3 +198,31 @@ def test_list_refuses_bad_filters(db_url: str) -> None:
             store.list_organisations(sector="C99")
         with pytest.raises(InvalidInputError, match="must not be negative"):
             store.list_organisations(offset=-1)
+
+
+def test_registry_changes_names_what_changed_since_a_snapshot(db_url: str) -> None:
+    with Store(db_url) as store:
+        store.import_organisations([make_org(), make_org(id="liege-uni", region="BE33")])
+        revision, stamps, everything = store.registry_changes({})
+        assert [o.id for o in everything] == ["liege-uni", "nanomat"]
+        assert set(stamps) == {"liege-uni", "nanomat"}
+        assert store.registry_changes(stamps) == (revision, stamps, [])  # nothing since
+        record = store.get_organisation_record("nanomat")
+        assert record is not None
+        store.update_organisation(
+            record.value.model_copy(update={"name": "Nanomat (renamed)"}),
+            expected_version=record.version,
+        )
+        store.delete_organisation("liege-uni", expected_version=1)
+        store.create_organisation(make_org(id="new-one", region="FR10"))
+        later, now, changed = store.registry_changes(stamps)
+        assert later > revision
+        assert set(now) == {"nanomat", "new-one"}  # liege-uni: gone
+        assert [(o.id, o.name) for o in changed] == [
+            ("nanomat", "Nanomat (renamed)"),
+            ("new-one", make_org().name),
+        ]
+        # deleted and made again under the same id: its stamp differs, so it counts as changed
+        store.delete_organisation("new-one", expected_version=1)
+        store.create_organisation(make_org(id="new-one", region="FR10"))
+        assert [o.id for o in store.registry_changes(now)[2]] == ["new-one"]

@@ -7,6 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from matchmaker.errors import InvalidInputError, NotFittedError
 from matchmaker.models import Organisation
@@ -123,3 +125,54 @@ def test_duplicate_ids_are_refused() -> None:
         InvalidInputError, match="organisation id 'limburg-sme' appears more than once"
     ):
         space.transform([TRIO[0], TRIO[0]])
+
+
+def _same_matrices(a: object, b: object) -> None:
+    from dataclasses import fields
+
+    for f in fields(a):  # type: ignore[arg-type]
+        x, y = getattr(a, f.name), getattr(b, f.name)
+        if sp.issparse(x):
+            assert (x != y).nnz == 0, f.name
+        elif isinstance(x, np.ndarray):
+            assert x.shape == y.shape, f.name
+            assert np.allclose(x, y, atol=1e-6, equal_nan=True), f.name
+        else:
+            assert x == y, f.name
+
+
+@settings(max_examples=25, deadline=None)
+@given(data=st.data())
+def test_update_equals_a_transform_of_the_same_profiles(data: st.DataObject) -> None:
+    orgs = _UPDATE_REGISTRY
+    space = _UPDATE_SPACE
+    before = space.transform(orgs)
+    ids = [o.id for o in orgs]
+    removed = data.draw(st.sets(st.sampled_from(ids), max_size=8))
+    edited_ids = data.draw(st.lists(st.sampled_from(ids), max_size=8, unique=True))
+    others = generate_registry(30, seed=11).organisations
+    edited = [
+        data.draw(st.sampled_from(others)).model_copy(update={"id": oid}) for oid in edited_ids
+    ]
+    new = [
+        o.model_copy(update={"id": f"new-{k}"})
+        for k, o in enumerate(data.draw(st.lists(st.sampled_from(others), max_size=5)))
+    ]
+    changed = edited + new
+    after = space.update(before, changed, removed)
+    assert after is not None
+    drop = removed | set(edited_ids)
+    expected = [o for o in orgs if o.id not in drop] + changed
+    _same_matrices(after, space.transform(expected))
+
+
+def test_update_asks_for_a_refit_for_an_own_code_it_was_not_fitted_with() -> None:
+    space = ProfileSpace(encoder="tfidf", text_dims=16).fit(TRIO)
+    profiles = space.transform(TRIO)
+    edited = TRIO[0].model_copy(update={"s3_priorities": ["area:urban-beekeeping"]})
+    assert space.update(profiles, [edited]) is None
+    assert space.update(profiles, [TRIO[1]], removed=[TRIO[2].id]) is not None
+
+
+_UPDATE_REGISTRY = generate_registry(120, seed=9).organisations
+_UPDATE_SPACE = ProfileSpace(encoder="tfidf", text_dims=24).fit(_UPDATE_REGISTRY)

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-import io
-import zipfile
 from typing import Any, Literal
 
 from fastapi import APIRouter
@@ -340,15 +338,13 @@ def _ics(
 )
 def ics_zip(principal: Organiser, store: StoreDep, event_id: str) -> Response:
     """One RFC 5545 calendar per participant (``<participant id>.ics``) in a zip."""
-    from matchmaker.io.sheets import file_stems
+    from matchmaker.io.agenda import agendas_zip
 
     doc, event, meetings, stamp = _schedule(store, principal, event_id)
-    buffer = io.BytesIO()
-    stems = file_stems([p.id for p in event.participants])
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-        for i, stem in enumerate(stems):
-            zf.writestr(f"{stem}.ics", _ics(doc, event, meetings, i, stamp))
-    return download(buffer.getvalue(), "application/zip", f"{event_id}-calendars.zip")
+    data = agendas_zip(
+        event, meetings, formats=("ics",), why=lambda i: _why_of(doc, event, i), stamp=stamp
+    )
+    return download(data, "application/zip", f"{event_id}-calendars.zip")
 
 
 @router.get(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 from api.suggestion_index import SuggestionIndex
 from fastapi.testclient import TestClient
 
@@ -145,3 +146,46 @@ def test_revision_is_asked_at_most_every_check_interval(store: Store, registry: 
     fresh = index.fit_for("nanomat")
     assert fresh.revision > fit.revision
     assert "org-000001" not in fresh.profiles.index
+
+
+def test_an_edit_updates_the_fit_in_place_of_a_refit(store: Store, registry: list[str]) -> None:
+    index = SuggestionIndex(store, background=False)
+    fit = index.fit_for("nanomat")
+    record = store.get_organisation_record("org-000002")
+    assert record is not None
+    edited = record.value.model_copy(
+        update={"description": "Pilot lines for printed electronics and flexible sensors."}
+    )
+    store.update_organisation(edited, expected_version=record.version)
+    store.delete_organisation("org-000001", expected_version=1)
+    fresh = index.fit_for("nanomat")
+    assert fresh.revision > fit.revision
+    assert fresh.space is fit.space  # updated in the fitted space, not fitted again
+    assert fresh.drift == 2
+    assert "org-000001" not in fresh.profiles.index
+    row = fresh.profiles.index["org-000002"]
+    assert fresh.profiles.organisations[row].description == edited.description
+    # the same matrices as a fresh transform of the same profiles in the same order
+    again = fit.space.transform(fresh.profiles.organisations)  # type: ignore[union-attr]
+    assert np.allclose(again.topic, fresh.profiles.topic, atol=1e-6)
+    assert (again.s3 != fresh.profiles.s3).nnz == 0
+    # and the answers are those of a refit (the text space aside, which is the same here)
+    refit = SuggestionIndex(store, background=False).fit_for("nanomat")
+    mine = suggest(fresh.profiles, "nanomat", k=10)
+    theirs = suggest(refit.profiles, "nanomat", k=10)
+    assert [s.id for s in mine] == [s.id for s in theirs]
+
+
+def test_many_edits_fit_the_space_again(store: Store, registry: list[str]) -> None:
+    index = SuggestionIndex(store, background=False, refit_share=0.05)
+    fit = index.fit_for("nanomat")
+    for oid in registry[:5]:  # 5 of 52 profiles: past a share of 0.05
+        record = store.get_organisation_record(oid)
+        assert record is not None
+        store.update_organisation(
+            record.value.model_copy(update={"name": record.value.name + " (new)"}),
+            expected_version=record.version,
+        )
+    fresh = index.fit_for("nanomat")
+    assert fresh.space is not fit.space
+    assert fresh.drift == 0

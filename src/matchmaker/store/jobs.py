@@ -297,6 +297,8 @@ class JobStore(StoreBase):
         jobs were marked. (With several servers on one database, each needs to know which
         instances are alive; this marks every other one's jobs.)
         """
+        if self.read_only:  # nothing can be marked; a server on it only reads
+            return 0
 
         def run(session: Session) -> int:
             done = session.execute(
