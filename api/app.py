@@ -131,7 +131,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """
     settings = settings or Settings()
     store = Store(settings.database_url)
-    if settings.admin_key is not None:
+    if store.read_only:
+        log.warning(
+            "the database '%s' is read-only for this process: GET requests are answered, "
+            "changes are refused (503)",
+            store.database,
+        )
+    if settings.admin_key is not None and not store.read_only:  # a stored key still works
         store.ensure_api_key(
             settings.admin_key.get_secret_value(),
             role="admin",

@@ -25,7 +25,13 @@ from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from matchmaker import errors
-from matchmaker.errors import InfeasibleError, InvalidInputError, MatchmakerError, Problem
+from matchmaker.errors import (
+    InfeasibleError,
+    InvalidInputError,
+    MatchmakerError,
+    Problem,
+    StoreUnavailableError,
+)
 
 __all__ = [
     "PROBLEM_MEDIA_TYPE",
@@ -58,6 +64,7 @@ _BY_STATUS: dict[int, tuple[str, str]] = {
     428: ("precondition-required", "Precondition required"),
     429: ("rate-limited", "Too many requests"),
     500: ("internal", "Internal error"),
+    503: ("unavailable", "Service unavailable"),
 }
 
 
@@ -185,6 +192,13 @@ async def _on_version_conflict(request: Request, exc: Exception) -> Response:
     return _status_problem(request, 412, _message(exc))
 
 
+async def _on_store_unavailable(request: Request, exc: Exception) -> Response:
+    # The database, not the request, is at fault: 503, and when to try again if that may help.
+    assert isinstance(exc, StoreUnavailableError)
+    headers = {} if exc.retry_after is None else {"Retry-After": str(exc.retry_after)}
+    return _status_problem(request, 503, exc.message, headers=headers, cause=exc.cause)
+
+
 async def _on_matchmaker_error(request: Request, exc: Exception) -> Response:
     # Any other error the project raises on purpose is about the input.
     return _status_problem(request, 422, str(exc), problems=[])
@@ -257,6 +271,7 @@ def install_problem_handlers(app: FastAPI) -> None:
             app.add_exception_handler(exc_type, handler)
     app.add_exception_handler(InvalidInputError, _on_invalid_input)
     app.add_exception_handler(InfeasibleError, _on_infeasible)
+    app.add_exception_handler(StoreUnavailableError, _on_store_unavailable)
     app.add_exception_handler(MatchmakerError, _on_matchmaker_error)
 
 
@@ -332,6 +347,7 @@ _DESCRIPTIONS = {
     422: "Invalid input; `problems` lists each problem",
     428: "If-Match is missing",
     429: "Too many requests for this key; see Retry-After",
+    503: "The database cannot be used now (full, read-only, unreachable); see Retry-After",
 }
 
 

@@ -17,6 +17,7 @@ __all__ = [
     "NotFittedError",
     "NotFoundError",
     "Problem",
+    "StoreUnavailableError",
     "UnknownCodeError",
     "VersionConflictError",
 ]
@@ -138,3 +139,33 @@ class InfeasibleError(MatchmakerError):
 
 class NotFittedError(MatchmakerError, AttributeError):
     """A learned object was used before ``fit``."""
+
+
+class StoreUnavailableError(MatchmakerError):
+    """The database cannot be used as asked: full, not a database, read-only, unreachable.
+
+    Nothing was changed. The message names the database (never its credentials), the cause
+    and the fix.
+
+    Attributes
+    ----------
+    database:
+        The database as shown to the user: a SQLite file, or a URL without user and password.
+    cause:
+        What is wrong, in a few words (``"the disk is full"``).
+    fix:
+        What the user can do about it.
+    retry_after:
+        Seconds after which trying again may help (a full disk, a server that does not answer),
+        or ``None`` when only a change by an administrator can help.
+    """
+
+    def __init__(
+        self, database: str, cause: str, fix: str, *, retry_after: int | None = None
+    ) -> None:
+        super().__init__(f"the database '{database}' cannot be used: {cause}; {fix}")
+        self.message = str(self.args[0])
+        self.database = database
+        self.cause = cause
+        self.fix = fix
+        self.retry_after = retry_after

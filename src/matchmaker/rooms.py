@@ -494,12 +494,9 @@ def _theme_reasons(
         for kind, sims, items in (("offer", offers, org.offers), ("need", needs, org.needs)):
             if sims.size and float(sims.max()) >= TEXT_FLOOR:
                 k, w = np.unravel_index(int(np.argmax(sims)), sims.shape)
-                out.append(
-                    (
-                        float(sims[k, w]),
-                        f"your {kind} '{items[k].text}' matches the room's theme '{th.words[w]}'",
-                    )
-                )
+                # With a description and no offers, the description is the one offer.
+                what = f"your {kind} '{items[k].text}'" if k < len(items) else "your description"
+                out.append((float(sims[k, w]), f"{what} matches the room's theme '{th.words[w]}'"))
     out.sort(key=lambda t: -t[0])
     return [text for _, text in out[:2]]
 

@@ -20,6 +20,13 @@ Decisions
 - Every participant gets a calendar, an empty one when they have no meeting, so that a link sent
   out always works and a new export replaces a stale one. (RFC 5545 asks for at least one
   component; the common clients read an empty calendar as a calendar with no events.)
+- Names and texts may hold control characters (a pasted line break, a stray ``\x01``). In a
+  calendar, each value is first made one line of plain text (``plain_text`` of
+  :mod:`matchmaker.io.sheets`: a line break becomes a space, other control characters go), so
+  that no name can start a line of its own, not even in the description. Then icalendar's
+  ``vText`` escapes backslash, ``;``, ``,`` and the description's line breaks (RFC 5545,
+  3.3.11) and its serialiser folds lines at 75 octets. Values are always given as ``vText``:
+  icalendar writes an ``X-`` property it does not know as it is, unescaped.
 """
 
 from __future__ import annotations
@@ -29,13 +36,20 @@ import io
 import operator
 import uuid
 import zipfile
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 from matchmaker.errors import InvalidInputError, Problem
-from matchmaker.io.sheets import csv_bytes, file_stems, sheet_names, write_files, xlsx_bytes
+from matchmaker.io.sheets import (
+    csv_bytes,
+    file_stems,
+    plain_text,
+    sheet_names,
+    write_files,
+    xlsx_bytes,
+)
 from matchmaker.models import Event, Organisation, Participant, TimeSlot
 from matchmaker.solvers._result import Meeting
 
@@ -55,6 +69,8 @@ __all__ = [
 
 AgendaFormat = Literal["ics", "csv", "xlsx"]
 Why = Mapping[tuple[int, int], str]
+# Why, as written for one participant: their index -> their Why.
+WhyOf = Callable[[int], Why]
 
 AGENDA_COLUMNS = (
     "slot",
@@ -496,8 +512,15 @@ def _ics_time(moment: dt.datetime) -> dt.datetime:
     return moment if moment.tzinfo is None else moment.astimezone(dt.UTC)
 
 
+def _line(value: str) -> str:
+    return plain_text(value, line_break=" ")
+
+
 def _ics(s: _Schedule, participant: int, *, domain: str, why: Why, stamp: dt.datetime) -> bytes:
     import icalendar  # lazily: only calendar users pay for it
+
+    def text(value: str) -> icalendar.vText:
+        return icalendar.vText(_line(value))
 
     event = s.event
     me = event.participants[participant]
@@ -506,7 +529,7 @@ def _ics(s: _Schedule, participant: int, *, domain: str, why: Why, stamp: dt.dat
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")
-    cal.add("x-wr-calname", f"{event.name}: {_person(me)}")
+    cal.add("x-wr-calname", text(f"{event.name}: {_person(me)}"))
     for m in s.by_participant[participant]:
         slot: TimeSlot = event.slots[m.slot]
         partner = event.participants[m.b if m.a == participant else m.a]
@@ -525,9 +548,10 @@ def _ics(s: _Schedule, participant: int, *, domain: str, why: Why, stamp: dt.dat
         vevent.add("dtstamp", stamp.astimezone(dt.UTC))
         vevent.add("dtstart", _ics_time(slot.start))
         vevent.add("dtend", _ics_time(slot.end))
-        vevent.add("summary", f"Meeting with {_person(partner)} ({org_name})")
-        vevent.add("location", f"{_table_label(m.table)}, {event.name}")
-        vevent.add("description", "\n".join(lines))
+        vevent.add("summary", text(f"Meeting with {_person(partner)} ({org_name})"))
+        vevent.add("location", text(f"{_table_label(m.table)}, {event.name}"))
+        # One line per item: a line break inside a name cannot forge an item of its own.
+        vevent.add("description", icalendar.vText("\n".join(_line(x) for x in lines)))
         vevent.add("status", "CONFIRMED")
         cal.add_component(vevent)
     data: bytes = cal.to_ical()
@@ -542,16 +566,18 @@ def _files(
     formats: tuple[AgendaFormat, ...],
     *,
     domain: str,
-    why: Why,
+    why: Why | WhyOf | None,
     free: bool,
+    stamp: dt.datetime | None = None,
 ) -> list[tuple[str, bytes]]:
-    stamp = dt.datetime.now(dt.UTC)
+    stamp = stamp or dt.datetime.now(dt.UTC)
     stems = file_stems([p.id for p in s.event.participants])
     out: list[tuple[str, bytes]] = []
     for i, stem in enumerate(stems):
         for fmt in formats:
             if fmt == "ics":
-                data = _ics(s, i, domain=domain, why=why, stamp=stamp)
+                mine = why(i) if callable(why) else why
+                data = _ics(s, i, domain=domain, why=mine or {}, stamp=stamp)
             elif fmt == "csv":
                 data = csv_bytes(list(AGENDA_COLUMNS), _agenda_table(s, i, free))
             else:
@@ -568,7 +594,7 @@ def write_agendas(
     *,
     formats: Sequence[AgendaFormat] = ("ics",),
     domain: str = "matchmaker.invalid",
-    why: Why | None = None,
+    why: Why | WhyOf | None = None,
     free: bool = True,
 ) -> list[Path]:
     """Write one agenda file per participant and format into ``folder``.
@@ -578,6 +604,9 @@ def write_agendas(
     to a temporary name and then renamed, so a reader never sees half a file. Participants
     without meetings get a calendar with no events (see the module notes).
 
+    ``why`` is as for :func:`agenda_ics`, or a function of a participant's index that gives
+    the reasons as written for that participant.
+
     Returns
     -------
     list of Path
@@ -585,7 +614,7 @@ def write_agendas(
     """
     s = _check(event, meetings)
     fmts = _check_formats(formats)
-    return write_files(folder, _files(s, fmts, domain=domain, why=why or {}, free=free))
+    return write_files(folder, _files(s, fmts, domain=domain, why=why, free=free))
 
 
 def agendas_zip(
@@ -594,15 +623,19 @@ def agendas_zip(
     *,
     formats: Sequence[AgendaFormat] = ("ics",),
     domain: str = "matchmaker.invalid",
-    why: Why | None = None,
+    why: Why | WhyOf | None = None,
     free: bool = True,
+    stamp: dt.datetime | None = None,
 ) -> bytes:
-    """The files of :func:`write_agendas`, with the same names, in one zip archive."""
+    """The files of :func:`write_agendas`, with the same names, in one zip archive.
+
+    ``stamp`` is the ``DTSTAMP`` of every calendar's events (now, UTC, by default).
+    """
     s = _check(event, meetings)
     fmts = _check_formats(formats)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-        for name, data in _files(s, fmts, domain=domain, why=why or {}, free=free):
+        for name, data in _files(s, fmts, domain=domain, why=why, free=free, stamp=stamp):
             zf.writestr(name, data)
     return buffer.getvalue()
 

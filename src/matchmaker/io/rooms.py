@@ -7,6 +7,8 @@ Decisions
   formula is quoted with ``'`` (as for agendas), so a list imports back to the same values.
 - A room page is one self-contained HTML file: inline CSS with print rules, no scripts, no
   external assets or links, every text escaped. It is meant to be printed and put on the door.
+  Control characters in a name or text (HTML has no use for them; most are parse errors) are
+  removed, and line breaks become spaces, before the text is escaped.
 - Files are written to a temporary name and renamed, so a reader never sees half a file.
 """
 
@@ -16,7 +18,14 @@ import html
 from pathlib import Path
 
 from matchmaker.errors import InvalidInputError
-from matchmaker.io.sheets import csv_bytes, file_stems, sheet_names, write_files, xlsx_bytes
+from matchmaker.io.sheets import (
+    csv_bytes,
+    file_stems,
+    plain_text,
+    sheet_names,
+    write_files,
+    xlsx_bytes,
+)
 from matchmaker.models import Organisation, Participant
 from matchmaker.rooms import BreakoutPlan
 
@@ -129,7 +138,10 @@ def room_html(plan: BreakoutPlan, round_id: str, room_id: str) -> str:
         When the round or the room is not one of the plan.
     """
     _check(plan, round_id, room_id)
-    e = html.escape
+
+    def e(value: str) -> str:
+        return html.escape(plain_text(value, line_break=" "))
+
     event = plan.event
     room = next(r for r in event.rooms if r.id == room_id)
     rnd = next(r for r in event.rounds if r.id == round_id)

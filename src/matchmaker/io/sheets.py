@@ -1,5 +1,15 @@
 """Writing tables people open in spreadsheets: CSV and XLSX that never run as formulas, and
-names that spreadsheets and file systems accept."""
+names that spreadsheets and file systems accept.
+
+Decisions
+---------
+- Control characters are allowed in names and texts on input (a pasted name may hold a line
+  break or a stray ``\x01``), so every export must carry them without breaking. CSV keeps them
+  as they are: the ``csv`` module quotes a cell with a line break, and reads it back the same.
+  XLSX cannot hold most of them (XML 1.0 has no way to write them, openpyxl refuses them), so
+  :func:`plain_text` turns line breaks into ``\n`` and removes the other control characters.
+  Calendars (:mod:`matchmaker.io.agenda`) and printable pages use it too.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +25,7 @@ from matchmaker.io.tabular import neutralise
 __all__ = [
     "csv_bytes",
     "file_stems",
+    "plain_text",
     "sheet_names",
     "write_atomic",
     "write_files",
@@ -24,6 +35,22 @@ __all__ = [
 _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 _FILE_FORBIDDEN = re.compile(r"[^A-Za-z0-9._@-]")
 _SHEET_MAX = 31
+# Line breaks as str.splitlines() reads them: CR LF, CR, LF, VT, FF, FS, GS, RS, NEL, LS, PS.
+_LINE_BREAKS = re.compile(r"\r\n|[\n\r\v\f\x1c-\x1e\x85\u2028\u2029]")
+# The other control characters (C0 but TAB, DEL, C1): nothing shows them; XML cannot hold most.
+_CONTROLS = re.compile(r"[\x00-\x08\x0e-\x1b\x1f\x7f-\x84\x86-\x9f]")
+
+
+def plain_text(value: str, *, line_break: str = "\n") -> str:
+    """``value`` without control characters: each line break becomes ``line_break``, the
+    others are removed (a tab stays).
+
+    Examples
+    --------
+    >>> plain_text("Ana\r\nMaria\x01 Lopez\u2028Ltd", line_break=" ")
+    'Ana Maria Lopez Ltd'
+    """
+    return _CONTROLS.sub("", _LINE_BREAKS.sub(line_break, value))
 
 
 def csv_bytes(header: list[str], rows: list[list[str]]) -> bytes:
@@ -44,9 +71,9 @@ def xlsx_bytes(sheets: list[tuple[str, list[str], list[list[str]]]]) -> bytes:
     wb = Workbook(write_only=True)
     for title, header, rows in sheets:
         ws = wb.create_sheet(title)
-        ws.append([_text_cell(ws, h, bold) for h in header])
+        ws.append([_text_cell(ws, plain_text(h), bold) for h in header])
         for row in rows:
-            ws.append([_text_cell(ws, neutralise(v)) for v in row])
+            ws.append([_text_cell(ws, neutralise(plain_text(v))) for v in row])
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()

@@ -96,7 +96,11 @@ class Store(OrganisationStore, EventStore, JobStore, KeyStore, EmbeddingStore, S
     ) -> None:
         super().__init__(url, echo=echo, busy_timeout=busy_timeout, write_timeout=write_timeout)
         try:
-            self._write(_migrate)
+            if self.read_only:  # checked only: a read-only file can be read at the head revision
+                database = self.database
+                self._read(lambda session: upgrade(session.connection(), read_only=database))
+            else:
+                self._write(_migrate)
         except OperationalError as exc:
             self.close()
             raise MatchmakerError(

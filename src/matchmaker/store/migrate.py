@@ -19,7 +19,7 @@ from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
 
 import matchmaker.migrations
-from matchmaker.errors import MatchmakerError
+from matchmaker.errors import MatchmakerError, StoreUnavailableError
 
 __all__ = ["FIRST_REVISION", "MIGRATIONS", "alembic_config", "head_revision", "upgrade"]
 
@@ -70,23 +70,32 @@ def current_revision(conn: Connection) -> str | None:
     return MigrationContext.configure(conn).get_current_revision()
 
 
-def upgrade(conn: Connection) -> str | None:
+def upgrade(conn: Connection, *, read_only: str | None = None) -> str | None:
     """Upgrade the database of ``conn`` to the newest revision, in its open transaction.
 
     The caller holds the write lock (SQLite's ``BEGIN IMMEDIATE``); on PostgreSQL an advisory
     lock is taken here, so that two processes opening one database do not both migrate it.
+    ``read_only`` names a database opened read-only: it is only checked, and one that needs
+    an upgrade is refused with that reason.
 
     Returns
     -------
     str or None
         The revision the database was at before (``None`` for an empty one).
     """
-    if conn.dialect.name == "postgresql":
+    if conn.dialect.name == "postgresql" and read_only is None:
         conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_LOCK})
     before = current_revision(conn)
     head = head_revision()
     if before == head:
         return before
+    if read_only is not None:
+        raise StoreUnavailableError(
+            read_only,
+            f"it is read-only for this process and at schema revision '{before}', which must "
+            f"be upgraded to '{head}' before this version of Matchmaker can read it",
+            "open it once with write access (any matchmaker command does the upgrade)",
+        )
     cfg = alembic_config(connection=conn)
     try:
         with _ALEMBIC:
