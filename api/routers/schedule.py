@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-from typing import Any, Literal
+from typing import Any, Literal, Self
 
 from fastapi import APIRouter
 from fastapi.responses import Response
