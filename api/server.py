@@ -5,8 +5,11 @@
     matchmaker-server [--host 127.0.0.1] [--port 8000] [--db URL] [--demo] [--workers N]
 
 Settings come from the environment (``MATCHMAKER_*``, see ``api.settings``); ``--db`` sets
-``MATCHMAKER_DATABASE_URL`` for every worker. With ``--demo`` (database ``var/demo.db`` unless
-``--db``) the demo data is loaded once and fresh demo keys are printed.
+``MATCHMAKER_DATABASE_URL`` for every worker. Request heads are bounded
+(``MATCHMAKER_MAX_HEADER_BYTES``, ``MATCHMAKER_MAX_HEADER_COUNT``: 431 beyond), and
+``SIGTERM`` stops the server within ``MATCHMAKER_SHUTDOWN_TIMEOUT_S`` plus
+``MATCHMAKER_JOB_SHUTDOWN_GRACE_S`` and a few seconds. With ``--demo`` (database
+``var/demo.db`` unless ``--db``) the demo data is loaded once and fresh demo keys are printed.
 """
 
 from __future__ import annotations
@@ -131,7 +134,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"API docs: {base_url}/docs   organiser page: {base_url}/", flush=True)
     sys.stdout.flush()
     uvicorn.run(
-        "api.app:create_app",
+        "api.header_limits:create_limited_app",
         factory=True,
         host=args.host,
         port=args.port,
@@ -140,6 +143,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         access_log=not args.no_access_log,
         server_header=False,
         timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
+        # Headers are bounded while they arrive (431), never buffered whole: see
+        # api.header_limits. httptools would take headers of any size.
+        http="api.header_limits:LimitedH11Protocol",
+        h11_max_incomplete_event_size=settings.max_header_bytes,
+        # SIGTERM: open requests get this long, then are cancelled; the job runner then ends
+        # its jobs within its grace (api.jobs), so the process exits within a bounded time.
+        timeout_graceful_shutdown=settings.shutdown_timeout_s,
     )
     return 0
 

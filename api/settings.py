@@ -7,8 +7,11 @@ from typing import Annotated
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from matchmaker.limits import LIMITS
+
 __all__ = ["Settings"]
 
+KIB = 2**10
 MIB = 2**20
 
 
@@ -27,7 +30,25 @@ class Settings(BaseSettings):
     cors_origins:
         Origins allowed to call the API from a browser (comma-separated); none by default.
     job_workers:
-        Threads that run jobs (allocations, schedules, pairs).
+        Threads that run jobs (allocations, schedules, pairs) in each process; two at least
+        by default, so that one long run does not hold everyone else's back.
+    job_owner_max_running:
+        Jobs one owner (organiser) may have running at once, in all processes; by default
+        one less than ``job_workers`` (at least 1).
+    job_lease_seconds:
+        How long a process holds a job without renewing its lease; a job whose process died
+        is ended ``interrupted`` after this long.
+    job_shutdown_grace_s:
+        Seconds the running jobs get to finish when the server stops; then they are ended
+        ``interrupted`` and the process exits.
+    organiser_time_limit_s:
+        The longest ``time_limit`` (seconds) an organiser's run may ask for; an admin's may
+        ask for up to ``LIMITS.time_limit_s``.
+    shutdown_timeout_s:
+        Seconds the server waits for open requests after ``SIGTERM`` before it cancels them.
+    max_header_bytes, max_header_count:
+        The request line and headers of a request, in bytes, and how many headers it may
+        send; more is answered 431 before anything else is read.
     background_refit:
         After a change of the registry, answer suggestions from the previous fit while the
         new one is built (``False``: wait for it; tests use that).
@@ -44,7 +65,14 @@ class Settings(BaseSettings):
     max_page_size: int = Field(default=500, ge=1)
     rate_limit_per_minute: int = Field(default=1200, ge=1)
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
-    job_workers: int = Field(default=1, ge=1)
+    job_workers: int = Field(default=2, ge=1, le=64)
+    job_owner_max_running: int | None = Field(default=None, ge=1)
+    job_lease_seconds: float = Field(default=30.0, ge=0.5, le=3600)
+    job_shutdown_grace_s: float = Field(default=3.0, ge=0, le=600)
+    organiser_time_limit_s: float = Field(default=300.0, gt=0, le=LIMITS.time_limit_s)
+    shutdown_timeout_s: int = Field(default=5, ge=0, le=600)
+    max_header_bytes: int = Field(default=32 * KIB, ge=KIB, le=MIB)
+    max_header_count: int = Field(default=100, ge=10, le=10_000)
     background_refit: bool = True
     key_cache_seconds: float = Field(default=5.0, ge=0)
 

@@ -149,6 +149,7 @@ def run_breakouts(
         kind="breakouts",
         event_id=event_id,
         owner=principal.owner,
+        admin=principal.is_admin,
         params=run.model_dump(mode="json"),
         work=_run_work(
             record.value, record.version, run, learned_or_preset(store, run.preset, run.scorer)
@@ -208,6 +209,7 @@ def replan(
         kind="breakouts",
         event_id=event_id,
         owner=principal.owner,
+        admin=principal.is_admin,
         params={"replan": previous.id, **body.model_dump(mode="json")},
         work=work,
     )

@@ -87,6 +87,7 @@ def run_pairs(
         kind="pairs",
         event_id=event_id,
         owner=principal.owner,
+        admin=principal.is_admin,
         params=run.model_dump(mode="json"),
         work=work,
     )

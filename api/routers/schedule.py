@@ -155,6 +155,7 @@ def run_schedule(
         kind="schedule",
         event_id=event_id,
         owner=principal.owner,
+        admin=principal.is_admin,
         params=run.model_dump(mode="json"),
         work=work,
     )
@@ -227,6 +228,7 @@ def replan_schedule(
         kind="schedule",
         event_id=event_id,
         owner=principal.owner,
+        admin=principal.is_admin,
         params={"replan": previous.id, **body.model_dump(mode="json")},
         work=work,
     )

@@ -222,7 +222,7 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Follow a job until it ends. `onProgress(job)` is called after every poll. Resolves to the
- * finished job; throws an ApiError (the job's problem) when it failed.
+ * finished job; throws an ApiError (the job's problem) when it failed or was cancelled.
  */
 export async function followJob(jobPath, onProgress, { interval = 400, isCancelled } = {}) {
   let wait = interval;
@@ -233,6 +233,9 @@ export async function followJob(jobPath, onProgress, { interval = 400, isCancell
     if (job.status === "failed") {
       if (job.problem) throw errorFromProblem(job.problem);
       throw new ApiError(sentence(job.message) || "The run failed.");
+    }
+    if (job.status === "cancelled") {
+      throw new ApiError(`The run was ${job.message || "cancelled"}; nothing of it was kept.`);
     }
     if (isCancelled?.()) return null;
     await sleep(wait);

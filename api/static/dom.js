@@ -1,6 +1,8 @@
 // Building the page: elements (text only, never HTML from the service), messages, tables,
 // labels for codes, and the live region that screen readers follow.
 
+import { encode, sendJson } from "./api.js";
+
 /**
  * h("button", {class: "x", onclick: fn, disabled: true}, "text", child, [more])
  * Attributes starting with "on" are listeners; `true`/`false` add or leave out an attribute;
@@ -296,12 +298,34 @@ export function slug(text, fallback = "item") {
   return s || fallback;
 }
 
-/** A progress bar with its words, inside a live region. */
+/**
+ * A progress bar with its words, inside a live region, and a Cancel button while the job is
+ * queued or running (POST /api/jobs/{id}/cancel; the job then reads "cancelled").
+ */
 export function progressBar(label) {
   const bar = h("progress", { max: "1", value: "0", "aria-label": label });
   const words = h("span", { class: "progress-words" }, "Waiting to start…");
-  const box = h("div", { class: "progress", role: "status", "aria-live": "polite" }, bar, words);
+  let jobId = null;
+  const cancel = h("button", { type: "button", class: "secondary progress-cancel" }, "Cancel run");
+  cancel.hidden = true;
+  cancel.addEventListener("click", async () => {
+    if (jobId === null) return;
+    cancel.disabled = true;
+    cancel.setAttribute("aria-busy", "true");
+    try {
+      await sendJson("POST", `/api/jobs/${encode(jobId)}/cancel`);
+      words.textContent = "Cancelling…";
+    } catch (error) {
+      words.textContent = `Could not cancel: ${error.message}`;
+      cancel.disabled = false;
+    } finally {
+      cancel.removeAttribute("aria-busy");
+    }
+  });
+  const status = h("div", { role: "status", "aria-live": "polite", class: "progress-status" }, bar, words);
+  const box = h("div", { class: "progress" }, status, cancel);
   box.hidden = true;
+  const open = (s) => s === "queued" || s === "running";
   return {
     element: box,
     start() {
@@ -309,12 +333,17 @@ export function progressBar(label) {
       bar.value = 0;
       bar.removeAttribute("value");
       words.textContent = "Starting…";
+      jobId = null;
+      cancel.hidden = true;
+      cancel.disabled = false;
     },
     update(job) {
       box.hidden = false;
+      jobId = job.id ?? null;
+      cancel.hidden = jobId === null || !open(job.status);
       const p = Number(job.progress);
       if (Number.isFinite(p) && p > 0) bar.value = Math.min(1, p);
-      const state = { queued: "Waiting for a free worker", running: "Running", succeeded: "Done", failed: "Failed" }[job.status] ?? "Running";
+      const state = { queued: "Waiting for a free worker", running: "Running", succeeded: "Done", failed: "Failed", cancelled: "Cancelled" }[job.status] ?? "Running";
       // Words in steps of 10 %, so that a screen reader is not flooded with every poll.
       const pct = Number.isFinite(p) ? ` ${Math.round(p * 10) * 10} %` : "";
       const text = `${state}${job.status === "running" ? pct : ""}${job.message ? `: ${job.message}` : ""}`;
@@ -323,9 +352,11 @@ export function progressBar(label) {
     done(text) {
       bar.value = 1;
       words.textContent = text;
+      cancel.hidden = true;
     },
     fail(text) {
       words.textContent = text;
+      cancel.hidden = true;
     },
     hide() {
       box.hidden = true;

@@ -8,7 +8,8 @@ written rows: its transaction id is assigned), and a breakouts job with a time l
 minutes, ``running``. After each restart:
 
 - no organisation of the killed import exists, the earlier ones are the same, byte for byte;
-- the job reads ``failed`` with the ``interrupted`` problem, and no job is left open;
+- the job reads ``failed`` with the ``interrupted`` problem once its lease ran out (2 s), and
+  no job is left open;
 - the allocation and the schedule computed before the first kill read back byte-identical.
 
 After the last kill the same import succeeds whole and the run, posted again (with a short
@@ -47,6 +48,7 @@ KILLS = {"sqlite": 5, "postgresql": 3}
 BULK = {"sqlite": 20_000, "postgresql": 40_000}
 EARLIER = 120
 LONG_SOLVE = 600.0  # seconds: the killed runs would go on for ten minutes
+JOB_LEASE = 2.0  # seconds a killed server's job stays held before the new one ends it
 # Seconds between seeing the import's transaction and the kill: several points of it.
 DELAYS = (0.0, 0.4, 0.8, 0.2, 0.6)
 TYPES = ("sme", "cluster", "university", "research_organisation", "agency", "public_authority")
@@ -153,6 +155,10 @@ def _job(client: httpx.Client, job_id: str) -> dict[str, Any]:
     return body
 
 
+def _ended(client: httpx.Client, job_id: str) -> bool:
+    return _job(client, job_id)["status"] not in ("queued", "running")
+
+
 def _solving(client: httpx.Client, job_id: str) -> bool:
     job = _job(client, job_id)
     assert job["status"] in ("queued", "running"), job
@@ -237,7 +243,14 @@ def _kill_loop(dialect: str, db_url: str, folder: Path) -> str:
     event_doc = event.model_dump(mode="json", exclude_none=True)
     base = f"/api/events/{event.id}"
     server = ServerProcess(
-        db_url, folder / "server.log", {"MATCHMAKER_MAX_UPLOAD_BYTES": str(len(bulk) + 4096)}
+        db_url,
+        folder / "server.log",
+        {
+            "MATCHMAKER_MAX_UPLOAD_BYTES": str(len(bulk) + 4096),
+            # The killed run asks for ten minutes; its lease runs out 2 s after the kill.
+            "MATCHMAKER_ORGANISER_TIME_LIMIT_S": str(LONG_SOLVE),
+            "MATCHMAKER_JOB_LEASE_SECONDS": str(JOB_LEASE),
+        },
     )
     probe = Probe(db_url, application_name)
     figures = Figures()
@@ -307,6 +320,9 @@ def _kill_loop(dialect: str, db_url: str, folder: Path) -> str:
                 registry = _registry(a)
                 figures.rows_lost += earlier_total - json.loads(registry)["total"] + partial
                 assert registry == registry_before
+                # The killed server's lease runs out, then the new one ends its job.
+                ended = functools.partial(_ended, o, job_id)
+                _wait("the killed run's lease to run out", ended, 4 * JOB_LEASE + 10, every=0.1)
                 job = _job(o, job_id)
                 figures.jobs_not_failed += job["status"] != "failed"
                 assert job["status"] == "failed", job

@@ -1,17 +1,27 @@
 """Results of the solvers (allocations, schedules, pairs) and the jobs that compute them.
 
 A result is written whole in one transaction when its run ends, so a run that is killed leaves
-the earlier results as they were; its job, still queued or running, is marked failed by the
-next server that starts (:meth:`JobStore.fail_interrupted_jobs`) and can be run again.
+the earlier results as they were.
+
+A job is held by the process that has its work (``claimed_by``), with a lease
+(``lease_expires_at``) that the holder renews while it lives (:meth:`JobStore.renew_leases`).
+A holder claims its next job with :meth:`JobStore.claim_job`, atomically (SQLite's
+``BEGIN IMMEDIATE``; PostgreSQL's ``FOR UPDATE SKIP LOCKED`` under a transaction-scoped
+advisory lock) and fairly: the oldest queued job of the owner with the fewest running jobs.
+A job whose lease ran out (its process died) is ended ``interrupted`` by any live process
+(:meth:`JobStore.expire_leases`) and can be run again; a process never ends the jobs of
+another one that is alive.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import uuid
+from collections.abc import Collection
 from typing import Any
 
-from sqlalchemy import Select, select, update
+from sqlalchemy import Select, func, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from matchmaker.errors import MatchmakerError, NotFoundError
@@ -20,7 +30,7 @@ from matchmaker.store.organisations import aware
 from matchmaker.store.records import RESULT_KINDS, JobRecord, ResultRecord
 from matchmaker.store.schema import EventRow, JobRow, ResultRow, now
 
-__all__ = ["INTERRUPTED", "JobStore"]
+__all__ = ["CANCELLED_BY", "INTERRUPTED", "JobStore"]
 
 INTERRUPTED: dict[str, Any] = {
     "type": "/problems/interrupted",
@@ -29,6 +39,11 @@ INTERRUPTED: dict[str, Any] = {
     "detail": "the server stopped during this run; nothing of it was kept; run it again",
 }
 _OPEN = ("queued", "running")
+#: The message of a cancelled job; ``{by}`` is who cancelled it.
+CANCELLED_BY = "cancelled by {by}"
+# Any constant: the PostgreSQL advisory lock that makes the claims of all processes one queue,
+# so that the running jobs each claim counts per owner are exact.
+_PG_CLAIM_LOCK = 0x6D6D_6A6F
 
 
 def _result(row: ResultRow) -> ResultRecord:
@@ -60,6 +75,8 @@ def _job(row: JobRow) -> JobRecord:
         created_at=aware(row.created_at),
         started_at=None if row.started_at is None else aware(row.started_at),
         finished_at=None if row.finished_at is None else aware(row.finished_at),
+        claimed_by=row.claimed_by,
+        lease_expires_at=None if row.lease_expires_at is None else aware(row.lease_expires_at),
     )
 
 
@@ -78,10 +95,20 @@ def _open_job(session: Session, job_id: str) -> JobRow:
     return row
 
 
+def _end(row: JobRow, status: str) -> None:
+    """End an open job: ``status``, the time, and nobody holds it any more."""
+    row.status, row.finished_at = status, now()
+    row.claimed_by, row.lease_expires_at = None, None
+
+
 def _finish(session: Session, job_id: str, result_id: int, message: str) -> None:
     row = _open_job(session, job_id)
-    row.status, row.progress, row.result_id = "succeeded", 1.0, result_id
-    row.message, row.finished_at = message, now()
+    _end(row, "succeeded")
+    row.progress, row.result_id, row.message = 1.0, result_id, message
+
+
+def _lease(seconds: float) -> dt.datetime:
+    return now() + dt.timedelta(seconds=seconds)
 
 
 class JobStore(StoreBase):
@@ -202,10 +229,17 @@ class JobStore(StoreBase):
         owner: str | None,
         params: dict[str, Any],
         instance: str | None = None,
+        lease_seconds: float | None = None,
     ) -> JobRecord:
-        """Record a queued job; its id is a random hex string."""
+        """Record a queued job; its id is a random hex string.
+
+        With ``instance`` and ``lease_seconds``, the job is held by that process (which has
+        its work) for that long, and the process renews the lease (:meth:`renew_leases`).
+        A job held by nobody is ended ``interrupted`` by the next :meth:`expire_leases`.
+        """
 
         def run(session: Session) -> JobRecord:
+            held = instance is not None and lease_seconds is not None
             row = JobRow(
                 id=uuid.uuid4().hex,
                 kind=kind,
@@ -217,6 +251,8 @@ class JobStore(StoreBase):
                 message="",
                 instance=instance,
                 created_at=now(),
+                claimed_by=instance if held else None,
+                lease_expires_at=_lease(lease_seconds) if held else None,  # type: ignore[arg-type]
             )
             session.add(row)
             session.flush()
@@ -249,12 +285,180 @@ class JobStore(StoreBase):
         return self._read(run)
 
     def start_job(self, job_id: str, *, instance: str) -> JobRecord:
-        """Mark a queued job running in the server process ``instance``."""
+        """Mark a queued job running in the server process ``instance`` (without a lease:
+        the runner claims its jobs with :meth:`claim_job`)."""
 
         def run(session: Session) -> JobRecord:
             row = _open_job(session, job_id)
             row.status, row.instance, row.started_at = "running", instance, now()
             return _job(row)
+
+        return self._write(run)
+
+    def claim_job(
+        self,
+        instance: str,
+        *,
+        lease_seconds: float,
+        job_ids: Collection[str] | None = None,
+        per_owner: int | None = None,
+    ) -> JobRecord | None:
+        """Start the next queued job in process ``instance``, or ``None`` when none may start.
+
+        The next job is the oldest queued one of the owner with the fewest running jobs (in
+        every process): one organiser's long runs do not hold everyone else's back.
+
+        Parameters
+        ----------
+        instance:
+            The process that runs it; it holds the job until ``lease_seconds`` from now.
+        job_ids:
+            The jobs this process has the work of (``None``: any queued job).
+        per_owner:
+            At most this many running jobs per owner (``None``: no cap); an owner at the cap
+            is passed over.
+
+        Notes
+        -----
+        One transaction: SQLite's ``BEGIN IMMEDIATE`` makes claims one at a time; on
+        PostgreSQL an advisory lock does, and ``FOR UPDATE SKIP LOCKED`` passes over the rows
+        that another transaction (a cancel) holds. A job is never started twice.
+        """
+        if job_ids is not None and not job_ids:
+            return None
+
+        def run(session: Session) -> JobRecord | None:
+            if session.get_bind().dialect.name == "postgresql":
+                session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_CLAIM_LOCK})
+            query = (
+                select(JobRow)
+                .where(JobRow.status == "queued")
+                .order_by(JobRow.created_at, JobRow.id)
+                .with_for_update(skip_locked=True)
+            )
+            if job_ids is not None:
+                query = query.where(JobRow.id.in_(list(job_ids)))
+            queued = list(session.scalars(query))
+            if not queued:
+                return None
+            running = dict(
+                session.execute(
+                    select(JobRow.owner, func.count())
+                    .where(JobRow.status == "running")
+                    .group_by(JobRow.owner)
+                ).all()
+            )
+            chosen: JobRow | None = None
+            for row in queued:  # oldest first: the first of each owner is its oldest
+                count = running.get(row.owner, 0)
+                if per_owner is not None and count >= per_owner:
+                    continue
+                if chosen is None or count < running.get(chosen.owner, 0):
+                    chosen = row
+            if chosen is None:
+                return None
+            at = now()
+            chosen.status, chosen.instance, chosen.started_at = "running", instance, at
+            chosen.claimed_by, chosen.heartbeat_at = instance, at
+            chosen.lease_expires_at = at + dt.timedelta(seconds=lease_seconds)
+            return _job(chosen)
+
+        return self._write(run)
+
+    def renew_leases(
+        self, instance: str, job_ids: Collection[str], *, lease_seconds: float
+    ) -> dict[str, str]:
+        """Renew the leases of the open jobs that ``instance`` holds among ``job_ids``.
+
+        Returns
+        -------
+        dict
+            The status of each of ``job_ids`` that is no longer open and held by
+            ``instance`` (cancelled, or ended by another process after its lease ran out):
+            the holder stops their work. Jobs not found read ``"missing"``.
+        """
+        ids = list(job_ids)
+        if not ids:
+            return {}
+
+        def run(session: Session) -> dict[str, str]:
+            at = now()
+            session.execute(
+                update(JobRow)
+                .where(
+                    JobRow.id.in_(ids),
+                    JobRow.claimed_by == instance,
+                    JobRow.status.in_(_OPEN),
+                )
+                .values(heartbeat_at=at, lease_expires_at=at + dt.timedelta(seconds=lease_seconds))
+                .execution_options(synchronize_session=False)
+            )
+            rows = session.execute(
+                select(JobRow.id, JobRow.status, JobRow.claimed_by).where(JobRow.id.in_(ids))
+            ).all()
+            gone = {job_id: "missing" for job_id in ids}
+            for job_id, status, holder in rows:
+                if status in _OPEN and holder == instance:
+                    del gone[job_id]
+                else:
+                    gone[job_id] = status
+            return gone
+
+        return self._write(run)
+
+    def expire_leases(self) -> int:
+        """End ``interrupted`` every open job whose lease ran out, or that nobody holds.
+
+        Its process died (or stopped without ending it): nothing of the run was kept, and it
+        can be run again. Returns how many jobs were ended.
+        """
+
+        def run(session: Session) -> int:
+            done = session.execute(
+                update(JobRow)
+                .where(
+                    JobRow.status.in_(_OPEN),
+                    or_(JobRow.lease_expires_at.is_(None), JobRow.lease_expires_at < now()),
+                )
+                .values(
+                    status="failed",
+                    problem=INTERRUPTED,
+                    finished_at=now(),
+                    claimed_by=None,
+                    lease_expires_at=None,
+                )
+                .execution_options(synchronize_session=False)
+            )
+            return int(done.rowcount)  # type: ignore[attr-defined]
+
+        return self._write(run)
+
+    def cancel_job(self, job_id: str, *, by: str) -> tuple[JobRecord, bool]:
+        """Cancel an open job: it ends ``cancelled`` at once, and its holder stops its work
+        (a queued job never starts; a running one's result is never stored).
+
+        Returns
+        -------
+        (JobRecord, bool)
+            The job, and whether this call cancelled it (``False``: it had already ended).
+
+        Raises
+        ------
+        NotFoundError
+            No such job.
+        """
+
+        def run(session: Session) -> tuple[JobRecord, bool]:
+            row = session.scalars(
+                select(JobRow).where(JobRow.id == job_id).with_for_update()
+            ).first()
+            if row is None:
+                raise NotFoundError("job", job_id)
+            if row.status not in _OPEN:
+                return _job(row), False
+            _end(row, "cancelled")
+            row.message = CANCELLED_BY.format(by=by)
+            return _job(row), True
 
         return self._write(run)
 
@@ -285,17 +489,18 @@ class JobStore(StoreBase):
 
         def run(session: Session) -> JobRecord:
             row = _open_job(session, job_id)
-            row.status, row.problem, row.finished_at = "failed", problem, now()
+            _end(row, "failed")
+            row.problem = problem
             return _job(row)
 
         return self._write(run)
 
     def fail_interrupted_jobs(self, *, instance: str) -> int:
-        """Mark failed every queued or running job not of ``instance``: its server stopped.
+        """Mark failed every queued or running job not of ``instance``.
 
-        Call it when a server starts, with that server's own instance name. Returns how many
-        jobs were marked. (With several servers on one database, each needs to know which
-        instances are alive; this marks every other one's jobs.)
+        Only for a database that one process uses at a time (a tool that knows no other one
+        runs): it ends the jobs of every other process, alive or not. Servers and workers
+        that share a database use leases instead (:meth:`expire_leases`).
         """
         if self.read_only:  # nothing can be marked; a server on it only reads
             return 0
@@ -307,7 +512,13 @@ class JobStore(StoreBase):
                     JobRow.status.in_(_OPEN),
                     (JobRow.instance != instance) | JobRow.instance.is_(None),
                 )
-                .values(status="failed", problem=INTERRUPTED, finished_at=now())
+                .values(
+                    status="failed",
+                    problem=INTERRUPTED,
+                    finished_at=now(),
+                    claimed_by=None,
+                    lease_expires_at=None,
+                )
                 .execution_options(synchronize_session=False)
             )
             return int(done.rowcount)  # type: ignore[attr-defined]

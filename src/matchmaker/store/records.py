@@ -21,11 +21,11 @@ __all__ = [
 ]
 
 ResultKind = Literal["breakouts", "schedule", "pairs"]
-JobStatus = Literal["queued", "running", "succeeded", "failed"]
+JobStatus = Literal["queued", "running", "succeeded", "failed", "cancelled"]
 Role = Literal["admin", "organiser", "member"]
 
 RESULT_KINDS: tuple[str, ...] = ("breakouts", "schedule", "pairs")
-JOB_STATUSES: tuple[str, ...] = ("queued", "running", "succeeded", "failed")
+JOB_STATUSES: tuple[str, ...] = ("queued", "running", "succeeded", "failed", "cancelled")
 ROLES: tuple[str, ...] = ("admin", "organiser", "member")
 
 
@@ -98,8 +98,9 @@ class ResultRecord:
 class JobRecord:
     """A background run and where it stands.
 
-    ``status`` is queued, running, succeeded or failed; ``problem`` is an RFC 9457 problem
-    (a dict) when it failed; ``instance`` the server process that ran it.
+    ``status`` is queued, running, succeeded, failed or cancelled; ``problem`` is an RFC 9457
+    problem (a dict) when it failed; ``instance`` the server process that ran it;
+    ``claimed_by`` the process that holds it while it is open, until ``lease_expires_at``.
     """
 
     id: str
@@ -116,10 +117,12 @@ class JobRecord:
     created_at: dt.datetime
     started_at: dt.datetime | None
     finished_at: dt.datetime | None
+    claimed_by: str | None = None
+    lease_expires_at: dt.datetime | None = None
 
     @property
     def done(self) -> bool:
-        return self.status in {"succeeded", "failed"}
+        return self.status in {"succeeded", "failed", "cancelled"}
 
 
 @dataclass(frozen=True, slots=True)
