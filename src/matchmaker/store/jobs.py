@@ -412,6 +412,8 @@ class JobStore(StoreBase):
         Its process died (or stopped without ending it): nothing of the run was kept, and it
         can be run again. Returns how many jobs were ended.
         """
+        if self.read_only:  # nothing can be ended; a server on it only reads
+            return 0
 
         def run(session: Session) -> int:
             done = session.execute(
