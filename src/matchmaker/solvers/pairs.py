@@ -669,9 +669,10 @@ def solve_pairs(
       simplex) is totally unimodular, so its vertex optimum is integral and exact. Above
       ``exact_limit`` it runs on the candidate graph and is bounded through its duals.
     - ``milp``: one pool, capacities above 1. Binary pairs, degree <= capacity, solved by
-      HiGHS (``scipy.optimize.milp``) within ``time_limit``; the bound is HiGHS' dual bound,
-      or, above ``exact_limit``, on the candidate graph with the LP-dual bound over the full
-      matrix.
+      HiGHS (``scipy.optimize.milp``) within ``time_limit``; proven optimal only when HiGHS
+      says so (status 0 with a closed gap, ``stats["milp_proven"]``), else the bound is
+      HiGHS' dual bound, never its incumbent; above ``exact_limit``, on the candidate graph
+      with the LP-dual bound over the full matrix.
 
     Required pairs are taken first; the rest is solved with the capacity they leave.
 
