@@ -320,7 +320,11 @@ def _pydantic_message(
     return f"{column} {shown}: {msg[0].lower()}{msg[1:]}" if msg else f"{column} is not valid"
 
 
-def _from_table(table: Table, vocabulary: dict[str, str], fmt: str) -> ImportReport:
+def _from_table(
+    table: Table, vocabulary: dict[str, str], fmt: str, *, unique_ids: bool = True
+) -> ImportReport:
+    """Check a table of organisations; ``unique_ids=False`` lets rows share an id (colleagues
+    of one organisation in a registration list, whose rows are merged afterwards)."""
     problems: list[Problem] = []
     warnings: list[Problem] = []
     matched, unmatched = match_headers(table.header)
@@ -426,7 +430,8 @@ def _from_table(table: Table, vocabulary: dict[str, str], fmt: str) -> ImportRep
         if found:
             row_problems[number] = found
 
-    _duplicate_ids(valid, row_problems)
+    if unique_ids:
+        _duplicate_ids(valid, row_problems)
     organisations = [org for number, org in valid if number not in row_problems]
     for number in sorted(row_problems):
         problems.extend(row_problems[number])
@@ -699,7 +704,13 @@ def _json_value(data: Any, loc: Sequence[Any]) -> str | None:
     return None if value is None else str(value)
 
 
-def _from_json(data: bytes, vocabulary: Mapping[str, str] | None, max_bytes: int) -> ImportReport:
+def _from_json(
+    data: bytes,
+    vocabulary: Mapping[str, str] | None,
+    max_bytes: int,
+    *,
+    unique_ids: bool = True,
+) -> ImportReport:
     def fail(problem: Problem) -> ImportReport:
         return ImportReport([], [problem], format="json")
 
@@ -801,7 +812,8 @@ def _from_json(data: bytes, vocabulary: Mapping[str, str] | None, max_bytes: int
                 value = _json_value(item, loc)
                 found.append(Problem(number, path, value, _pydantic_message(err, path, value)))
             row_problems[number] = found
-    _duplicate_ids(valid, row_problems)
+    if unique_ids:
+        _duplicate_ids(valid, row_problems)
     problems = [p for n in sorted(row_problems) for p in row_problems[n]]
     return ImportReport(
         [org for n, org in valid if n not in row_problems],

@@ -6,8 +6,8 @@ three columns describe the participant: ``participant`` (its id), ``person`` (a 
 ``seats``. Several people of one organisation repeat its profile, which must then agree.
 
 The organisation reader refuses an id used by two rows; here that is how colleagues are
-written. So the rows are checked in layers: the first row of every organisation, then the
-second of those that have one, and so on; no layer holds an organisation twice.
+written. So the rows are checked by it in one pass that lets ids repeat, and merged per
+organisation afterwards: the work grows with the rows, however many share one organisation.
 """
 
 from __future__ import annotations
@@ -261,12 +261,27 @@ def validate_registrations(
         return RegistrationReport(
             [], [], exc.problems or [Problem(None, None, None, exc.message)], format=fmt
         )
+    if len(table.rows) > LIMITS.participants:
+        return RegistrationReport(
+            [], [], [_too_many_people(len(table.rows), table.row_numbers[-1])], format=fmt
+        )
     proposal = propose_mapping(table, given=given, fmt=fmt, sheet=chosen_sheet, sheets=sheets)
     with paused_gc():
         report = _from_mapped_table(
             table, proposal.columns, proposal.values, vocab, fmt, list(slots)
         )
     return dataclasses.replace(report, mapping=proposal).capped()
+
+
+def _too_many_people(rows: int, last: int) -> Problem:
+    """A list of more people than an event takes: refused before any row is checked."""
+    return Problem(
+        None,
+        None,
+        None,
+        f"the list has {rows:,} participant rows (the last is row {last:,}); an event takes at "
+        f"most {LIMITS.participants:,} participants",
+    )
 
 
 def read_registrations(
@@ -650,9 +665,9 @@ def _from_mapped_table(
         r.seats = own["seats"]
         r.own = own
         r.extra = extra
-        r.columns = dict(headers)
+        r.columns = headers  # one dict for every row: read only
     blocked = {n for n, found in problems.items() if found}
-    for layer in _layers([r.key for r in rows]):
+    for layer in [list(range(len(rows)))]:
         part = Table(
             header=canonical.header,
             rows=[canonical.rows[k] for k in layer],
@@ -660,7 +675,7 @@ def _from_mapped_table(
             encoding=table.encoding,
             delimiter=table.delimiter,
         )
-        report = _from_table(part, vocab, fmt)
+        report = _from_table(part, vocab, fmt, unique_ids=False)
         if report.problems and not report.rejected_rows:  # cannot happen: the header is ours
             return RegistrationReport(
                 [], [], report.problems, warnings, rows=len(table.rows), format=fmt
@@ -1119,19 +1134,6 @@ def _key(cells: list[str], id_at: int | None, name_at: int | None, number: int) 
     return f"row:{number}"
 
 
-def _layers(keys: Sequence[str]) -> list[list[int]]:
-    """Positions grouped so that no group holds a key twice: first occurrences, seconds..."""
-    seen: dict[str, int] = {}
-    layers: list[list[int]] = []
-    for k, key in enumerate(keys):
-        depth = seen.get(key, 0)
-        seen[key] = depth + 1
-        if depth == len(layers):
-            layers.append([])
-        layers[depth].append(k)
-    return layers or [[]]
-
-
 def _collect(report: ImportReport, rows: list[_Row], problems: dict[int, list[Problem]]) -> None:
     """Give each row of a layer its organisation, or its problems under its own row number."""
     rejected = set(report.rejected_rows)
@@ -1497,14 +1499,15 @@ def _from_json_list(data: bytes, vocabulary: dict[str, str], max_bytes: int) -> 
             "expected a JSON list of registrations, or an object with the key 'registrations'",
         )
         return RegistrationReport([], [], [problem], format="json")
-    if not items or len(items) > LIMITS.json_items:
+    if not items:
         message = (
             "the file holds no organisation; expected a JSON list of registrations, or an "
             "object whose key 'registrations' lists them"
-            if not items
-            else f"the file lists {len(items):,} registrations; the limit is {LIMITS.json_items:,}"
         )
         return RegistrationReport([], [], [Problem(None, None, None, message)], format="json")
+    if len(items) > LIMITS.participants:
+        problem = _too_many_people(len(items), len(items))
+        return RegistrationReport([], [], [problem], format="json")
     rows: list[_Row] = []
     orgs: list[Any] = []
     for k, item in enumerate(items, start=1):
@@ -1523,12 +1526,12 @@ def _from_json_list(data: bytes, vocabulary: dict[str, str], max_bytes: int) -> 
         orgs.append(item)
     problems: dict[int, list[Problem]] = {}
     vocab = dict(vocabulary)
-    for layer in _layers([r.key for r in rows]):
+    for layer in [list(range(len(rows)))]:
         payload: dict[str, Any] = {"organisations": [orgs[k] for k in layer]}
         if own is not None:
             payload["vocabulary"] = own
         raw = json.dumps(payload, ensure_ascii=False).encode()
-        report = _from_json(raw, vocabulary, max(max_bytes, len(raw)))
+        report = _from_json(raw, vocabulary, max(max_bytes, len(raw)), unique_ids=False)
         vocab = report.vocabulary or vocab
         if report.problems and not report.rejected_rows:
             return whole_file(report)
