@@ -1,4 +1,5 @@
-"""Limits on a request's headers, applied before anything else reads them.
+"""Limits on a request's headers, applied before anything else reads them; the answer to a
+request cut short by the server's shutdown.
 
 Decisions
 ---------
@@ -11,17 +12,25 @@ Decisions
 - **The app checks count and size again** (:class:`HeaderLimits`, an ASGI middleware): more
   than ``MATCHMAKER_MAX_HEADER_COUNT`` headers, or more than ``MATCHMAKER_MAX_HEADER_BYTES``
   of them in total, is a 431 problem document, whatever server runs the app.
+- **A request cut short by shutdown is a 503** (:class:`CancelledAtShutdown`), never a 500 with
+  a traceback: after ``SIGTERM`` the server gives open requests
+  ``MATCHMAKER_SHUTDOWN_TIMEOUT_S`` and then cancels them, so that it exits within a bounded
+  time whatever import or solve was under way.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
 from typing import Any
 
 import h11
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-__all__ = ["HeaderLimits", "LimitedH11Protocol", "create_limited_app"]
+__all__ = ["CancelledAtShutdown", "HeaderLimits", "LimitedH11Protocol", "create_limited_app"]
+
+log = logging.getLogger("api.server")
 
 _TOO_LARGE = 431
 
@@ -73,6 +82,57 @@ class HeaderLimits:
                 await send({"type": "http.response.body", "body": body})
                 return
         await self.app(scope, receive, send)
+
+
+class CancelledAtShutdown:
+    """ASGI middleware: a request that the server cancels because it is stopping (uvicorn's
+    ``timeout_graceful_shutdown`` ran out) is answered 503 with a problem, not a 500 with a
+    traceback in the log. Its work may still have finished in its thread, so the answer says
+    that whether the change was stored is not known."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracked(message: Any) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracked)
+        except asyncio.CancelledError:
+            log.warning("%s %s: cancelled, the server is stopping", scope["method"], scope["path"])
+            if started:
+                raise
+            body = json.dumps(
+                {
+                    "type": "/problems/unavailable",
+                    "title": "Service unavailable",
+                    "status": 503,
+                    "detail": "the server stopped before this request finished; whether its "
+                    "change was stored is not known: read it back before sending it again",
+                }
+            ).encode()
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 503,
+                    "headers": [
+                        (b"content-type", b"application/problem+json"),
+                        (b"content-length", str(len(body)).encode()),
+                        (b"retry-after", b"10"),
+                        (b"connection", b"close"),
+                    ],
+                }
+            )
+            await send({"type": "http.response.body", "body": body})
 
 
 class LimitedH11Protocol(H11Protocol):
@@ -132,7 +192,7 @@ def create_limited_app() -> Any:
 
     settings = Settings()
     return HeaderLimits(
-        create_app(settings),
+        CancelledAtShutdown(create_app(settings)),
         max_bytes=settings.max_header_bytes,
         max_count=settings.max_header_count,
     )

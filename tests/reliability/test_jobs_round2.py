@@ -11,8 +11,9 @@ Regression tests of the second red-team round (issue 19):
   a cancelled run stores nothing and frees its thread;
 - ``time_limit`` is capped by role: an organiser's above the cap is a 422 naming it;
 - a 64 MiB header (and 200 headers) are answered 431, not read whole;
-- ``SIGTERM`` with a long run going stops the server within a bounded time, and the run is
-  ended ``interrupted`` (so it is run again) rather than left ``running``.
+- ``SIGTERM`` with a long run and a slow import going stops the server within a bounded time;
+  the run is ended ``interrupted`` (so it is run again) rather than left ``running``, and the
+  import cut short is answered 503, not 500.
 
 The servers run with a lease of 2 s, so that a dead process's job is ended within seconds.
 """
@@ -24,6 +25,7 @@ import copy
 import json
 import signal
 import socket
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -348,21 +350,57 @@ def test_a_64_mib_header_is_answered_431(sqlite_setup: Setup) -> None:
 # --- SIGTERM ---------------------------------------------------------------------------------
 
 
+def _bulk_csv(n: int) -> bytes:
+    rows = ["id,name,type,region,sectors,languages,description"]
+    filler = "A description long enough to need new pages of the database file. " * 4
+    rows += [f"bulk-{i:05d},Bulk {i},sme,DE11,C22,en,{filler}" for i in range(n)]
+    return ("\n".join(rows) + "\n").encode()
+
+
 def test_sigterm_with_a_long_job_running_exits_within_a_bounded_time(setup: Setup) -> None:
-    server = _server(setup, "sigterm").start()
+    bulk = _bulk_csv(20_000)
+    # Open requests get 1 s after the signal: the import is still running then.
+    server = _server(
+        setup,
+        "sigterm",
+        MATCHMAKER_MAX_UPLOAD_BYTES=str(len(bulk) + 4096),
+        MATCHMAKER_SHUTDOWN_TIMEOUT_S="1",
+    )
+    server.start()
     assert server.process is not None
+    upload: list[Any] = []
+
+    def slow_import() -> None:
+        try:
+            with server.client(setup.admin, timeout=60) as client:
+                files = {"file": ("bulk.csv", bulk, "text/csv")}
+                upload.append(client.post("/api/organisations/import", files=files))
+        except httpx.TransportError as exc:
+            upload.append(exc)
+
     try:
         _events(server, setup)
         with server.client(setup.org_a) as a:
             job_id = _post(a, EVENT_A, "breakouts", {"time_limit": ORGANISER_CAP})
             _until("the run", _status(a, job_id, "running"), 30)
             queued = _post(a, EVENT_A, "pairs", {})
+        importing = threading.Thread(target=slow_import, daemon=True)
+        importing.start()
+        time.sleep(0.5)  # the import is under way
         started = time.monotonic()
         server.process.send_signal(signal.SIGTERM)
         server.process.wait(timeout=30)
         took = time.monotonic() - started
         print(f"SIGTERM {setup.kind}: the server stopped {took:.1f} s after the signal")
         assert took < 15, f"the server took {took:.1f} s to stop"
+        importing.join(30)
+        assert upload, "the import neither answered nor failed"
+        # cut short by the shutdown: a 503 problem (a 200 if it finished in time), never a 500
+        answer = upload[0]
+        assert isinstance(answer, httpx.Response), answer
+        assert answer.status_code in (200, 503), answer.text
+        if answer.status_code == 503:
+            assert answer.json()["type"] == "/problems/unavailable"
     finally:
         server.stop()
     with Store(setup.url) as store:

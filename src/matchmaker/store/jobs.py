@@ -415,13 +415,25 @@ class JobStore(StoreBase):
         if self.read_only:  # nothing can be ended; a server on it only reads
             return 0
 
+        def expired() -> Any:
+            return JobRow.status.in_(_OPEN) & or_(
+                JobRow.lease_expires_at.is_(None), JobRow.lease_expires_at < now()
+            )
+
+        # A read first: every process sweeps every few seconds, and most sweeps find nothing,
+        # so they take no write lock (SQLite has one writer at a time).
+        found = self._read(
+            lambda session: session.scalar(
+                select(func.count()).select_from(JobRow).where(expired())
+            )
+        )
+        if not found:
+            return 0
+
         def run(session: Session) -> int:
             done = session.execute(
                 update(JobRow)
-                .where(
-                    JobRow.status.in_(_OPEN),
-                    or_(JobRow.lease_expires_at.is_(None), JobRow.lease_expires_at < now()),
-                )
+                .where(expired())
                 .values(
                     status="failed",
                     problem=INTERRUPTED,
