@@ -57,8 +57,11 @@ def test_server_main_prepares_the_demo_and_runs_uvicorn(
     assert "API docs:        http://127.0.0.1:8123/docs" in out
     assert out.count("mm_") == 3
     (call,) = calls
-    assert call["app"] == "api.app:create_app"
+    assert call["app"] == "api.header_limits:create_limited_app"  # create_app behind limits
     assert call["factory"] is True
+    assert call["http"] == "api.header_limits:LimitedH11Protocol"  # h11: heads are bounded
+    assert call["h11_max_incomplete_event_size"] == 32 * 1024
+    assert call["timeout_graceful_shutdown"] == 5
     assert (call["port"], call["workers"], call["host"]) == (8123, 2, "127.0.0.1")
     import os
 

@@ -199,6 +199,9 @@ ROUTES: dict[tuple[str, str], Access] = {
     ("POST", E + "/pairs"): Access(OWNER, 202, lambda tag: {"json": {}}, scope="event"),
     ("GET", E + "/pairs"): Access(OWNER, 200, scope="event"),
     ("GET", "/api/jobs/{job_id}"): Access(OWNER, 200, scope="job"),
+    # the world's job has succeeded: a cancel by who may is 409 (the job has ended)
+    ("POST", "/api/jobs/{job_id}/cancel"): Access(OWNER, 409, scope="job"),
+    ("DELETE", "/api/jobs/{job_id}"): Access(OWNER, 409, scope="job"),
 }
 
 
