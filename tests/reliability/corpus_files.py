@@ -258,6 +258,26 @@ def entries() -> list[Entry]:
             build=streamed(csv_text(H), b"A,Alpha,sme,FR10\n", LIMITS.rows + 10, b""),
             huge=True,
         ),
+        # --- JSON: the records are counted one at a time before the document is parsed whole
+        Entry(
+            "a JSON list of a million empty records",
+            "json",
+            "organisations.json",
+            (
+                f"the file lists more than {LIMITS.json_items:,} organisations (record "
+                f"{LIMITS.json_items + 1:,}); the limit is {LIMITS.json_items:,}",
+            ),
+            ORGANISATION_COMMANDS,
+            build=streamed(b"[{}", b",{}" * 1000, 1000, b"]"),
+            huge=True,
+        ),
+        _registrations(
+            "registrations: a JSON list of 20,000 records",
+            jbytes([{"participant": f"P{k}"} for k in range(DUPLICATES)]),
+            f"the list has more than {LIMITS.participants:,} registrations (record "
+            f"{LIMITS.participants + 1:,}); an event takes at most {LIMITS.participants:,}",
+            filename="people.json",
+        ),
         # --- 17: an empty input is refused in every format
         _orgs("an empty JSON object", "json", b"{}", NO_ORGANISATION),
         _orgs("an empty JSON list", "json", b"[]", NO_ORGANISATION),

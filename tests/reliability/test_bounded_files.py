@@ -30,7 +30,7 @@ from matchmaker.io.tabular import (
     read_xlsx,
 )
 from matchmaker.limits import LIMITS
-from reliability.corpus import RH, Entry, H, csv_text, good_xlsx, jbytes, sheet_xml, xlsx
+from reliability.corpus import RH, Entry, H, csv_text, good_xlsx, jbytes, orgs_json, sheet_xml, xlsx
 from reliability.corpus_files import (
     COMMAS_MB,
     DUPLICATES,
@@ -221,6 +221,18 @@ def test_an_empty_registration_list_is_refused(data: bytes, name: str) -> None:
     assert "the file holds no organisation" in " ".join(_messages(report.problems))
 
 
+def test_a_json_list_past_the_record_limit_is_refused_before_it_is_parsed() -> None:
+    data = b"[" + b",".join([b"{}"] * (LIMITS.json_items + 1)) + b"]"
+    report = validate_organisations(data, name="orgs.json")
+    assert _messages(report.problems) == [
+        f"row {LIMITS.json_items + 1}: the file lists more than {LIMITS.json_items:,} "
+        f"organisations (record {LIMITS.json_items + 1:,}); the limit is {LIMITS.json_items:,}"
+    ]
+    # A list within the limit, or a document that is not a list, is parsed as before.
+    assert "must be a JSON object" in str(validate_organisations(b"[1]", name="o.json").problems)
+    assert "not valid JSON" in str(validate_organisations(b"[{},", name="o.json").problems)
+
+
 def test_the_file_limits_come_from_matchmaker_limits() -> None:
     assert LIMITS.file_bytes == MAX_FILE_BYTES
     assert LIMITS.cell_chars == MAX_CELL_CHARS
@@ -262,7 +274,7 @@ def _warm_argv(entry: Entry, folder: Path) -> list[str]:
         path = warm / "people.csv"
         path.write_bytes(csv_text(RH, "P1,Ann,1,A,Alpha,sme,FR10"))
         return _registration_argv(path, warm)
-    data = {"csv": csv_text(H, "A,Alpha,sme,FR10"), "xlsx": good_xlsx()}
+    data = {"csv": csv_text(H, "A,Alpha,sme,FR10"), "xlsx": good_xlsx(), "json": orgs_json()}
     path = warm / f"warm.{entry.kind}"
     path.write_bytes(data[entry.kind])
     return ["validate", str(path)]

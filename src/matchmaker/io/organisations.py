@@ -29,6 +29,7 @@ from matchmaker.io.tabular import (
     check_size,
     decode_text,
     detect_format,
+    json_records_past,
     load_json,
     open_source,
     read_csv,
@@ -722,6 +723,17 @@ def _from_json(
     if not text.strip():
         return fail(
             Problem(None, None, None, "the file is empty; expected a JSON list of organisations")
+        )
+    past = json_records_past(text, LIMITS.json_items)
+    if past is not None:
+        return fail(
+            Problem(
+                past,
+                None,
+                None,
+                f"the file lists more than {LIMITS.json_items:,} organisations (record "
+                f"{past:,}); the limit is {LIMITS.json_items:,}",
+            )
         )
     try:
         doc = load_json(text)

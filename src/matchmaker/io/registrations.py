@@ -44,6 +44,7 @@ from matchmaker.io.tabular import (
     Table,
     decode_text,
     detect_format,
+    json_records_past,
     load_json,
     open_source,
     read_csv,
@@ -1479,6 +1480,16 @@ def _from_json_list(data: bytes, vocabulary: dict[str, str], max_bytes: int) -> 
 
     try:
         text, _ = decode_text(data)
+        past = json_records_past(text, LIMITS.participants)
+        if past is not None:
+            problem = Problem(
+                past,
+                None,
+                None,
+                f"the list has more than {LIMITS.participants:,} registrations (record "
+                f"{past:,}); an event takes at most {LIMITS.participants:,} participants",
+            )
+            return RegistrationReport([], [], [problem], format="json")
         doc = load_json(text) if len(data) <= max_bytes else None
     except (InvalidInputError, ValueError, RecursionError):
         doc = None

@@ -43,6 +43,7 @@ __all__ = [
     "detect_encoding",
     "detect_format",
     "json_error",
+    "json_records_past",
     "load_json",
     "neutralise",
     "open_source",
@@ -809,6 +810,42 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
                     f"key '{shown}' in an object{which} holds a lone surrogate, which is not text"
                 ) from None
     return obj
+
+
+_RECORDS_START = re.compile(r'\s*(?:\{\s*"(?:organisations|registrations)"\s*:\s*)?\[')
+_JSON_SPACE = re.compile(r"[ \t\n\r]*")
+
+
+def json_records_past(text: str, limit: int) -> int | None:
+    """Whether a JSON document lists more than ``limit`` records, found before it is parsed
+    whole: the number of the first record past it, else ``None``.
+
+    The records are the top-level list, or the list under ``organisations`` or
+    ``registrations`` when that key comes first. They are decoded one at a time and dropped,
+    so a list of millions of small records (``[{},{},...]``) is refused without building it.
+    A document this cannot count (another shape, a syntax error) gives ``None``: the full
+    parse says what is wrong with it.
+    """
+    found = _RECORDS_START.match(text)
+    if found is None:
+        return None
+    decoder = json.JSONDecoder()
+    at = _JSON_SPACE.match(text, found.end()).end()  # type: ignore[union-attr]
+    if text.startswith("]", at):
+        return None
+    count = 0
+    try:
+        while True:
+            _, at = decoder.raw_decode(text, at)
+            count += 1
+            if count > limit:
+                return count
+            at = _JSON_SPACE.match(text, at).end()  # type: ignore[union-attr]
+            if not text.startswith(",", at):
+                return None
+            at = _JSON_SPACE.match(text, at + 1).end()  # type: ignore[union-attr]
+    except (ValueError, RecursionError):
+        return None
 
 
 def load_json(text: str) -> Any:
