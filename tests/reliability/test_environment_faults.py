@@ -18,13 +18,15 @@ from __future__ import annotations
 
 import contextlib
 import os
+import resource
 import shutil
+import signal
 import sqlite3
 import stat
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -172,6 +174,50 @@ def test_disk_full_in_the_api(tmp_path: Path, full_disk: dict[str, str]) -> None
         server.stop()
     assert "Traceback" not in server.log_text()
     assert _content(db) == before
+
+
+def _file_size_limit(limit: int) -> Callable[[], None]:
+    def limited() -> None:  # in the child: a write past ``limit`` bytes fails with EFBIG
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    return limited
+
+
+def test_a_full_disk_while_writing_an_export(tmp_path: Path) -> None:
+    """The export cannot be written whole: a message, no half file, the old file kept."""
+    url, _ = _seeded(tmp_path / "registry.db")
+    bulk = tmp_path / "bulk.csv"
+    bulk.write_bytes(_bulk_csv(400, "big"))  # an export of some 200 KB
+    assert _cli("import", str(bulk), "--db", url).returncode == 0
+    out = tmp_path / "organisations.csv"
+    out.write_text("the export of yesterday\n", encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-m", "matchmaker.cli", "export", "--db", url, "--out", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        preexec_fn=_file_size_limit(65536),  # above SQLite's 32 KiB -shm file
+    )
+    _no_traceback(done)
+    assert done.returncode == 1, done.stderr
+    assert f"cannot write '{out}'" in done.stderr
+    assert "nothing was written there" in done.stderr
+    assert out.read_text(encoding="utf-8") == "the export of yesterday\n"
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.endswith(".part")) == []
+    # A folder that cannot be made is a message too.
+    blocker = tmp_path / "a-file"
+    blocker.write_text("", encoding="utf-8")
+    event_file = tmp_path / "event.json"
+    event_file.write_text(
+        generate_event(n_participants=12, n_slots=8, seed=1).model_dump_json(), encoding="utf-8"
+    )
+    done = _cli("schedule", str(event_file), "--ics-dir", str(blocker / "calendars"))
+    _no_traceback(done)
+    assert done.returncode == 1, done.stderr
+    assert f"cannot write '{blocker / 'calendars'}'" in done.stderr
 
 
 # --- a file that is not a database -------------------------------------------------------

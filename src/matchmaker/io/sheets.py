@@ -13,13 +13,16 @@ Decisions
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import errno
 import io
 import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from matchmaker.errors import MatchmakerError
 from matchmaker.io.tabular import neutralise
 
 __all__ = [
@@ -121,17 +124,46 @@ def file_stems(ids: Sequence[str]) -> list[str]:
     return stems
 
 
+def _cannot_write(path: Path, exc: OSError) -> MatchmakerError:
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        fix = "free space on that disk (or write elsewhere), then try again"
+    elif exc.errno == errno.EFBIG:
+        fix = "the file is larger than this process may write (ulimit -f); raise the limit"
+    elif exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        fix = "write to a folder you may write to, or make this one writable"
+    else:
+        fix = "check the path and the disk"
+    return MatchmakerError(
+        f"cannot write '{path}': {exc.strerror or exc}; nothing was written there; {fix}"
+    )
+
+
 def write_atomic(path: str | Path, data: bytes) -> Path:
-    """Write ``data`` to ``path`` through a temporary file: never a half-written file."""
+    """Write ``data`` to ``path`` through a temporary file: never a half-written file.
+
+    Raises
+    ------
+    MatchmakerError
+        The file cannot be written (a full disk, no permission); the temporary file is removed
+        and an earlier file at ``path`` is left as it was.
+    """
     target = Path(path)
     tmp = target.with_name(f".{target.name}.part")
-    tmp.write_bytes(data)
-    tmp.replace(target)
+    try:
+        tmp.write_bytes(data)
+        tmp.replace(target)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
+        raise _cannot_write(target, exc) from None
     return target
 
 
 def write_files(folder: str | Path, files: Iterable[tuple[str, bytes]]) -> list[Path]:
     """Write ``(name, data)`` files into ``folder`` (created when missing), each atomically."""
     target = Path(folder)
-    target.mkdir(parents=True, exist_ok=True)
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise _cannot_write(target, exc) from None
     return [write_atomic(target / name, data) for name, data in files]
