@@ -231,6 +231,8 @@ class JobRunner:
         self._threads: set[threading.Thread] = set()
         self._started = False
         self._stopping = threading.Event()
+        # The heartbeat outlives the claims: leases are renewed during the shutdown's grace.
+        self._stopped = threading.Event()
         self._heartbeat: threading.Thread | None = None
 
     # --- life cycle --------------------------------------------------------------------------
@@ -282,6 +284,7 @@ class JobRunner:
                 self._held[job_id].cancel.set()
         if left:
             self._end_bounded(left)
+        self._stopped.set()
         if self._heartbeat is not None:
             self._heartbeat.join(self.tick + 1)
 
@@ -430,7 +433,7 @@ class JobRunner:
     def _beat(self) -> None:
         """Renew the leases of the held jobs, stop the cancelled ones, end expired ones."""
         renewed = sweep = time.monotonic()
-        while not self._stopping.wait(self.tick):
+        while not self._stopped.wait(self.tick):
             try:
                 with self._lock:
                     held = list(self._held)
