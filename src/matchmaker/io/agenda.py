@@ -1,4 +1,4 @@
-"""Exports of a 1:1 meeting schedule: personal agendas, the organiser's grid, calendars.
+r"""Exports of a 1:1 meeting schedule: personal agendas, the organiser's grid, calendars.
 
 The solvers speak indices (:class:`~matchmaker.solvers._result.Meeting` holds a slot index, a
 0-based table and two participant indices); this module is the edge where they become labels:

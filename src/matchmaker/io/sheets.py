@@ -1,4 +1,4 @@
-"""Writing tables people open in spreadsheets: CSV and XLSX that never run as formulas, and
+r"""Writing tables people open in spreadsheets: CSV and XLSX that never run as formulas, and
 names that spreadsheets and file systems accept.
 
 Decisions
@@ -45,7 +45,7 @@ _CONTROLS = re.compile(r"[\x00-\x08\x0e-\x1b\x1f\x7f-\x84\x86-\x9f]")
 
 
 def plain_text(value: str, *, line_break: str = "\n") -> str:
-    """``value`` without control characters: each line break becomes ``line_break``, the
+    r"""``value`` without control characters: each line break becomes ``line_break``, the
     others are removed (a tab stays).
 
     Examples
