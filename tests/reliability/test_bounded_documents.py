@@ -476,7 +476,7 @@ def _store_event(client: TestClient, headers: dict[str, str], doc: dict[str, Any
 def _problem_text(response: Any) -> str:
     assert response.status_code == 422, response.text[:2000]
     assert response.headers["content-type"].startswith("application/problem+json")
-    return response.text
+    return str(response.text)
 
 
 def test_an_event_id_with_a_slash_is_refused_by_the_api(
