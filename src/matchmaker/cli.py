@@ -987,6 +987,10 @@ def _read_rooms(path: str) -> list[Any]:
             f"min_size and themes); it lacks {', '.join(missing)} and has: "
             + ", ".join(table.header)
         )
+    if len(table.rows) > LIMITS.rooms:
+        raise InvalidInputError(
+            f"rooms file '{path}' has {len(table.rows):,} rooms; the limit is {LIMITS.rooms:,}"
+        )
     problems: list[Problem] = []
     rooms: list[Any] = []
     for number, row in zip(table.row_numbers, table.rows, strict=True):

@@ -115,6 +115,8 @@ class Limits:
     """Keep-apart or keep-together groups of one event."""
     pins: int = 100_000
     """Pins of one event (a participant in a room, per round or for all rounds)."""
+    vocabulary_codes: int = 10_000
+    """Codes of an organiser's own S3 vocabulary."""
     headcount: int = 10_000_000
     """Employees of one organisation (its ``size`` given as a head count)."""
     seed_max: int = 2**32 - 1

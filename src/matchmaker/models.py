@@ -529,7 +529,9 @@ class Registry(_Model):
     """
 
     vocabulary: dict[Id, Name] = Field(
-        default_factory=dict, description="Own S3 priority codes and their labels."
+        default_factory=dict,
+        max_length=LIMITS.vocabulary_codes,
+        description="Own S3 priority codes and their labels.",
     )
     organisations: list[Organisation] = Field(default_factory=list)
 
@@ -887,7 +889,9 @@ class Event(_Model):
     name: Name
     date: EventDate | None = None
     vocabulary: dict[Id, Name] = Field(
-        default_factory=dict, description="Own S3 priority codes and their labels."
+        default_factory=dict,
+        max_length=LIMITS.vocabulary_codes,
+        description="Own S3 priority codes and their labels.",
     )
     organisations: list[Organisation] = Field(
         default_factory=list,

@@ -14,6 +14,7 @@ from matchmaker.limits import LIMITS
 from reliability.corpus import (
     BASE_EVENT_JSON,
     BREAKOUTS,
+    FILE,
     GOOD_EVENT,
     GOOD_ORGS,
     IMPORT,
@@ -214,6 +215,12 @@ def _document_entries() -> list[Entry]:
             "rounds[0].start",
             DATES,
         ),
+        _doc(
+            "10,001 codes of an own vocabulary",
+            event(put("vocabulary", {f"OWN-{k}": f"Theme {k}" for k in range(10_001)})),
+            "vocabulary",
+            f"at most {LIMITS.vocabulary_codes} items",
+        ),
         _doc("an event id with '/'", event(put("id", "fair/2025")), "column 'id'", SLASH),
         _doc(
             "a participant id with '/'",
@@ -351,6 +358,28 @@ def _option_entries() -> list[Entry]:
     ]
 
 
+def _rooms_file_entries() -> list[Entry]:
+    many = "id,name,capacity\n" + "".join(f"r{k},Room {k},4\n" for k in range(LIMITS.rooms + 1))
+    return [
+        Entry(
+            "rooms file: 1,001 rooms",
+            "rooms",
+            "rooms.csv",
+            (f"has {LIMITS.rooms + 1:,} rooms; the limit is {LIMITS.rooms:,}",),
+            (("breakouts", GOOD_EVENT, "--rooms", FILE, "--export", OUT),),
+            many.encode(),
+        ),
+        Entry(
+            "rooms file: a capacity of 10^4000",
+            "rooms",
+            "rooms.csv",
+            ("capacity", f"less than or equal to {LIMITS.room_capacity}"),
+            (("breakouts", GOOD_EVENT, "--rooms", FILE, "--export", OUT),),
+            ("id,name,capacity\na,A,1" + "0" * 4000 + "\nb,B,9\n").encode(),
+        ),
+    ]
+
+
 def entries() -> list[Entry]:
     """This area's entries, in a fixed order."""
-    return _document_entries() + _option_entries()
+    return _document_entries() + _option_entries() + _rooms_file_entries()
