@@ -756,8 +756,9 @@ class Rules(_Model):
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
+        problems: list[str] = []
         if self.max_meetings is not None and self.min_meetings > self.max_meetings:
-            raise ValueError(
+            problems.append(
                 f"min_meetings {self.min_meetings} is above max_meetings {self.max_meetings}"
             )
         for name, groups in (
@@ -765,16 +766,20 @@ class Rules(_Model):
             ("keep_together", self.keep_together),
         ):
             for i, group in enumerate(groups):
+                # A group is a set: a name twice would make a hard rule that no plan keeps (a
+                # participant cannot be in another room than itself).
                 twice = _duplicates(group)
                 if twice:
-                    # A group is a set: a name twice would make a hard rule that no plan keeps
-                    # (a participant cannot be apart from itself).
-                    raise ValueError(
+                    problems.append(
                         f"{name}[{i}] names participant {_quote(twice)} more than once; list "
                         "each participant once"
                     )
-                if len(group) < 2:
-                    raise ValueError(f"{name}[{i}] needs at least two participants, got {group}")
+                elif len(group) < 2:
+                    problems.append(f"{name}[{i}] needs at least two participants, got {group}")
+                if len(problems) >= LIMITS.problems:
+                    break
+        if problems:
+            raise ValueError("; ".join(problems))
         return self
 
 
