@@ -11,7 +11,8 @@ Decisions
   (preparing, solving, writing) and ended ``succeeded``, ``failed`` or ``cancelled``. Any
   process can answer for any job, and cancel it.
 - **Jobs are held with leases**: the process that has a job's work holds it (``claimed_by``)
-  until its lease runs out, and renews the lease while it lives (every third of it). Any
+  until its lease runs out, and renews the lease while it lives (every third of it; between
+  renewals it only reads whether its jobs were cancelled). Any
   process ends ``interrupted`` the open jobs whose lease ran out (their process died), at
   start and then periodically; no process ends the jobs of another that is alive, so several
   server processes share one database (SQLite or PostgreSQL) safely. A job's work is the
@@ -270,9 +271,8 @@ class JobRunner:
                 held = self._held.pop(job_id)
                 held.cancel.set()
                 held.done.set()
-        for job_id in queued:
-            self._fail(job_id, _interrupted(job_id, "the server stopped before the job ran; "
-                                            "run it again"))  # fmt: skip
+        if queued:
+            self._end_bounded(queued, "the server stopped before the job ran; run it again")
         deadline = time.monotonic() + grace
         with self._lock:
             running = dict(self._held)
@@ -283,19 +283,19 @@ class JobRunner:
             for job_id in left:
                 self._held[job_id].cancel.set()
         if left:
-            self._end_bounded(left)
+            self._end_bounded(
+                left,
+                "the server stopped during this run and did not wait for the solver; nothing "
+                "of it was kept; run it again",
+            )
         self._stopped.set()
         if self._heartbeat is not None:
             self._heartbeat.join(self.tick + 1)
 
-    def _end_bounded(self, job_ids: list[str]) -> None:
-        """End ``interrupted`` the jobs still running at shutdown, waiting a few seconds at
-        most for the database: past that, their leases run out and another process ends
-        them."""
-        detail = (
-            "the server stopped during this run and did not wait for the solver; nothing of "
-            "it was kept; run it again"
-        )
+    def _end_bounded(self, job_ids: list[str], detail: str) -> None:
+        """End ``interrupted`` the jobs left at shutdown, waiting a few seconds at most for
+        the database (a long import may hold SQLite's write lock): past that, their leases
+        run out and another process ends them."""
 
         def end() -> None:
             for job_id in job_ids:
@@ -431,20 +431,27 @@ class JobRunner:
         return None
 
     def _beat(self) -> None:
-        """Renew the leases of the held jobs, stop the cancelled ones, end expired ones."""
+        """Stop the held jobs that were cancelled (a read every tick); renew the leases of
+        the held jobs and end the expired ones of any process (every third of a lease: the
+        only writes, so that an idle server does not take SQLite's write lock each tick)."""
         renewed = sweep = time.monotonic()
+        every = self.lease_seconds / 3
         while not self._stopped.wait(self.tick):
             try:
                 with self._lock:
                     held = list(self._held)
-                if held:
+                if held and time.monotonic() - renewed >= every - self.tick / 2:
                     gone = self.store.renew_leases(
                         self.instance, held, lease_seconds=self.lease_seconds
                     )
                     renewed = time.monotonic()
-                    for job_id, status in gone.items():
-                        self._let_go(job_id, status)
-                if time.monotonic() - sweep >= self.lease_seconds / 3:
+                elif held:
+                    gone = self.store.jobs_let_go(self.instance, held)
+                else:
+                    gone, renewed = {}, time.monotonic()
+                for job_id, status in gone.items():
+                    self._let_go(job_id, status)
+                if time.monotonic() - sweep >= every:
                     sweep = time.monotonic()
                     self._expire()
             except Exception:

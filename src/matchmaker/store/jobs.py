@@ -393,18 +393,17 @@ class JobStore(StoreBase):
                 .values(heartbeat_at=at, lease_expires_at=at + dt.timedelta(seconds=lease_seconds))
                 .execution_options(synchronize_session=False)
             )
-            rows = session.execute(
-                select(JobRow.id, JobRow.status, JobRow.claimed_by).where(JobRow.id.in_(ids))
-            ).all()
-            gone = {job_id: "missing" for job_id in ids}
-            for job_id, status, holder in rows:
-                if status in _OPEN and holder == instance:
-                    del gone[job_id]
-                else:
-                    gone[job_id] = status
-            return gone
+            return _gone(session, instance, ids)
 
         return self._write(run)
+
+    def jobs_let_go(self, instance: str, job_ids: Collection[str]) -> dict[str, str]:
+        """Which of ``job_ids`` are no longer open and held by ``instance``, with their
+        status (as :meth:`renew_leases` tells, without renewing: a read, no write lock)."""
+        ids = list(job_ids)
+        if not ids:
+            return {}
+        return self._read(lambda session: _gone(session, instance, ids))
 
     def expire_leases(self) -> int:
         """End ``interrupted`` every open job whose lease ran out, or that nobody holds.
@@ -538,6 +537,19 @@ class JobStore(StoreBase):
             return int(done.rowcount)  # type: ignore[attr-defined]
 
         return self._write(run)
+
+
+def _gone(session: Session, instance: str, ids: list[str]) -> dict[str, str]:
+    rows = session.execute(
+        select(JobRow.id, JobRow.status, JobRow.claimed_by).where(JobRow.id.in_(ids))
+    ).all()
+    gone = {job_id: "missing" for job_id in ids}
+    for job_id, status, holder in rows:
+        if status in _OPEN and holder == instance:
+            del gone[job_id]
+        else:
+            gone[job_id] = status
+    return gone
 
 
 def _results(event_id: str, kind: str | None) -> Select[ResultRow]:
