@@ -422,3 +422,81 @@ def test_sigterm_with_a_long_job_running_exits_within_a_bounded_time(setup: Setu
     finally:
         again.stop()
     _no_traceback(server, again)
+
+
+# --- the claim itself, store by store -------------------------------------------------------
+
+
+def test_claims_take_the_oldest_job_of_the_owner_with_the_fewest_running_jobs(
+    setup: Setup,
+) -> None:
+    with Store(setup.url) as store:
+
+        def make(owner: str) -> str:
+            job = store.create_job(
+                "pairs", event_id=None, owner=owner, params={}, instance="p1", lease_seconds=30
+            )
+            return job.id
+
+        a1, a2, b1 = make("org-a"), make("org-a"), make("org-b")
+        claim = store.claim_job
+        first = claim("p1", lease_seconds=30, job_ids=[a1, a2, b1], per_owner=1)
+        assert first is not None
+        assert first.id == a1
+        assert first.status == "running"
+        assert first.claimed_by == "p1"
+        second = claim("p1", lease_seconds=30, job_ids=[a2, b1], per_owner=1)
+        assert second is not None
+        assert second.id == b1
+        assert claim("p1", lease_seconds=30, job_ids=[a2], per_owner=1) is None  # org-a at cap
+        third = claim("p1", lease_seconds=30, job_ids=[a2])
+        assert third is not None
+        assert third.id == a2
+        # a lease that runs out is ended interrupted; a renewed one is not
+        dead = store.create_job(
+            "pairs", event_id=None, owner="x", params={}, instance="dead", lease_seconds=0.5
+        )
+        time.sleep(1.0)
+        assert store.renew_leases("p1", [a1, b1, a2], lease_seconds=30) == {}
+        assert store.expire_leases() == 1
+        ended = store.get_job(dead.id)
+        assert ended is not None
+        assert ended.status == "failed"
+        assert ended.problem is not None
+        assert ended.problem["type"] == "/problems/interrupted"
+        assert store.get_job(a1).status == "running"  # type: ignore[union-attr]
+        # a cancelled job is let go by its holder at its next look
+        cancelled, changed = store.cancel_job(b1, by="org-b")
+        assert changed
+        assert cancelled.status == "cancelled"
+        assert store.jobs_let_go("p1", [a1, b1]) == {b1: "cancelled"}
+        assert store.cancel_job(b1, by="org-b")[1] is False
+
+
+def test_processes_claiming_at_once_never_start_one_job_twice(setup: Setup) -> None:
+    with Store(setup.url) as store:
+        made = {
+            store.create_job(
+                "pairs", event_id=None, owner=f"org-{i % 3}", params={}, instance="p"
+            ).id
+            for i in range(24)
+        }
+    claimed: list[str] = []
+    lock = threading.Lock()
+    barrier = threading.Barrier(4)
+
+    def claimer(n: int) -> None:
+        with Store(setup.url) as own:  # a store, an engine and a pool of its own
+            barrier.wait()
+            while (job := own.claim_job(f"p{n}", lease_seconds=30)) is not None:
+                with lock:
+                    claimed.append(job.id)
+
+    threads = [threading.Thread(target=claimer, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert sorted(claimed) == sorted(made)  # each job once, none left queued
+    with Store(setup.url) as store:
+        assert len(store.list_jobs(status="running")) == len(made)
