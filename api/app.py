@@ -19,6 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from api.docs_page import install_docs
 from api.keyring import KeyRing
 from api.limits import BodySizeLimitMiddleware, RateLimiter
+from api.openapi import describe
 from api.problems import CatchAllMiddleware, install_problem_handlers, use_problem_media_type
 from api.settings import Settings
 from api.suggestion_index import SuggestionIndex
@@ -105,12 +106,13 @@ def _install_page(app: FastAPI) -> None:
     page.mount(app)
 
 
-def _problem_openapi(app: FastAPI) -> None:
+def _problem_openapi(app: FastAPI, settings: Settings) -> None:
     generate = app.openapi
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            app.openapi_schema = use_problem_media_type(generate())
+            document = use_problem_media_type(generate())
+            app.openapi_schema = describe(document, max_page_size=settings.max_page_size)
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
@@ -178,7 +180,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.routers = _include_routers(app)
     install_docs(app)
     _install_page(app)
-    _problem_openapi(app)
+    _problem_openapi(app, settings)
 
     # Added last = outermost: headers go on every response, the catch-all answers first.
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_upload_bytes)

@@ -160,7 +160,10 @@ async def expected_version(
         str | None,
         Header(
             alias="If-Match",
-            description='The ETag of the version read (`"3"`); needed to change or delete.',
+            description=(
+                'The ETag of the version read (`"3"`); needed to change or delete: without it '
+                "the answer is 428, with another version's 412."
+            ),
         ),
     ] = None,
 ) -> int:

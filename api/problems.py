@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -39,6 +40,7 @@ __all__ = [
     "ProblemDocument",
     "ProblemError",
     "ProblemResponse",
+    "allowed_methods",
     "error_responses",
     "install_problem_handlers",
     "problem_response",
@@ -251,9 +253,36 @@ async def _on_http(request: Request, exc: Exception) -> Response:
     if template and detail in ("", "Not Found", "Method Not Allowed"):
         detail = template.format(path=request.url.path, method=request.method)
     headers = dict(exc.headers or {})
+    if status == 405 and (allowed := allowed_methods(request)):
+        headers["Allow"] = ", ".join(allowed)
     return _status_problem(
         request, status, detail or "the request cannot be served", headers=headers
     )
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method the API documents at the request's path (RFC 9110, 15.5.6: a 405 lists
+    them all in ``Allow``). Starlette's own 405 names only the methods of the first route whose
+    path matched, while FastAPI makes one route per method; the OpenAPI document has them all.
+    Empty for a path the document does not hold (the page's files)."""
+    table: list[tuple[re.Pattern[str], int, list[str]]] | None = getattr(
+        request.app.state, "allow_table", None
+    )
+    if table is None:
+        table = []
+        for path, operations in request.app.openapi().get("paths", {}).items():
+            pattern = re.sub(r"\\\{[^}]*\\\}", "[^/]+", re.escape(path))
+            methods = sorted(m.upper() for m in operations if m.upper() in _METHODS)
+            table.append((re.compile(f"^{pattern}$"), path.count("{"), methods))
+        request.app.state.allow_table = table
+    path = request.url.path
+    matches = [(params, methods) for regex, params, methods in table if regex.match(path)]
+    # '/api/organisations/import' is that resource, not an organisation called 'import'.
+    fewest = min((params for params, _ in matches), default=0)
+    return sorted({m for params, methods in matches if params == fewest for m in methods})
+
+
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 
 def install_problem_handlers(app: FastAPI) -> None:
@@ -338,6 +367,7 @@ class ProblemDocument(BaseModel):
 
 
 _DESCRIPTIONS = {
+    400: "The body cannot be read: not JSON, not UTF-8, or a broken multipart form",
     401: "No key, or an unknown or revoked key",
     403: "The key's role or subject may not do this",
     404: "No such resource",
@@ -371,11 +401,22 @@ def use_problem_media_type(schema: dict[str, Any]) -> dict[str, Any]:
     into a problem document, as the handler answers.
     """
     ref = {"$ref": "#/components/schemas/ProblemDocument"}
-    for operations in schema.get("paths", {}).values():
+    for path, operations in schema.get("paths", {}).items():
         for operation in operations.values():
             if not isinstance(operation, dict):
                 continue
-            for status, response in operation.get("responses", {}).items():
+            responses = operation.setdefault("responses", {})
+            # What any operation may answer besides its own: a body that cannot be read at
+            # all (not JSON, not UTF-8, a broken multipart form) or that is too large; and,
+            # for the API, a database that cannot be used now.
+            if "requestBody" in operation:
+                responses.setdefault("400", {"description": _DESCRIPTIONS[400]})
+                responses.setdefault("413", {"description": _DESCRIPTIONS[413]})
+            if path.startswith("/api/"):
+                responses.setdefault("503", {"description": _DESCRIPTIONS[503]})
+            for status, response in responses.items():
+                if str(status) in ("400", "413", "503"):
+                    response.setdefault("content", {PROBLEM_MEDIA_TYPE: {}})
                 content = response.get("content", {})
                 if not str(status).startswith(("4", "5")):
                     continue

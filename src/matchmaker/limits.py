@@ -223,25 +223,27 @@ def _json(value: object) -> str:
 Whole = BeforeValidator(_whole_number)
 
 
-# Annotated types for pydantic models and FastAPI parameters: the same bounds everywhere.
-Seed = Annotated[int, Whole, Field(ge=0, le=LIMITS.seed_max)]
+# Annotated types for pydantic models and FastAPI parameters: the same bounds everywhere. The
+# bounds come before the validators: pydantic then keeps them on the number's own schema, so
+# that the OpenAPI document says "minimum"/"maximum" even where the type is optional.
+Seed = Annotated[int, Field(ge=0, le=LIMITS.seed_max), Whole]
 TimeLimit = Annotated[
-    float, BeforeValidator(_real_number), Field(gt=0, le=LIMITS.time_limit_s, allow_inf_nan=False)
+    float, Field(gt=0, le=LIMITS.time_limit_s, allow_inf_nan=False), BeforeValidator(_real_number)
 ]
-Rounds = Annotated[int, Whole, Field(ge=1, le=LIMITS.rounds)]
-Slots = Annotated[int, Whole, Field(ge=1, le=LIMITS.slots)]
-Rooms = Annotated[int, Whole, Field(ge=1, le=LIMITS.rooms)]
-Tables = Annotated[int, Whole, Field(ge=1, le=LIMITS.tables)]
-TableCount = Annotated[int, Whole, Field(ge=0, le=LIMITS.tables)]
+Rounds = Annotated[int, Field(ge=1, le=LIMITS.rounds), Whole]
+Slots = Annotated[int, Field(ge=1, le=LIMITS.slots), Whole]
+Rooms = Annotated[int, Field(ge=1, le=LIMITS.rooms), Whole]
+Tables = Annotated[int, Field(ge=1, le=LIMITS.tables), Whole]
+TableCount = Annotated[int, Field(ge=0, le=LIMITS.tables), Whole]
 """Tables of an event: 0 until the 1:1 meetings are planned."""
-Minutes = Annotated[int, Whole, Field(ge=1, le=LIMITS.minutes)]
-Seats = Annotated[int, Whole, Field(ge=1, le=LIMITS.seats)]
-Capacity = Annotated[int, Whole, Field(ge=1, le=LIMITS.room_capacity)]
-MinSize = Annotated[int, Whole, Field(ge=0, le=LIMITS.room_capacity)]
-Meetings = Annotated[int, Whole, Field(ge=0, le=LIMITS.meetings)]
-Partners = Annotated[int, Whole, Field(ge=1, le=LIMITS.partners)]
-Suggestions = Annotated[int, Whole, Field(ge=1, le=LIMITS.suggestions)]
-MaxPerCountry = Annotated[int, Whole, Field(ge=1, le=LIMITS.participants)]
-Headcount = Annotated[int, Whole, Field(ge=0, le=LIMITS.headcount)]
+Minutes = Annotated[int, Field(ge=1, le=LIMITS.minutes), Whole]
+Seats = Annotated[int, Field(ge=1, le=LIMITS.seats), Whole]
+Capacity = Annotated[int, Field(ge=1, le=LIMITS.room_capacity), Whole]
+MinSize = Annotated[int, Field(ge=0, le=LIMITS.room_capacity), Whole]
+Meetings = Annotated[int, Field(ge=0, le=LIMITS.meetings), Whole]
+Partners = Annotated[int, Field(ge=1, le=LIMITS.partners), Whole]
+Suggestions = Annotated[int, Field(ge=1, le=LIMITS.suggestions), Whole]
+MaxPerCountry = Annotated[int, Field(ge=1, le=LIMITS.participants), Whole]
+Headcount = Annotated[int, Field(ge=0, le=LIMITS.headcount), Whole]
 EventDateTime = Annotated[dt.datetime, AfterValidator(_year_in_range)]
 EventDate = Annotated[dt.date, AfterValidator(_year_in_range)]
