@@ -10,7 +10,17 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import JSON, DateTime, Integer, String, create_engine, inspect, text
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Integer,
+    MetaData,
+    String,
+    create_engine,
+    inspect,
+    select,
+    text,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from conftest import make_org
@@ -210,3 +220,66 @@ def test_the_revisions_form_one_line() -> None:
     revisions = [r.revision for r in scripts.walk_revisions()]
     assert revisions[-1] == FIRST_REVISION
     assert revisions[0] == head_revision()
+
+
+def test_ids_stored_with_a_slash_are_renamed_and_readable(db_url: str) -> None:
+    """Revision 0008: an event, its participants, rooms, rules and results, an organisation and
+    its member key, stored with ids holding '/' before ids could not hold one, are renamed
+    ('/' to '-', a number where that name is taken) and can be read and addressed again."""
+    import importlib
+
+    from matchmaker.models import Rules
+
+    rename = importlib.import_module("matchmaker.migrations.versions.r0008_ids_without_slash")
+    orgs = [make_org(id="org:x", region="DE11"), make_org(id="org-x", region="FR10")]
+    event = Event(
+        id="fair:2025",
+        name="Fair",
+        organisations=orgs,
+        participants=[
+            Participant(id="p:1", person="P1", organisation="org:x"),
+            Participant(id="p2", person="P2", organisation="org-x"),
+        ],
+        rooms=[Room(id="r:1", name="Room 1", capacity=4), Room(id="r2", name="Room 2", capacity=4)],
+        rules=Rules(keep_apart=[["p:1", "p2"]]),
+    )
+    with Store(db_url) as store:
+        store.import_organisations(orgs)
+        store.create_event(event, owner="org-a")
+        _, member = store.create_api_key(role="member", subject="org:x", name="member")
+        with store.engine.begin() as conn:
+            command.downgrade(alembic_config(connection=conn), "0007")
+    # What an older version stored: the same rows with '/' where ':' is now.
+    slash = {"fair:2025": "fair/2025", "p:1": "p/1", "r:1": "r/1", "org:x": "org/x"}
+    engine = create_engine(db_url)
+    meta = MetaData()
+    meta.reflect(engine, only=["events", "participants", "rooms", "organisations"])
+    order = ("organisations", "events", "participants", "rooms")  # parents first
+    with engine.begin() as conn:
+        rows = {
+            name: [
+                rename._renamed(dict(r), slash)
+                for r in conn.execute(select(meta.tables[name])).mappings()
+            ]
+            for name in order
+        }
+        for name in reversed(order):
+            conn.execute(meta.tables[name].delete())
+        for name in order:
+            conn.execute(meta.tables[name].insert(), rows[name])
+        conn.execute(text("UPDATE api_keys SET subject = 'org/x' WHERE subject = 'org:x'"))
+    engine.dispose()
+    with Store(db_url) as store:  # upgraded to the head on opening
+        assert {o.id for o in store.registry_snapshot()[1]} == {"org-x-2", "org-x"}
+        (read,) = store.list_events()
+        assert read.value.id == "fair-2025"
+        full = store.get_event("fair-2025")
+        assert full is not None
+        assert [p.id for p in full.participants] == ["p-1", "p2"]
+        assert [p.organisation for p in full.participants] == ["org-x-2", "org-x"]
+        assert [r.id for r in full.rooms] == ["r-1", "r2"]
+        assert full.rules.keep_apart == [["p-1", "p2"]]
+        assert {o.id for o in full.organisations} == {"org-x-2", "org-x"}
+        principal = store.authenticate(member)
+        assert principal is not None
+        assert principal.subject == "org-x-2"

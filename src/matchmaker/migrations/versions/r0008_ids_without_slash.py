@@ -1,0 +1,128 @@
+"""Ids without '/': what was stored with one is renamed, so that it can be read and addressed.
+
+Ids may no longer hold '/', which no address can carry (an event 'fair/2025' could be stored
+but neither read nor deleted through the API). Events, organisations, participants, rooms and
+rounds stored before with such an id would now fail validation on every read, so they are
+renamed here: each '/' becomes '-' (and a number is added where that name is taken), in the id
+columns and wherever the id is written inside the stored documents (an event's participants,
+rooms, rounds and rules; results; jobs' parameters; a member key's subject).
+
+Revision ID: 0008
+Revises: 0007
+Create Date: 2026-12-07
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0008"
+down_revision: str | Sequence[str] | None = "0007"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+# (table, id columns, JSON columns): every place an id is written.
+_PLACES: list[tuple[str, tuple[str, ...], tuple[str, ...]]] = [
+    ("organisations", ("id",), ("profile",)),
+    ("participants", ("id", "organisation"), ("document",)),
+    ("rooms", ("id",), ("document",)),
+    ("results", (), ("document",)),
+    ("jobs", ("event_id",), ("params",)),
+]
+
+
+def _ids_in(value: Any, out: set[str]) -> None:
+    """Values of ``id`` keys in a document, at any depth."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key == "id" and isinstance(item, str):
+                out.add(item)
+            _ids_in(item, out)
+    elif isinstance(value, list):
+        for item in value:
+            _ids_in(item, out)
+
+
+def _renamed(value: Any, names: dict[str, str]) -> Any:
+    """``value`` with every string (and key) that is an old id replaced by its new name."""
+    if isinstance(value, str):
+        return names.get(value, value)
+    if isinstance(value, list):
+        return [_renamed(v, names) for v in value]
+    if isinstance(value, dict):
+        return {names.get(k, k): _renamed(v, names) for k, v in value.items()}
+    return value
+
+
+def upgrade() -> None:
+    bind = op.get_bind()
+    meta = sa.MetaData()
+    meta.reflect(bind, only=["events", *(t for t, _, _ in _PLACES), "api_keys"])
+    events = meta.tables["events"]
+    ids: set[str] = set()
+    for row in bind.execute(sa.select(events.c.id, events.c.document)):
+        ids.add(row.id)
+        _ids_in(row.document, ids)
+    for table, columns, _ in _PLACES:
+        t = meta.tables[table]
+        for column in columns:
+            ids.update(v for (v,) in bind.execute(sa.select(t.c[column])) if isinstance(v, str))
+    old = sorted(i for i in ids if "/" in i)
+    if not old:
+        return
+    taken = set(ids)
+    names: dict[str, str] = {}
+    for i in old:
+        base = i.replace("/", "-")
+        new, k = base, 2
+        while new in taken:
+            new, k = f"{base}-{k}", k + 1
+        taken.add(new)
+        names[i] = new
+
+    for table, columns, documents in _PLACES:
+        t = meta.tables[table]
+        key = list(t.primary_key.columns)
+        for row in bind.execute(sa.select(t)).mappings().all():
+            change = {c: names[row[c]] for c in columns if row[c] in names}
+            for c in documents:
+                if row[c] is not None and (fixed := _renamed(row[c], names)) != row[c]:
+                    change[c] = fixed
+            if change:
+                where = sa.and_(*(col == row[col.name] for col in key))
+                bind.execute(t.update().where(where).values(**change))
+    keys = meta.tables["api_keys"]
+    for old_id, new_id in names.items():
+        bind.execute(
+            keys.update()
+            .where(keys.c.role == "member", keys.c.subject == old_id)
+            .values(subject=new_id)
+        )
+
+    # Events last: a new row under the new id, its children moved to it, the old row removed
+    # (an id that other tables' foreign keys point at cannot simply be changed).
+    children = [meta.tables[t] for t in ("participants", "rooms", "results")]
+    for row in bind.execute(sa.select(events)).mappings().all():
+        document = _renamed(row["document"], names)
+        new_id = names.get(row["id"], row["id"])
+        if new_id == row["id"]:
+            if document != row["document"]:
+                bind.execute(
+                    events.update().where(events.c.id == row["id"]).values(document=document)
+                )
+            continue
+        bind.execute(events.insert().values(**{**row, "id": new_id, "document": document}))
+        for child in children:
+            bind.execute(
+                child.update().where(child.c.event_id == row["id"]).values(event_id=new_id)
+            )
+        bind.execute(events.delete().where(events.c.id == row["id"]))
+
+
+def downgrade() -> None:
+    # The old names cannot be told from names that had a '-' of their own: nothing to undo.
+    pass
