@@ -64,9 +64,9 @@ def upgrade() -> None:
     meta.reflect(bind, only=["events", *(t for t, _, _ in _PLACES), "api_keys"])
     events = meta.tables["events"]
     ids: set[str] = set()
-    for row in bind.execute(sa.select(events.c.id, events.c.document)):
-        ids.add(row.id)
-        _ids_in(row.document, ids)
+    for event_id, document in bind.execute(sa.select(events.c.id, events.c.document)):
+        ids.add(event_id)
+        _ids_in(document, ids)
     for table, columns, _ in _PLACES:
         t = meta.tables[table]
         for column in columns:
@@ -87,13 +87,13 @@ def upgrade() -> None:
     for table, columns, documents in _PLACES:
         t = meta.tables[table]
         key = list(t.primary_key.columns)
-        for row in bind.execute(sa.select(t)).mappings().all():
-            change = {c: names[row[c]] for c in columns if row[c] in names}
+        for found in bind.execute(sa.select(t)).mappings().all():
+            change = {c: names[found[c]] for c in columns if found[c] in names}
             for c in documents:
-                if row[c] is not None and (fixed := _renamed(row[c], names)) != row[c]:
+                if found[c] is not None and (fixed := _renamed(found[c], names)) != found[c]:
                     change[c] = fixed
             if change:
-                where = sa.and_(*(col == row[col.name] for col in key))
+                where = sa.and_(*(col == found[col.name] for col in key))
                 bind.execute(t.update().where(where).values(**change))
     keys = meta.tables["api_keys"]
     for old_id, new_id in names.items():
@@ -106,21 +106,21 @@ def upgrade() -> None:
     # Events last: a new row under the new id, its children moved to it, the old row removed
     # (an id that other tables' foreign keys point at cannot simply be changed).
     children = [meta.tables[t] for t in ("participants", "rooms", "results")]
-    for row in bind.execute(sa.select(events)).mappings().all():
-        document = _renamed(row["document"], names)
-        new_id = names.get(row["id"], row["id"])
-        if new_id == row["id"]:
-            if document != row["document"]:
+    for event in bind.execute(sa.select(events)).mappings().all():
+        document = _renamed(event["document"], names)
+        new_id = names.get(event["id"], event["id"])
+        if new_id == event["id"]:
+            if document != event["document"]:
                 bind.execute(
-                    events.update().where(events.c.id == row["id"]).values(document=document)
+                    events.update().where(events.c.id == event["id"]).values(document=document)
                 )
             continue
-        bind.execute(events.insert().values(**{**row, "id": new_id, "document": document}))
+        bind.execute(events.insert().values(**{**event, "id": new_id, "document": document}))
         for child in children:
             bind.execute(
-                child.update().where(child.c.event_id == row["id"]).values(event_id=new_id)
+                child.update().where(child.c.event_id == event["id"]).values(event_id=new_id)
             )
-        bind.execute(events.delete().where(events.c.id == row["id"]))
+        bind.execute(events.delete().where(events.c.id == event["id"]))
 
 
 def downgrade() -> None:
