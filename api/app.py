@@ -174,6 +174,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         store,
         background=settings.background_refit,
         check_every=1.0 if settings.background_refit else 0.0,
+        refit_share=settings.refit_share,
     )
     app.state.shutdown_hooks = []
     install_problem_handlers(app)

@@ -52,6 +52,10 @@ class Settings(BaseSettings):
     background_refit:
         After a change of the registry, answer suggestions from the previous fit while the
         new one is built (``False``: wait for it; tests use that).
+    refit_share:
+        After edits, the suggestion index transforms only the changed profiles and puts them in
+        place; once the profiles changed since the last fit reach this share of the registry,
+        the text space is fitted again from scratch (0: fit again after every change).
     key_cache_seconds:
         How long a key's role is remembered before the database is asked again; a key revoked
         through another worker process is refused after at most this long.
@@ -74,6 +78,7 @@ class Settings(BaseSettings):
     max_header_bytes: int = Field(default=32 * KIB, ge=KIB, le=MIB)
     max_header_count: int = Field(default=100, ge=10, le=10_000)
     background_refit: bool = True
+    refit_share: float = Field(default=0.1, ge=0, le=1)
     key_cache_seconds: float = Field(default=5.0, ge=0)
 
     @field_validator("cors_origins", mode="before")
