@@ -86,6 +86,7 @@ from benchmarks import (  # noqa: E402
     event_cases,  # noqa: F401
     mdgp_cases,  # noqa: F401
     meeting_cases,  # noqa: F401
+    refusal_cases,  # noqa: F401
     registration_cases,  # noqa: F401
     scaling_cases,  # noqa: F401
     suggest_cases,  # noqa: F401

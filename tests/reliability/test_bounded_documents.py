@@ -564,3 +564,30 @@ def test_a_date_of_the_event_past_the_last_year_is_refused_by_the_api(
     assert "must be a date in the years" in _problem_text(
         client.post("/api/events", json=doc, headers=headers)
     )
+
+
+def test_a_result_that_breaks_a_hard_rule_is_an_error_not_an_answer(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Whatever the search returns is checked against the hard rules before it is answered:
+    a search that put two keep-apart participants together fails the run, it never succeeds
+    with the rule reported broken."""
+    import numpy as np
+
+    from matchmaker.solvers import breakouts
+
+    rng = np.random.default_rng(0)
+    affinity = rng.random((8, 8))
+    affinity = (affinity + affinity.T) / 2
+    np.fill_diagonal(affinity, 0)
+    kept = breakouts.solve_breakouts(affinity, [(4, 4), (4, 4)], apart=[[0, 1]], seed=0)
+    assert kept.rooms[0][0] != kept.rooms[0][1]
+
+    real = breakouts._hard_rule_breaks
+
+    def everyone_in_one_room(p: Any, rooms: Any) -> list[str]:
+        return real(p, np.zeros_like(rooms))
+
+    monkeypatch.setattr(breakouts, "_hard_rule_breaks", everyone_in_one_room)
+    with pytest.raises(RuntimeError, match=r"keep-apart set apart\[0\] shares a room"):
+        breakouts.solve_breakouts(affinity, [(4, 4), (4, 4)], apart=[[0, 1]], seed=0)

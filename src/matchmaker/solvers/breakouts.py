@@ -524,6 +524,28 @@ def _check_feasible(p: _Instance, node_of: Array, members: list[Array]) -> None:
                     )
 
 
+def _hard_rule_breaks(p: _Instance, rooms: Array) -> list[str]:
+    """What of the hard rules an allocation ``rooms`` (rounds x participants) breaks: room
+    sizes, pins, keep-apart, keep-together. Empty for every answer the solver gives; checked
+    on each answer all the same, so that an answer breaking one is an error, never a result."""
+    out: list[str] = []
+    for r in range(p.rounds):
+        where = f"round {r + 1}"
+        seats = np.bincount(rooms[r], weights=p.seats, minlength=p.g)
+        for g in np.flatnonzero((seats > p.hi) | ((seats < p.lo) & (seats > 0))).tolist():
+            out.append(f"{where}: room '{p.names[g]}' has {int(seats[g])} seats taken")
+        pinned = p.pins[r] >= 0
+        for i in np.flatnonzero(pinned & (rooms[r] != p.pins[r])).tolist():
+            out.append(f"{where}: participant {i} is not in the room it is pinned to")
+        for k, s in enumerate(p.apart):
+            if np.unique(rooms[r, s]).size < s.size:
+                out.append(f"{where}: keep-apart set apart[{k}] shares a room")
+        for k, s in enumerate(p.together):
+            if np.unique(rooms[r, s]).size > 1:
+                out.append(f"{where}: keep-together set together[{k}] is split")
+    return out
+
+
 # --------------------------------------------------------------------------- bounds
 
 
@@ -977,6 +999,9 @@ def solve_breakouts(
         met += same
     repeats = int(np.triu(np.maximum(met - 1, 0), 1).sum())
     lower, forced = _repeats_lower_bound(p, members)
+    broken = _hard_rule_breaks(p, rooms)
+    if broken:  # a defect of the solver, not of the input: never an answer
+        raise RuntimeError("the allocation breaks hard rules: " + "; ".join(broken[:5]))
     per_room, violations = _room_report(p, rooms)
     bound = max(bound, objective)
     status: Status = "optimal" if proven else "feasible"
