@@ -33,7 +33,8 @@ import functools
 import logging
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 
 from matchmaker.errors import NotFoundError
@@ -41,7 +42,7 @@ from matchmaker.solvers import suggest
 from matchmaker.store import Store, StoreEmbeddingCache
 from matchmaker.vectorise import ProfileMatrix, ProfileSpace
 
-__all__ = ["Fit", "SuggestionIndex", "release_free_memory"]
+__all__ = ["Answers", "Fit", "SuggestionIndex", "release_free_memory"]
 
 log = logging.getLogger("api")
 
@@ -65,12 +66,41 @@ def release_free_memory() -> bool:
     return True
 
 
+class Answers:
+    """The last answers given from one fit, by request: rendered bytes, least recently used
+    dropped first. A fit never changes, so an answer of it stays right while it is in use;
+    the next fit starts empty. Thread-safe."""
+
+    def __init__(self, size: int = 2048) -> None:
+        self.size = size
+        self._items: OrderedDict[Hashable, bytes] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable) -> bytes | None:
+        with self._lock:
+            found = self._items.get(key)
+            if found is not None:
+                self._items.move_to_end(key)
+            return found
+
+    def put(self, key: Hashable, body: bytes) -> None:
+        with self._lock:
+            self._items[key] = body
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
 @dataclass(frozen=True, slots=True)
 class Fit:
     """The registry at ``revision``, as matrices.
 
     ``space`` is the fitted space they are in, ``stamps`` each profile's (version, time of its
-    last change) as read, and ``drift`` how many profiles changed since ``space`` was fitted.
+    last change) as read, ``drift`` how many profiles changed since ``space`` was fitted, and
+    ``answers`` the suggestions last answered from this fit.
     """
 
     revision: int
@@ -78,6 +108,7 @@ class Fit:
     space: ProfileSpace | None = None
     stamps: Mapping[str, tuple[int, str]] = field(default_factory=dict)
     drift: int = 0
+    answers: Answers = field(default_factory=Answers, compare=False)
 
 
 class SuggestionIndex:

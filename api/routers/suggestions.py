@@ -6,6 +6,7 @@ are cached per registry revision (see ``api.suggestion_index``).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -141,6 +142,16 @@ def suggestions(
         chosen = load_scorer(request.app.state.store.scorer_document(scorer))
     index: SuggestionIndex = request.app.state.suggestions
     fit = index.fit_for(org_id)
+    # The same question of the same fit has the same answer: asked again (a member coming back
+    # to its list, a filter switched off and on), it is not computed again. A learned scorer
+    # may be learned again under its name, so its answers are not kept.
+    key: tuple[Any, ...] | None = None
+    if scorer is None:
+        kinds = (filters.countries, filters.types, filters.sectors)
+        key = (org_id, k, preset, *(_key(values) for values in kinds), explain)
+        body = fit.answers.get(key)
+        if body is not None:
+            return Response(body, media_type="application/json")
     profiles = fit.profiles
     found = suggest(profiles, org_id, k=k, scorer=chosen, filters=filters, explain=explain)
     items: list[dict[str, Any]] = []
@@ -158,7 +169,7 @@ def suggestions(
                 "reasons": s.reasons,
             }
         )
-    return JSONResponse(
+    response = JSONResponse(
         {
             "organisation": org_id,
             "preset": preset if scorer is None else scorer,
@@ -166,3 +177,10 @@ def suggestions(
             "suggestions": items,
         }
     )
+    if key is not None:
+        fit.answers.put(key, bytes(response.body))
+    return response
+
+
+def _key(values: Sequence[object]) -> tuple[str, ...]:
+    return tuple(sorted({str(v) for v in values}))

@@ -189,3 +189,26 @@ def test_many_edits_fit_the_space_again(store: Store, registry: list[str]) -> No
     fresh = index.fit_for("nanomat")
     assert fresh.space is not fit.space
     assert fresh.drift == 0
+
+
+def test_the_same_question_of_the_same_fit_is_answered_once(
+    client: TestClient, keys: Any, registry: list[str]
+) -> None:
+    admin = keys.headers("admin")
+    index: SuggestionIndex = client.app.state.suggestions  # type: ignore[attr-defined]
+    path = "/api/organisations/nanomat/suggestions"
+    first = client.get(path, params={"k": 5, "country": "DE,FR"}, headers=admin)
+    fit = index.fit_for("nanomat")
+    assert len(fit.answers) == 1
+    again = client.get(path, params={"k": 5, "country": "FR,DE"}, headers=admin)  # same filter
+    assert again.content == first.content
+    assert len(fit.answers) == 1
+    other = client.get(path, params={"k": 5, "country": "DE"}, headers=admin)
+    assert {s["country"] for s in other.json()["suggestions"]} == {"DE"}
+    assert len(fit.answers) == 2
+    # a change of the registry: a new fit, whose answers start empty and see the change
+    r = client.delete("/api/organisations/liege-uni", headers={**admin, "If-Match": '"1"'})
+    assert r.status_code == 204
+    after = client.get(path, params={"k": 60}, headers=admin).json()
+    assert "liege-uni" not in [s["id"] for s in after["suggestions"]]
+    assert index.fit_for("nanomat").answers is not fit.answers
