@@ -7,7 +7,7 @@ module fills that in, once, after FastAPI has written the document:
 
 - the request bodies of events and profiles are the ``Event`` and ``Organisation`` schemas
   (validation mode: what may be sent), not "an object";
-- the ``type`` filters list the organisation types;
+- the ``type`` filter of the organisation list names the organisation types;
 - the page size's maximum is the service's setting;
 - ``If-Match`` has the form of this service's ETags (``"3"``); its absence is answered 428.
 
@@ -27,6 +27,7 @@ from matchmaker.models import Event, Organisation, OrgType
 __all__ = ["describe"]
 
 _REF = "#/components/schemas/{model}"
+_REF_INPUT = "#/components/schemas/{model}Input"
 _BODIES: dict[tuple[str, str], type[BaseModel]] = {
     ("/api/events", "post"): Event,
     ("/api/events/{event_id}", "put"): Event,
@@ -34,7 +35,7 @@ _BODIES: dict[tuple[str, str], type[BaseModel]] = {
     ("/api/organisations/{org_id}", "put"): Organisation,
 }
 _ETAG = '^(W/)?"[0-9]{1,18}"$'
-_TYPE_FILTERS = ("/api/organisations", "/api/organisations/{org_id}/suggestions")
+_TYPE_FILTERS = ("/api/organisations",)  # one type; the suggestions' filters take lists
 
 
 def describe(schema: dict[str, Any], *, max_page_size: int) -> dict[str, Any]:
@@ -47,9 +48,12 @@ def describe(schema: dict[str, Any], *, max_page_size: int) -> dict[str, Any]:
             continue
         name = f"{model.__name__}Input"
         if name not in components:
-            body = model.model_json_schema(ref_template=_REF, mode="validation")
+            # Its parts under names of their own ("OrganisationInput"): FastAPI's components
+            # of the same models are what the service answers, which may hold more fields
+            # (a profile's derived country) than a request needs.
+            body = model.model_json_schema(ref_template=_REF_INPUT, mode="validation")
             for key, sub in body.pop("$defs", {}).items():
-                components.setdefault(key, sub)
+                components.setdefault(f"{key}Input", sub)
             components[name] = body
         content = operation.setdefault("requestBody", {}).setdefault("content", {})
         media = content.setdefault("application/json", {})

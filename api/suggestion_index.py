@@ -67,12 +67,13 @@ def release_free_memory() -> bool:
 
 
 class Answers:
-    """The last answers given from one fit, by request: rendered bytes, least recently used
-    dropped first. A fit never changes, so an answer of it stays right while it is in use;
-    the next fit starts empty. Thread-safe."""
+    """The last answers given from one fit, by request: rendered bytes, at most ``max_bytes``
+    of them, least recently used dropped first. A fit never changes, so an answer of it stays
+    right while it is in use; the next fit starts empty. Thread-safe."""
 
-    def __init__(self, size: int = 2048) -> None:
-        self.size = size
+    def __init__(self, max_bytes: int = 16 * 2**20) -> None:
+        self.max_bytes = max_bytes
+        self.bytes = 0
         self._items: OrderedDict[Hashable, bytes] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -84,11 +85,15 @@ class Answers:
             return found
 
     def put(self, key: Hashable, body: bytes) -> None:
+        if len(body) > self.max_bytes // 16:  # a few large answers would push out many small
+            return
         with self._lock:
+            old = self._items.pop(key, None)
+            self.bytes += len(body) - (len(old) if old is not None else 0)
             self._items[key] = body
-            self._items.move_to_end(key)
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
+            while self.bytes > self.max_bytes:
+                _, dropped = self._items.popitem(last=False)
+                self.bytes -= len(dropped)
 
     def __len__(self) -> int:
         return len(self._items)
@@ -241,6 +246,9 @@ class SuggestionIndex:
             how = "updated"
             if new is None:
                 revision, stamps, organisations = self.store.registry_changes({})
+                # In the ids' own order, not the database's collation: every worker's fit,
+                # refitted or updated, then has the same rows in the same order.
+                organisations.sort(key=lambda o: o.id)
                 space = self.space()
                 new = Fit(revision, space.fit_transform(organisations), space, stamps)
                 how = "fitted"
@@ -269,7 +277,7 @@ class SuggestionIndex:
             return None
         if drift > self.refit_share * max(len(stamps), 1):
             return None
-        profiles = fit.space.update(fit.profiles, changed, removed)
+        profiles = fit.space.update(fit.profiles, changed, removed, sort_ids=True)
         if profiles is None:
             return None
         return Fit(revision, profiles, fit.space, stamps, drift)

@@ -240,7 +240,8 @@ def test_ids_stored_with_a_slash_are_renamed_and_readable(db_url: str) -> None:
             Participant(id="p:1", person="P1", organisation="org:x"),
             Participant(id="p2", person="P2", organisation="org-x"),
         ],
-        rooms=[Room(id="r:1", name="Room 1", capacity=4), Room(id="r2", name="Room 2", capacity=4)],
+        # a room named as its id will read: its name is text, and stays as it was
+        rooms=[Room(id="r:1", name="r/1", capacity=4), Room(id="r2", name="Room 2", capacity=4)],
         rules=Rules(keep_apart=[["p:1", "p2"]]),
     )
     with Store(db_url) as store:
@@ -278,6 +279,9 @@ def test_ids_stored_with_a_slash_are_renamed_and_readable(db_url: str) -> None:
         assert [p.id for p in full.participants] == ["p-1", "p2"]
         assert [p.organisation for p in full.participants] == ["org-x-2", "org-x"]
         assert [r.id for r in full.rooms] == ["r-1", "r2"]
+        assert [r.name for r in full.rooms] == ["r/1", "Room 2"]
+        found = store.list_organisations(q="org-x-2")
+        assert [r.id for r in found[0]] == ["org-x-2"]
         assert full.rules.keep_apart == [["p-1", "p2"]]
         assert {o.id for o in full.organisations} == {"org-x-2", "org-x"}
         principal = store.authenticate(member)

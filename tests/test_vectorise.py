@@ -164,6 +164,9 @@ def test_update_equals_a_transform_of_the_same_profiles(data: st.DataObject) -> 
     drop = removed | set(edited_ids)
     expected = [o for o in orgs if o.id not in drop] + changed
     _same_matrices(after, space.transform(expected))
+    in_id_order = space.update(before, changed, removed, sort_ids=True)
+    assert in_id_order is not None
+    _same_matrices(in_id_order, space.transform(sorted(expected, key=lambda o: o.id)))
 
 
 def test_update_asks_for_a_refit_for_an_own_code_it_was_not_fitted_with() -> None:

@@ -560,12 +560,15 @@ class ProfileSpace:
         profiles: ProfileMatrix,
         changed: Sequence[Organisation],
         removed: Iterable[str] = (),
+        *,
+        sort_ids: bool = False,
     ) -> ProfileMatrix | None:
         """``profiles`` with the ``changed`` organisations (edited or new) and without the
         ``removed`` ids, in this fitted space: only the changed rows are transformed.
 
         Rows that did not change keep their place and their vectors; edited and new
-        organisations come after them, in the order given. The result equals
+        organisations come after them, in the order given, or every row in the order of the ids
+        (``sort_ids``: as a registry read in id order has them). The result equals
         :meth:`transform` of the same organisations in the same order.
 
         Returns ``None`` where the space itself would have to change (a changed profile uses
@@ -588,8 +591,12 @@ class ProfileSpace:
             (i for i, oid in enumerate(profiles.ids) if oid not in drop), dtype=np.int64
         )
         with paused_gc():
-            fresh = self._transform(changed)
-            return _concat(_take(profiles, keep), fresh)
+            merged = _concat(_take(profiles, keep), self._transform(changed))
+            if sort_ids:
+                order = np.argsort(np.asarray(merged.ids, dtype=object), kind="stable")
+                if (order != np.arange(len(order))).any():
+                    merged = _concat(_take(merged, order), self._transform([]))
+            return merged
 
     @staticmethod
     def _code_matrix(

@@ -212,3 +212,17 @@ def test_the_same_question_of_the_same_fit_is_answered_once(
     after = client.get(path, params={"k": 60}, headers=admin).json()
     assert "liege-uni" not in [s["id"] for s in after["suggestions"]]
     assert index.fit_for("nanomat").answers is not fit.answers
+
+
+def test_kept_answers_stay_within_their_byte_budget() -> None:
+    from api.suggestion_index import Answers
+
+    answers = Answers(max_bytes=1000)
+    for n in range(50):
+        answers.put(n, b"x" * 60)
+    assert answers.bytes <= 1000
+    assert len(answers) == 16  # the most recent ones
+    assert answers.get(49) is not None
+    assert answers.get(0) is None
+    answers.put("large", b"x" * 100)  # over a sixteenth of the budget: not kept
+    assert answers.get("large") is None

@@ -4,8 +4,9 @@ Ids may no longer hold '/', which no address can carry (an event 'fair/2025' cou
 but neither read nor deleted through the API). Events, organisations, participants, rooms and
 rounds stored before with such an id would now fail validation on every read, so they are
 renamed here: each '/' becomes '-' (and a number is added where that name is taken), in the id
-columns and wherever the id is written inside the stored documents (an event's participants,
-rooms, rounds and rules; results; jobs' parameters; a member key's subject).
+columns, in the id fields of the stored documents (an event's participants, rooms, rounds,
+pins and rules; results; jobs' parameters), in an organisation's search text and in a member
+key's subject. Names and other text that happen to read like an id are left as they are.
 
 Revision ID: 0008
 Revises: 0007
@@ -19,6 +20,8 @@ from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
+
+from matchmaker.store.schema import search_text
 
 revision: str = "0008"
 down_revision: str | Sequence[str] | None = "0007"
@@ -47,14 +50,30 @@ def _ids_in(value: Any, out: set[str]) -> None:
             _ids_in(item, out)
 
 
-def _renamed(value: Any, names: dict[str, str]) -> Any:
-    """``value`` with every string (and key) that is an old id replaced by its new name."""
+# Keys whose value is an id; keys whose value is a list (or a list of lists) of ids. Nothing
+# else is renamed: a room called "B/101" whose id is "B/101" keeps its name.
+_ID_KEYS = frozenset(
+    {"id", "organisation", "participant", "room", "round", "slot", "event", "event_id", "with"}
+)
+_ID_LISTS = frozenset(
+    {"available", "keep_apart", "keep_together", "people", "participants", "members"}
+)
+
+
+def _renamed(value: Any, names: dict[str, str], *, ids: bool = False) -> Any:
+    """``value`` with the old ids in its id fields (and in keys holding an old id, which no
+    free text is: keys are names of fields or ids) replaced by their new names."""
     if isinstance(value, str):
-        return names.get(value, value)
+        return names.get(value, value) if ids else value
     if isinstance(value, list):
-        return [_renamed(v, names) for v in value]
+        return [_renamed(v, names, ids=ids) for v in value]
     if isinstance(value, dict):
-        return {names.get(k, k): _renamed(v, names) for k, v in value.items()}
+        return {
+            names.get(k, k): _renamed(
+                v, names, ids=k in _ID_KEYS or (k in _ID_LISTS and not isinstance(v, dict))
+            )
+            for k, v in value.items()
+        }
     return value
 
 
@@ -79,8 +98,9 @@ def upgrade() -> None:
     for i in old:
         base = i.replace("/", "-")
         new, k = base, 2
-        while new in taken:
-            new, k = f"{base}-{k}", k + 1
+        while new in taken:  # ids have at most 64 characters: shorten to make room for "-k"
+            suffix = f"-{k}"
+            new, k = base[: 64 - len(suffix)] + suffix, k + 1
         taken.add(new)
         names[i] = new
 
@@ -92,6 +112,8 @@ def upgrade() -> None:
             for c in documents:
                 if found[c] is not None and (fixed := _renamed(found[c], names)) != found[c]:
                     change[c] = fixed
+            if table == "organisations" and "id" in change:  # what a name search looks in
+                change["search"] = search_text(change["id"], found["name"])
             if change:
                 where = sa.and_(*(col == found[col.name] for col in key))
                 bind.execute(t.update().where(where).values(**change))
