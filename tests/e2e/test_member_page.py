@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from playwright.sync_api import Page, expect
+
+from e2e_support import suggested_ids, wait_for
 
 if TYPE_CHECKING:
     from e2e.conftest import Server
@@ -31,14 +32,8 @@ def _wait_for_list(page: Page, before: list[tuple[str, str, str]] | None = None)
     count = page.locator("#suggestions-title ~ p.meta")
     expect(count).to_have_text(re.compile(r"suggestion|No organisation matches"))
     if before is not None:
-        # Polled from here, not with page.wait_for_function: the page's CSP (no 'unsafe-eval')
-        # forbids the eval that a predicate needs as soon as it is not true at once.
-        shown = page.locator("li.suggestion")
         ids = [b[0] for b in before]
-        deadline = time.monotonic() + 15
-        while shown.evaluate_all("lis => lis.map(li => li.dataset.organisation)") == ids:
-            assert time.monotonic() < deadline, "the list did not change"
-            page.wait_for_timeout(100)
+        wait_for(lambda: suggested_ids(page) != ids, "the list did not change")
 
 
 def test_member_sees_suggestions_with_reasons_and_filters_them(

@@ -4,13 +4,13 @@ partnerships and reads its checks; a member then asks for suggestions with it.""
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from playwright.sync_api import Page, expect
 
+from e2e_support import suggested_ids, wait_for
 from matchmaker.store import Store
 from matchmaker.synth import generate_registry
 
@@ -83,11 +83,7 @@ def test_admin_learns_a_scorer_and_a_member_uses_it(
     with page.expect_response(lambda resp: "/suggestions" in resp.url) as answer:
         page.get_by_role("button", name="Show suggestions").click()
     assert "scorer=e2e-learned" in answer.value.url
-    # Polled from here, not with page.wait_for_function: the page's CSP (no 'unsafe-eval')
-    # forbids the eval that a predicate needs as soon as it is not true at once.
-    shown = page.locator("li.suggestion")
-    deadline = time.monotonic() + 15
-    while shown.evaluate_all("lis => lis.map(li => li.dataset.organisation)") != expected:
-        assert time.monotonic() < deadline, "the member's list is not the learned scorer's"
-        page.wait_for_timeout(100)
+    wait_for(
+        lambda: suggested_ids(page) == expected, "the member's list is not the learned scorer's"
+    )
     shot(page, "member-learned")

@@ -429,22 +429,7 @@ class JobStore(StoreBase):
         if not found:
             return 0
 
-        def run(session: Session) -> int:
-            done = session.execute(
-                update(JobRow)
-                .where(expired())
-                .values(
-                    status="failed",
-                    problem=INTERRUPTED,
-                    finished_at=now(),
-                    claimed_by=None,
-                    lease_expires_at=None,
-                )
-                .execution_options(synchronize_session=False)
-            )
-            return int(done.rowcount)  # type: ignore[attr-defined]
-
-        return self._write(run)
+        return self._write(lambda session: _interrupt(session, expired()))
 
     def cancel_job(self, job_id: str, *, by: str) -> tuple[JobRecord, bool]:
         """Cancel an open job: it ends ``cancelled`` at once, and its holder stops its work
@@ -518,25 +503,27 @@ class JobStore(StoreBase):
         if self.read_only:  # nothing can be marked; a server on it only reads
             return 0
 
-        def run(session: Session) -> int:
-            done = session.execute(
-                update(JobRow)
-                .where(
-                    JobRow.status.in_(_OPEN),
-                    (JobRow.instance != instance) | JobRow.instance.is_(None),
-                )
-                .values(
-                    status="failed",
-                    problem=INTERRUPTED,
-                    finished_at=now(),
-                    claimed_by=None,
-                    lease_expires_at=None,
-                )
-                .execution_options(synchronize_session=False)
-            )
-            return int(done.rowcount)  # type: ignore[attr-defined]
+        others = JobRow.status.in_(_OPEN) & (
+            (JobRow.instance != instance) | JobRow.instance.is_(None)
+        )
+        return self._write(lambda session: _interrupt(session, others))
 
-        return self._write(run)
+
+def _interrupt(session: Session, where: Any) -> int:
+    """End the jobs ``where`` selects as failed ``interrupted``, released; how many."""
+    done = session.execute(
+        update(JobRow)
+        .where(where)
+        .values(
+            status="failed",
+            problem=INTERRUPTED,
+            finished_at=now(),
+            claimed_by=None,
+            lease_expires_at=None,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return int(done.rowcount)  # type: ignore[attr-defined]
 
 
 def _gone(session: Session, instance: str, ids: list[str]) -> dict[str, str]:

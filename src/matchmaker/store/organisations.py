@@ -496,15 +496,8 @@ class OrganisationStore(StoreBase):
     def registry_snapshot(self) -> tuple[int, list[Organisation]]:
         """The registry revision and every profile (ordered by id), read in one snapshot, so
         that what is cached under the revision is the registry at that revision."""
-
-        def run(session: Session) -> tuple[int, list[Organisation]]:
-            revision = _revision(session)
-            stmt = select(OrganisationRow.profile).order_by(OrganisationRow.id)
-            context = own_codes(session)
-            profiles = session.scalars(stmt)
-            return revision, [Organisation.model_validate(p, context=context) for p in profiles]
-
-        return self._read(run)
+        revision, _, organisations = self.registry_changes({})
+        return revision, organisations
 
     def registry_changes(
         self, known: Mapping[str, tuple[int, str]]
