@@ -12,11 +12,13 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.docs_page import install_docs
+from api.gate import Gate
 from api.keyring import KeyRing
 from api.limits import BodySizeLimitMiddleware, RateLimiter
 from api.openapi import describe
@@ -149,6 +151,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # The threads that run the routes (FastAPI runs a plain ``def`` route in anyio's
+        # default pool): a few, taken in arrival order (MATCHMAKER_REQUEST_THREADS).
+        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.request_threads
         if settings.background_refit:  # the first suggestions need not wait for the fit
             app.state.suggestions.warm()
         yield
@@ -176,6 +181,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         check_every=1.0 if settings.background_refit else 0.0,
         refit_share=settings.refit_share,
     )
+    app.state.compute_gate = Gate()
     app.state.shutdown_hooks = []
     install_problem_handlers(app)
     app.state.routers = _include_routers(app)

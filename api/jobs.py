@@ -547,9 +547,12 @@ async def job_runner_lifespan(app: FastAPI) -> AsyncIterator[None]:
     jobs whose lease ran out, and at shutdown ends its own within a bounded time.
     """
     runner = runner_for(app.state.store, app.state.settings)
-    await anyio.to_thread.run_sync(runner.start)
+    # A thread of its own, not one of the few the requests take turns on (which a long request
+    # may hold when the server stops).
+    own = anyio.CapacityLimiter(1)
+    await anyio.to_thread.run_sync(runner.start, limiter=own)
     app.state.jobs = runner
     try:
         yield
     finally:
-        await anyio.to_thread.run_sync(runner.shutdown)
+        await anyio.to_thread.run_sync(runner.shutdown, limiter=own)

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import ctypes
 import functools
+import gc
 import logging
 import threading
 import time
@@ -42,7 +43,7 @@ from matchmaker.solvers import suggest
 from matchmaker.store import Store, StoreEmbeddingCache
 from matchmaker.vectorise import ProfileMatrix, ProfileSpace
 
-__all__ = ["Answers", "Fit", "SuggestionIndex", "release_free_memory"]
+__all__ = ["Answers", "Fit", "SuggestionIndex", "freeze_long_lived", "release_free_memory"]
 
 log = logging.getLogger("api")
 
@@ -54,6 +55,21 @@ def _malloc_trim() -> Callable[[int], int] | None:
     except (OSError, AttributeError):  # not glibc
         return None
     return trim
+
+
+def freeze_long_lived() -> None:
+    """Collect the garbage, then leave every object alive now out of later collections.
+
+    A fit is millions of long-lived objects (profiles, their texts, the vocabulary); the
+    collector's full passes walked all of them every few seconds under load, 400 to 500 ms each
+    holding the interpreter lock, and found nothing to collect: those pauses were the slowest
+    hundredth of the answers (``benchmarks/api_soak.py``). Frozen (:func:`gc.freeze`), they are
+    no longer walked; they are still freed by their reference counts when a later fit replaces
+    them (a fit holds no reference cycle: ``tests/api/test_suggestions.py``). The collection
+    before it walks only what is not frozen yet: the new fit and the requests' garbage.
+    """
+    gc.collect()
+    gc.freeze()
 
 
 def release_free_memory() -> bool:
@@ -256,6 +272,7 @@ class SuggestionIndex:
                 # Fill the per-matrix lookups the first query would otherwise build.
                 suggest(new.profiles, new.profiles.ids[0], k=1)
             self._fit = new
+            freeze_long_lived()
             log.info(
                 "suggestion index: %d organisations at revision %d (%s in %.2f s)",
                 len(new.profiles),

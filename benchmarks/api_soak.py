@@ -301,6 +301,21 @@ def per_minute(records: Sequence[Record], seconds: float) -> list[dict[str, Any]
     return out
 
 
+def per_second(records: Sequence[Record], seconds: float) -> list[list[float]]:
+    """Second by second: ``[second, requests, p50 ms, p99 ms]``, to see when the slow answers
+    came (beside ``edit_times``: a refit's seconds stand out)."""
+    by_second: dict[int, list[float]] = {}
+    for r in records:
+        if 0 <= r.t < seconds and r.error is None:
+            by_second.setdefault(int(r.t), []).append(1000 * r.latency)
+    rows = []
+    for second in sorted(by_second):
+        ms = np.asarray(by_second[second])
+        p50, p99 = np.percentile(ms, [50, 99])
+        rows.append([second, len(ms), round(float(p50), 1), round(float(p99), 1)])
+    return rows
+
+
 def per_kind(records: Sequence[Record], seconds: float) -> dict[str, dict[str, Any]]:
     """:func:`latency_figures` of each kind of request over the whole run."""
     kinds = sorted({r.kind for r in records})
@@ -901,6 +916,7 @@ def build_result(
         "total": total,
         "kinds": per_kind(records, seconds),
         "edit_times": [round(r.t, 2) for r in records if r.kind == "profile edit"],
+        "per_second": per_second(records, seconds),
         "error_details": [
             {"t": round(r.t, 2), "error": r.error, "detail": r.detail} for r in errors[:100]
         ],

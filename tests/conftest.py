@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import uuid
 from collections.abc import Callable, Iterator
@@ -98,3 +99,12 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         with engine.begin() as conn:
             conn.execute(text(f'drop schema "{schema}" cascade'))
         engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _unfreeze_after_each_test() -> Iterator[None]:
+    """The suggestion index freezes what is alive after each fit (``gc.freeze``), as a server
+    process should; in this one long process, one test's objects must not outlive it there."""
+    yield
+    if gc.get_freeze_count():
+        gc.unfreeze()

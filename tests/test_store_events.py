@@ -214,3 +214,42 @@ def test_events_with_their_own_vocabulary(db_url: str, tmp_path: Path) -> None:
             "SKY-3": "SKY-3",
         }
         assert [o.id for o in store.organisations()] == ["nanomat", "other", "third"]
+
+
+def test_an_event_read_again_is_not_validated_again(
+    db_url: str, leuven: Event, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Reads decode and validate an event once per version (``ParsedEvents``); a change made
+    through another store (another process) is seen at once, and so is an event deleted and
+    stored again under its id, which starts at version 1 again."""
+    validated: list[str] = []
+    original = Event.model_validate.__func__  # type: ignore[attr-defined]
+
+    def counting(cls: type[Event], obj: object, *args: object, **kwargs: object) -> Event:
+        validated.append(str(obj["id"]) if isinstance(obj, dict) else "?")
+        return original(cls, obj, *args, **kwargs)  # type: ignore[no-any-return]
+
+    with Store(db_url) as store, Store(db_url) as other:
+        store.create_event(leuven, owner="iepl")
+        monkeypatch.setattr(Event, "model_validate", classmethod(counting))
+        first = store.get_event_record("leuven-2018")
+        assert first is not None
+        assert store.get_event_record("leuven-2018") == first
+        assert [r.id for r in store.list_events()] == ["leuven-2018"]
+        assert validated == []  # the store read it back when it was created
+        renamed = leuven.model_copy(update={"name": "Leuven, second edition"})
+        other.update_event(renamed, expected_version=1)  # validates it to answer its record
+        validated.clear()
+        second = store.get_event_record("leuven-2018")
+        assert second is not None
+        assert (second.version, second.value.name) == (2, "Leuven, second edition")
+        assert validated == ["leuven-2018"]
+        other.delete_event("leuven-2018", expected_version=2)
+        assert store.get_event_record("leuven-2018") is None
+        assert store.list_events() == []
+        fewer = leuven.model_copy(update={"participants": leuven.participants[:3]})
+        other.create_event(fewer, owner="iepl")
+        again = store.get_event_record("leuven-2018")
+        assert again is not None
+        assert (again.version, len(again.value.participants)) == (1, 3)
+        assert len(store.parsed_events) <= store.parsed_events.size

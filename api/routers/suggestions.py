@@ -14,9 +14,10 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 
 from api.deps import Principal, forbidden, require
+from api.gate import Gate
 from api.problems import error_responses
 from api.routers.organisations import checked_id
-from api.suggestion_index import SuggestionIndex
+from api.suggestion_index import Fit, SuggestionIndex
 from matchmaker import taxonomy
 from matchmaker.errors import InvalidInputError, Problem
 from matchmaker.limits import Suggestions as SuggestionCount
@@ -152,6 +153,27 @@ def suggestions(
         body = fit.answers.get(key)
         if body is not None:
             return Response(body, media_type="application/json")
+    # Scoring is the CPU-heavy part: one request of this worker at a time, in arrival order
+    # (api.gate), so that the cheap requests and the event loop are not starved of the
+    # interpreter lock while a dozen threads score at once.
+    gate: Gate = request.app.state.compute_gate
+    with gate:
+        if key is not None and (body := fit.answers.get(key)) is not None:
+            return Response(body, media_type="application/json")  # answered while waiting
+        return _answer(fit, org_id, k, chosen, filters, explain, preset, scorer, key)
+
+
+def _answer(
+    fit: Fit,
+    org_id: str,
+    k: int,
+    chosen: Scorer | str,
+    filters: Filters,
+    explain: bool,
+    preset: str,
+    scorer: str | None,
+    key: tuple[Any, ...] | None,
+) -> Response:
     profiles = fit.profiles
     found = suggest(profiles, org_id, k=k, scorer=chosen, filters=filters, explain=explain)
     items: list[dict[str, Any]] = []

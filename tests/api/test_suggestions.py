@@ -3,9 +3,13 @@ cached per registry revision."""
 
 from __future__ import annotations
 
+import threading
+import time
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+from api.gate import Gate
 from api.suggestion_index import SuggestionIndex
 from fastapi.testclient import TestClient
 
@@ -176,6 +180,38 @@ def test_an_edit_updates_the_fit_in_place_of_a_refit(store: Store, registry: lis
     assert [s.id for s in mine] == [s.id for s in theirs]
 
 
+def test_a_replaced_fit_is_freed_without_the_collector(store: Store, registry: list[str]) -> None:
+    """The index leaves its fits out of the collector's passes (``freeze_long_lived``); that
+    is safe because a fit holds no reference cycle: the one replaced, refitted or updated, is
+    freed by reference counts alone, its matrices and (when refitted) its space."""
+    import gc
+    import weakref
+
+    gc.disable()
+    try:
+        for refit_share in (0.0, 0.5):  # fitted again, then updated
+            index = SuggestionIndex(store, background=False, refit_share=refit_share)
+            first = index.fit_for("nanomat")
+            first.answers.put(("nanomat",), b"{}")
+            suggest(first.profiles, "nanomat", k=5, scorer="research", explain=True)
+            gone = [weakref.ref(first.profiles)]
+            if refit_share == 0.0:
+                gone.append(weakref.ref(first.space))
+            del first
+            record = store.get_organisation_record("org-000003")
+            assert record is not None
+            store.update_organisation(
+                record.value.model_copy(update={"name": f"{record.value.name} {refit_share}"}),
+                expected_version=record.version,
+            )
+            assert index.fit_for("nanomat").revision == store.registry_revision()
+            assert [ref() for ref in gone] == [None] * len(gone)
+            assert gc.get_freeze_count() > 0  # the new fit is out of the collector's passes
+    finally:
+        gc.enable()
+        gc.unfreeze()
+
+
 def test_many_edits_fit_the_space_again(store: Store, registry: list[str]) -> None:
     index = SuggestionIndex(store, background=False, refit_share=0.05)
     fit = index.fit_for("nanomat")
@@ -226,3 +262,56 @@ def test_kept_answers_stay_within_their_byte_budget() -> None:
     assert answers.get(0) is None
     answers.put("large", b"x" * 100)  # over a sixteenth of the budget: not kept
     assert answers.get("large") is None
+
+
+def test_suggestions_are_scored_inside_the_workers_gate(
+    client: TestClient, keys: Any, registry: list[str]
+) -> None:
+    """Scoring waits for the worker's gate (api.gate; defect 18 of the reliability round)."""
+    gate: Gate = client.app.state.compute_gate  # type: ignore[attr-defined]
+    path = "/api/organisations/nanomat/suggestions"
+    admin = keys.headers("admin")
+    assert client.get(path, params={"k": 3}, headers=admin).status_code == 200  # fitted
+    answers: list[int] = []
+
+    def ask() -> None:
+        answers.append(client.get(path, params={"k": 4}, headers=admin).status_code)
+
+    gate.acquire()
+    asking = threading.Thread(target=ask)
+    asking.start()
+    _wait_until(lambda: gate.waiting == 1)  # the new question waits for the gate
+    assert answers == []
+    gate.release()
+    asking.join(timeout=30)
+    assert answers == [200]
+    # a question answered before (kept per fit) does not wait for the gate
+    gate.acquire()
+    asking = threading.Thread(target=ask)
+    asking.start()
+    asking.join(timeout=30)
+    gate.release()
+    assert answers == [200, 200]
+
+
+def _wait_until(condition: Callable[[], bool], timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.001)
+
+
+def test_a_worker_works_on_its_setting_of_requests_at_once(client_factory: Any) -> None:
+    """``MATCHMAKER_REQUEST_THREADS``: the routes' thread pool holds that many tokens (anyio's
+    limiter hands them out in arrival order); one is enough to serve."""
+    import anyio.to_thread
+
+    def tokens(client: TestClient) -> float:
+        limiter = client.portal.call(anyio.to_thread.current_default_thread_limiter)  # type: ignore[union-attr]
+        return float(limiter.total_tokens)
+
+    assert tokens(client_factory()) == 2
+    assert tokens(client_factory(request_threads=5)) == 5
+    one = client_factory(request_threads=1)
+    assert tokens(one) == 1
+    assert one.get("/health").status_code == 200

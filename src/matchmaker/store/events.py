@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import datetime as dt
+import functools
+import threading
+from collections import OrderedDict
 from typing import Any
 
-from sqlalchemy import Select, delete, insert, select, update
+from sqlalchemy import Select, delete, insert, select, true, update
 from sqlalchemy.orm import Session
 
 from matchmaker.errors import AlreadyExistsError, Problem
@@ -56,35 +59,97 @@ def _write_children(session: Session, ev: Event, *, replace: bool) -> None:
         session.execute(insert(RoomRow), rooms)
 
 
-def _records(session: Session, rows: Iterable[EventRow]) -> list[EventRecord]:
-    """Assemble events from their rows, participants and rooms, in the stored order."""
-    events = list(rows)
-    if not events:
+# What identifies an event's content: every write raises the version, and an event deleted and
+# stored again under its id starts at version 1 with another creation time.
+_HEAD = (
+    EventRow.id,
+    EventRow.version,
+    EventRow.created_at,
+    EventRow.updated_at,
+    EventRow.owner,
+    EventRow.owned_by,
+)
+EventKey = tuple[str, int, dt.datetime]
+
+
+class ParsedEvents:
+    """The events this store read last, validated, by id, version and creation time.
+
+    An event is a document of hundreds of participants, rooms and embedded profiles: decoding
+    and validating it took a few tens of milliseconds of CPU on every read of the event, of its
+    participants and of the event list (the organiser's page reads them all the time), holding
+    the interpreter lock all along (``benchmarks/api_soak.py``). A read now asks the database
+    for the events' versions first and decodes only those it has not seen at that version.
+    Events are frozen models, shared by the readers; a bounded number is kept, the least
+    recently read going first. Every process (every uvicorn worker) has its own.
+    """
+
+    def __init__(self, size: int = 32) -> None:
+        self.size = size
+        self._events: OrderedDict[EventKey, Event] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: EventKey) -> Event | None:
+        with self._lock:
+            ev = self._events.get(key)
+            if ev is not None:
+                self._events.move_to_end(key)
+            return ev
+
+    def put(self, key: EventKey, ev: Event) -> None:
+        with self._lock:
+            self._events[key] = ev
+            self._events.move_to_end(key)
+            while len(self._events) > self.size:
+                self._events.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._events)
+
+
+def _records(session: Session, where: Any, parsed: ParsedEvents) -> list[EventRecord]:
+    """The events matching ``where`` (a SQL condition on the events), ordered by id, assembled
+    from their rows, participants and rooms in the stored order; the ones in ``parsed`` at
+    their current version are not read and validated again."""
+    heads = session.execute(select(*_HEAD).where(where).order_by(EventRow.id)).all()
+    if not heads:
         return []
-    ids = [e.id for e in events]
-    people: dict[str, list[dict[str, Any]]] = {i: [] for i in ids}
-    rooms: dict[str, list[dict[str, Any]]] = {i: [] for i in ids}
-    for table, into in ((ParticipantRow, people), (RoomRow, rooms)):
-        query = (
-            select(table.event_id, table.document)
-            .where(table.event_id.in_(ids))
-            .order_by(table.event_id, table.position)
+    keys = {h.id: (h.id, h.version, aware(h.created_at)) for h in heads}
+    events = {h.id: parsed.get(keys[h.id]) for h in heads}
+    missing = [event_id for event_id, ev in events.items() if ev is None]
+    if missing:
+        query = select(EventRow.id, EventRow.document).where(EventRow.id.in_(missing))
+        documents: dict[str, dict[str, Any]] = dict(session.execute(query).tuples().all())
+        people: dict[str, list[dict[str, Any]]] = {i: [] for i in missing}
+        rooms: dict[str, list[dict[str, Any]]] = {i: [] for i in missing}
+        for table, into in ((ParticipantRow, people), (RoomRow, rooms)):
+            query = (
+                select(table.event_id, table.document)
+                .where(table.event_id.in_(missing))
+                .order_by(table.event_id, table.position)
+            )
+            for event_id, document in session.execute(query):
+                into[event_id].append(document)
+        for event_id in missing:
+            children = {"participants": people[event_id], "rooms": rooms[event_id]}
+            fresh = Event.model_validate({**documents[event_id], **children})
+            parsed.put(keys[event_id], fresh)
+            events[event_id] = fresh
+    records = []
+    for h in heads:
+        ev = events[h.id]
+        assert ev is not None
+        records.append(
+            EventRecord(
+                value=ev,
+                version=h.version,
+                owner=h.owner,
+                owned_by=h.owned_by,
+                created_at=aware(h.created_at),
+                updated_at=aware(h.updated_at),
+            )
         )
-        for event_id, document in session.execute(query):
-            into[event_id].append(document)
-    return [
-        EventRecord(
-            value=Event.model_validate(
-                {**row.document, "participants": people[row.id], "rooms": rooms[row.id]}
-            ),
-            version=row.version,
-            owner=row.owner,
-            owned_by=row.owned_by,
-            created_at=aware(row.created_at),
-            updated_at=aware(row.updated_at),
-        )
-        for row in events
-    ]
+    return records
 
 
 def _version_of(event_id: str) -> Select[int]:
@@ -220,8 +285,8 @@ class EventStore(StoreBase):
         """The stored event with its version, owner and times, or ``None``."""
 
         def run(session: Session) -> EventRecord | None:
-            row = session.get(EventRow, event_id)
-            return None if row is None else _records(session, [row])[0]
+            found = _records(session, EventRow.id == event_id, self.parsed_events)
+            return found[0] if found else None
 
         return self._read(run)
 
@@ -231,10 +296,8 @@ class EventStore(StoreBase):
         owned_by = as_owner(owner)
 
         def run(session: Session) -> list[EventRecord]:
-            query = select(EventRow).order_by(EventRow.id)
-            if owned_by is not None:
-                query = query.where(EventRow.owned_by == owned_by)
-            return _records(session, session.scalars(query))
+            where = true() if owned_by is None else EventRow.owned_by == owned_by
+            return _records(session, where, self.parsed_events)
 
         return self._read(run)
 
@@ -311,8 +374,12 @@ class EventStore(StoreBase):
         """Ids of the stored events, sorted."""
         return self._read(lambda s: list(s.scalars(select(EventRow.id).order_by(EventRow.id))))
 
-    @staticmethod
-    def _record(session: Session, event_id: str) -> EventRecord:
-        row = session.get(EventRow, event_id, populate_existing=True)
-        assert row is not None
-        return _records(session, [row])[0]
+    def _record(self, session: Session, event_id: str) -> EventRecord:
+        found = _records(session, EventRow.id == event_id, self.parsed_events)
+        assert found
+        return found[0]
+
+    @functools.cached_property
+    def parsed_events(self) -> ParsedEvents:
+        """The events read last, validated (:class:`ParsedEvents`)."""
+        return ParsedEvents()
