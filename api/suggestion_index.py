@@ -39,6 +39,7 @@ from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 
 from matchmaker.errors import NotFoundError
+from matchmaker.score import PRESETS
 from matchmaker.solvers import suggest
 from matchmaker.store import Store, StoreEmbeddingCache
 from matchmaker.vectorise import ProfileMatrix, ProfileSpace
@@ -269,8 +270,11 @@ class SuggestionIndex:
                 new = Fit(revision, space.fit_transform(organisations), space, stamps)
                 how = "fitted"
             if len(new.profiles):
-                # Fill the per-matrix lookups the first query would otherwise build.
-                suggest(new.profiles, new.profiles.ids[0], k=1)
+                # Fill the per-matrix lookups the first query would otherwise build: for every
+                # preset, since each has its own calibration (0.1 to 0.5 s, which the first
+                # request of each preset after an edit spent in a request thread).
+                for preset in PRESETS:
+                    suggest(new.profiles, new.profiles.ids[0], k=1, scorer=preset)
             self._fit = new
             freeze_long_lived()
             log.info(

@@ -212,6 +212,35 @@ def test_a_replaced_fit_is_freed_without_the_collector(store: Store, registry: l
         gc.unfreeze()
 
 
+def test_a_fit_is_calibrated_for_every_preset_before_it_answers(
+    store: Store, registry: list[str]
+) -> None:
+    """Each preset's calibration is fitted with the fit (in the background after an edit), not
+    by the first request of that preset in a request thread."""
+    from matchmaker.score import PRESETS, make_scorer
+    from matchmaker.score.calibrate import _key
+
+    index = SuggestionIndex(store, background=False)
+    for fit in (index.fit_for("nanomat"), _edited(store, index)):
+        cache = fit.profiles.derived()
+        for preset in PRESETS:
+            scorer = make_scorer(preset)
+            if scorer.calibrate:
+                assert _key(scorer) in cache, preset
+
+
+def _edited(store: Store, index: SuggestionIndex) -> Any:
+    record = store.get_organisation_record("org-000004")
+    assert record is not None
+    store.update_organisation(
+        record.value.model_copy(update={"name": record.value.name + " (edited)"}),
+        expected_version=record.version,
+    )
+    fit = index.fit_for("nanomat")
+    assert fit.revision == store.registry_revision()
+    return fit
+
+
 def test_many_edits_fit_the_space_again(store: Store, registry: list[str]) -> None:
     index = SuggestionIndex(store, background=False, refit_share=0.05)
     fit = index.fit_for("nanomat")
