@@ -226,3 +226,45 @@ def test_registry_changes_names_what_changed_since_a_snapshot(db_url: str) -> No
         store.delete_organisation("new-one", expected_version=1)
         store.create_organisation(make_org(id="new-one", region="FR10"))
         assert [o.id for o in store.registry_changes(now)[2]] == ["new-one"]
+
+
+def test_profiles_read_again_are_not_validated_again(
+    db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Reads and pages validate a profile once per version (``ParsedProfiles``); a change made
+    through another store (another process) is seen at once, and so is a profile deleted and
+    stored again under its id."""
+    validated: list[str] = []
+    original = Organisation.model_validate.__func__  # type: ignore[attr-defined]
+
+    def counting(cls: type[Organisation], obj: object, *args: object, **kw: object) -> Organisation:
+        validated.append(str(obj["id"]) if isinstance(obj, dict) else "?")
+        return original(cls, obj, *args, **kw)  # type: ignore[no-any-return]
+
+    with Store(db_url) as store, Store(db_url) as other:
+        store.import_organisations([make_org(id=f"o{k}") for k in range(5)])
+        monkeypatch.setattr(Organisation, "model_validate", classmethod(counting))
+        page, total = store.list_organisations(limit=3, offset=1)
+        assert ([r.id for r in page], total) == (["o1", "o2", "o3"], 5)
+        assert sorted(validated) == ["o1", "o2", "o3"]
+        validated.clear()
+        again, _ = store.list_organisations(limit=3, offset=1)
+        assert again == page
+        one = store.get_organisation_record("o2")
+        assert one is not None
+        assert one.value is page[1].value
+        assert validated == []
+        edited = one.value.model_copy(update={"name": "Renamed"})
+        other.update_organisation(edited, expected_version=1)
+        validated.clear()
+        after = store.get_organisation_record("o2")
+        assert after is not None
+        assert (after.version, after.value.name) == (2, "Renamed")
+        assert validated == ["o2"]
+        other.delete_organisation("o2", expected_version=2)
+        assert store.get_organisation_record("o2") is None
+        other.create_organisation(make_org(id="o2", name="Back again"))
+        back = store.get_organisation_record("o2")
+        assert back is not None
+        assert (back.version, back.value.name) == (1, "Back again")
+        assert store.get_organisation_record("nothing") is None

@@ -33,10 +33,12 @@ from __future__ import annotations
 import os
 import random
 import sqlite3
+import threading
 import time
-from collections.abc import Callable
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 from urllib.parse import quote
 
 from sqlalchemy import Delete, Select, Update, create_engine, event
@@ -51,10 +53,20 @@ from matchmaker.errors import (
     VersionConflictError,
 )
 
-__all__ = ["DEFAULT_URL", "StoreBase", "database_url", "shown_database", "unavailable", "versioned"]
+__all__ = [
+    "DEFAULT_URL",
+    "Parsed",
+    "StoreBase",
+    "database_url",
+    "shown_database",
+    "unavailable",
+    "versioned",
+]
 
 DEFAULT_URL = "sqlite:///matchmaker.db"
 T = TypeVar("T")
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
 
 _WRITE = "matchmaker_write"
 _SQLITE_BUSY = {5, 6}  # SQLITE_BUSY, SQLITE_LOCKED (primary codes)
@@ -332,6 +344,36 @@ def versioned(
     if current is None:
         raise NotFoundError(what, key)
     raise VersionConflictError(what, key, current=current, sent=expected)
+
+
+class Parsed(Generic[K, V]):
+    """Documents this store read last, decoded and validated, by a key that changes with
+    their content (id, version, creation time): a read asks the database for the keys first
+    and decodes only what it has not seen. Values are frozen models shared by the readers; at
+    most ``size`` are kept, the least recently read going first. Each process has its own.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._values: OrderedDict[K, V] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: K) -> V | None:
+        with self._lock:
+            value = self._values.get(key)
+            if value is not None:
+                self._values.move_to_end(key)
+            return value
+
+    def put(self, key: K, value: V) -> None:
+        with self._lock:
+            self._values[key] = value
+            self._values.move_to_end(key)
+            while len(self._values) > self.size:
+                self._values.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._values)
 
 
 class StoreBase:

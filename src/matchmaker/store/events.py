@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import threading
-from collections import OrderedDict
 from typing import Any
 
 from sqlalchemy import Select, delete, insert, select, true, update
@@ -13,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from matchmaker.errors import AlreadyExistsError, Problem
 from matchmaker.models import Event
-from matchmaker.store.base import StoreBase, versioned
+from matchmaker.store.base import Parsed, StoreBase, versioned
 from matchmaker.store.keys import as_owner, owner_name
 from matchmaker.store.organisations import aware, import_organisations
 from matchmaker.store.records import EventRecord, ImportSummary
@@ -72,39 +70,12 @@ _HEAD = (
 EventKey = tuple[str, int, dt.datetime]
 
 
-class ParsedEvents:
-    """The events this store read last, validated, by id, version and creation time.
-
-    An event is a document of hundreds of participants, rooms and embedded profiles: decoding
-    and validating it took a few tens of milliseconds of CPU on every read of the event, of its
-    participants and of the event list (the organiser's page reads them all the time), holding
-    the interpreter lock all along (``benchmarks/api_soak.py``). A read now asks the database
-    for the events' versions first and decodes only those it has not seen at that version.
-    Events are frozen models, shared by the readers; a bounded number is kept, the least
-    recently read going first. Every process (every uvicorn worker) has its own.
-    """
-
-    def __init__(self, size: int = 32) -> None:
-        self.size = size
-        self._events: OrderedDict[EventKey, Event] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: EventKey) -> Event | None:
-        with self._lock:
-            ev = self._events.get(key)
-            if ev is not None:
-                self._events.move_to_end(key)
-            return ev
-
-    def put(self, key: EventKey, ev: Event) -> None:
-        with self._lock:
-            self._events[key] = ev
-            self._events.move_to_end(key)
-            while len(self._events) > self.size:
-                self._events.popitem(last=False)
-
-    def __len__(self) -> int:
-        return len(self._events)
+#: The events a store read last, validated (:class:`~matchmaker.store.base.Parsed`). An event
+#: is a document of hundreds of participants, rooms and embedded profiles: decoding and
+#: validating it took a few tens of milliseconds of CPU on every read of the event, of its
+#: participants and of the event list (the organiser's page reads them all the time), holding
+#: the interpreter lock all along (``benchmarks/api_soak.py``).
+ParsedEvents = Parsed[EventKey, Event]
 
 
 def _records(session: Session, where: Any, parsed: ParsedEvents) -> list[EventRecord]:
@@ -382,4 +353,4 @@ class EventStore(StoreBase):
     @functools.cached_property
     def parsed_events(self) -> ParsedEvents:
         """The events read last, validated (:class:`ParsedEvents`)."""
-        return ParsedEvents()
+        return ParsedEvents(32)
