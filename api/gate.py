@@ -1,8 +1,9 @@
 """One request's scoring at a time in a worker, in arrival order.
 
 A uvicorn worker answers requests in threads that share one interpreter lock. It runs few of
-them at once (``MATCHMAKER_REQUEST_THREADS``, taken first come, first served); :class:`Gate`
-makes sure that at most one of them scores suggestions (a shortlist's complementarity, the
+them at once (``MATCHMAKER_REQUEST_THREADS``, taken first come, first served), and the routes
+that may take seconds in threads of their own (:func:`long_request`); :class:`Gate` makes
+sure that at most one of them scores suggestions (a shortlist's complementarity, the
 reasons in words), the others waiting without holding the lock, in the order they came (a
 queue of their own events, not a lock's wake-up order, which favours late-comers). Scoring
 is a run of numpy steps that each let go of the interpreter lock; two scorers at once, or a
@@ -13,11 +14,21 @@ threads a worker, p50 3 ms but p99 730 ms, organisation reads as slow as suggest
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections import deque
+from collections.abc import Awaitable, Callable
 from types import TracebackType
+from typing import ParamSpec, TypeVar
 
-__all__ = ["Gate"]
+import anyio
+import anyio.to_thread
+from anyio.lowlevel import RunVar
+
+__all__ = ["LONG_THREADS", "Gate", "long_request"]
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 class Gate:
@@ -70,3 +81,32 @@ class Gate:
         tb: TracebackType | None,
     ) -> None:
         self.release()
+
+
+def long_request(route: Callable[P, R]) -> Callable[P, Awaitable[R]]:
+    """Run a route that may take seconds (an import, an export, learning a scorer) in threads
+    of its own, not in the few that every request takes turns on (``MATCHMAKER_REQUEST_THREADS``):
+    a long import then does not hold up the short requests queued behind it. At most
+    :data:`LONG_THREADS` of them run at once in a worker; the others wait their turn, first
+    come, first served.
+
+    Decorate a plain ``def`` route below its ``@router`` decorator; FastAPI reads the route's
+    own signature for its parameters.
+    """
+
+    @functools.wraps(route)
+    async def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        limiter = _LONG.get(None)
+        if limiter is None:
+            limiter = anyio.CapacityLimiter(LONG_THREADS)
+            _LONG.set(limiter)
+        return await anyio.to_thread.run_sync(
+            functools.partial(route, *args, **kwargs), limiter=limiter
+        )
+
+    return run
+
+
+#: How many long requests a worker runs at once (:func:`long_request`).
+LONG_THREADS = 2
+_LONG: RunVar[anyio.CapacityLimiter] = RunVar("long_requests")

@@ -64,8 +64,10 @@ class Settings(BaseSettings):
         first come, first served. Requests share one interpreter lock per process, so more
         threads do not make more work: with dozens of them at once, every request waited for
         all the others at each step and the slowest hundredth took 0.5 to 1 s
-        (docs/reliability.md, "Load"). Two leave one thread for short requests while a long
-        one (an import, an export) runs; more workers, not more threads, use more cores.
+        (docs/reliability.md, "Load"); one at a time, each waits about as long as the others.
+        Routes that may take seconds (imports, exports, learning a scorer) run in threads of
+        their own (``api.gate.long_request``), so they do not hold up the others. More
+        workers, not more threads, use more cores.
     """
 
     model_config = SettingsConfigDict(env_prefix="MATCHMAKER_", extra="ignore")
@@ -87,7 +89,7 @@ class Settings(BaseSettings):
     background_refit: bool = True
     refit_share: float = Field(default=0.1, ge=0, le=1)
     key_cache_seconds: float = Field(default=5.0, ge=0)
-    request_threads: int = Field(default=2, ge=1, le=1000)
+    request_threads: int = Field(default=1, ge=1, le=1000)
 
     @field_validator("cors_origins", mode="before")
     @classmethod

@@ -37,6 +37,7 @@ from api.event_access import (
     result_document,
     with_etag,
 )
+from api.gate import long_request
 from api.jobs import JobContext, JobOutcome
 from api.problems import ProblemError, error_responses
 from api.routers.events import event_from_json
@@ -479,6 +480,7 @@ def _plan(store: Any, principal: Any, event_id: str) -> Any:
     response_class=Response,
     responses={200: {"content": {"text/csv": {}}}, **error_responses(401, 403, 404, 429)},
 )
+@long_request
 def rooms_csv(principal: Organiser, store: StoreDep, event_id: str) -> Response:
     """Every person's room in every round: round, room, participant, person, organisation,
     country, type (UTF-8 with BOM, formula-like cells quoted)."""
@@ -497,6 +499,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     response_class=Response,
     responses={200: {"content": {XLSX: {}}}, **error_responses(401, 403, 404, 429)},
 )
+@long_request
 def rooms_xlsx(principal: Organiser, store: StoreDep, event_id: str) -> Response:
     """The room lists as a workbook, one sheet per round."""
     from matchmaker.io.rooms import rooms_xlsx as to_xlsx
@@ -511,6 +514,7 @@ def rooms_xlsx(principal: Organiser, store: StoreDep, event_id: str) -> Response
     response_class=Response,
     responses={200: {"content": {"text/html": {}}}, **error_responses(401, 403, 404, 429)},
 )
+@long_request
 def room_page(
     principal: Organiser,
     store: StoreDep,

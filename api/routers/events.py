@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse, Response
 
 from api.deps import IfMatchDep, SettingsDep, StoreDep, etag
 from api.event_access import Organiser, owned_event, with_etag
+from api.gate import long_request
 from api.problems import ProblemError, error_responses, problems_of
 from matchmaker.errors import InvalidInputError, Problem
 from matchmaker.io import read_event
@@ -231,6 +232,7 @@ def _mapping_field(text: str | None) -> RegistrationMapping | None:
     summary="Propose how a registration export's columns are read",
     responses=error_responses(401, 403, 404, 413, 422, 429),
 )
+@long_request
 def propose_participant_mapping(
     principal: Organiser,
     store: StoreDep,
@@ -270,6 +272,7 @@ def propose_participant_mapping(
     summary="Upload the participants",
     responses=error_responses(401, 403, 404, 412, 413, 422, 428, 429),
 )
+@long_request
 def upload_participants(
     principal: Organiser,
     store: StoreDep,
@@ -381,6 +384,7 @@ _EXPORT_TYPES = {
         **error_responses(401, 403, 404, 422, 429),
     },
 )
+@long_request
 def export_participants(
     principal: Organiser, store: StoreDep, event_id: str, format: Literal["csv", "xlsx", "json"]
 ) -> Response:

@@ -30,6 +30,7 @@ from api.deps import (
     forbidden,
     require,
 )
+from api.gate import long_request
 from api.problems import ProblemError, ProblemItem, error_responses, problems_of
 from matchmaker.errors import InvalidInputError, NotFoundError, Problem
 from matchmaker.io import read_organisations
@@ -181,6 +182,7 @@ def list_organisations(
     summary="Import organisations from a file",
     responses=error_responses(401, 403, 409, 413, 422, 429),
 )
+@long_request
 def import_organisations(
     principal: Importer,
     store: StoreDep,

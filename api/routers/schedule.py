@@ -30,6 +30,7 @@ from api.event_access import (
     result_document,
     with_etag,
 )
+from api.gate import long_request
 from api.jobs import JobContext, JobOutcome
 from api.problems import ProblemError, error_responses
 from api.routers.scorers import learned_or_preset
@@ -257,6 +258,7 @@ def _csv_headers(kind: str) -> dict[int | str, dict[str, Any]]:
     response_class=Response,
     responses=_csv_headers("text/csv"),
 )
+@long_request
 def agendas_csv(principal: Organiser, store: StoreDep, event_id: str) -> Response:
     """Every participant's agenda in one table: ``participant_id`` then the agenda columns
     (slot, start, end, status, table, partner...), free slots included."""
@@ -279,6 +281,7 @@ def agendas_csv(principal: Organiser, store: StoreDep, event_id: str) -> Respons
     response_class=Response,
     responses=_csv_headers(XLSX),
 )
+@long_request
 def agendas_xlsx(principal: Organiser, store: StoreDep, event_id: str) -> Response:
     """Every participant's agenda in one workbook, one sheet each."""
     from matchmaker.io.agenda import agendas_xlsx as to_xlsx
@@ -293,6 +296,7 @@ def agendas_xlsx(principal: Organiser, store: StoreDep, event_id: str) -> Respon
     response_class=Response,
     responses=_csv_headers("text/csv"),
 )
+@long_request
 def grid_csv(principal: Organiser, store: StoreDep, event_id: str) -> Response:
     """The organiser's grid: one row per slot, one column per table."""
     from matchmaker.io.agenda import grid_csv as to_csv
@@ -304,6 +308,7 @@ def grid_csv(principal: Organiser, store: StoreDep, event_id: str) -> Response:
 @router.get(
     "/grid.xlsx", summary="The grid (XLSX)", response_class=Response, responses=_csv_headers(XLSX)
 )
+@long_request
 def grid_xlsx(principal: Organiser, store: StoreDep, event_id: str) -> Response:
     """The organiser's grid as a workbook."""
     from matchmaker.io.agenda import grid_xlsx as to_xlsx
@@ -338,6 +343,7 @@ def _ics(
     response_class=Response,
     responses=_csv_headers("application/zip"),
 )
+@long_request
 def ics_zip(principal: Organiser, store: StoreDep, event_id: str) -> Response:
     """One RFC 5545 calendar per participant (``<participant id>.ics``) in a zip."""
     from matchmaker.io.agenda import agendas_zip

@@ -22,6 +22,7 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
 from api.deps import Principal, StoreDep, require
+from api.gate import long_request
 from api.problems import error_responses
 from matchmaker.errors import InvalidInputError, Problem
 from matchmaker.limits import EventDate, Seed
@@ -89,6 +90,7 @@ class ScorerList(BaseModel):
     summary="Learn a scorer from the registry's partnerships",
     responses=error_responses(401, 403, 422, 429),
 )
+@long_request
 def learn(body: LearnRequest, principal: Admin, store: StoreDep) -> dict[str, Any]:
     """Learn non-negative component weights from the partnerships of the stored registry
     (organisations that share a project), validate them on held-out partnerships beside every

@@ -332,15 +332,47 @@ def _wait_until(condition: Callable[[], bool], timeout: float = 10.0) -> None:
 
 def test_a_worker_works_on_its_setting_of_requests_at_once(client_factory: Any) -> None:
     """``MATCHMAKER_REQUEST_THREADS``: the routes' thread pool holds that many tokens (anyio's
-    limiter hands them out in arrival order); one is enough to serve."""
+    limiter hands them out in arrival order)."""
+    assert _tokens(client_factory()).total_tokens == 1
+    assert _tokens(client_factory(request_threads=5)).total_tokens == 5
+
+
+def test_a_long_request_does_not_wait_for_the_request_thread(
+    client_factory: Any, keys: Any
+) -> None:
+    """An import runs in the long requests' threads (``api.gate.long_request``): it goes
+    through while the one request thread is taken, which a plain read waits for."""
+    client = client_factory()
+    admin = keys.headers("admin")
+    assert client.get("/api/organisations", headers=admin).status_code == 200  # key known
+    limiter = _tokens(client)
+    holder = object()
+    client.portal.call(limiter.acquire_on_behalf_of, holder)  # type: ignore[union-attr]
+    answers: dict[str, int] = {}
+
+    def ask(name: str, method: str, path: str, **kwargs: Any) -> None:
+        answers[name] = client.request(method, path, headers=admin, **kwargs).status_code
+
+    csv = "id,name,type,region,description\nlong-1,Long One,sme,DE21,Sensors for farms\n"
+    files = {"file": ("o.csv", csv.encode(), "text/csv")}
+    importing = threading.Thread(
+        target=ask, args=("import", "POST", "/api/organisations/import"), kwargs={"files": files}
+    )
+    reading = threading.Thread(target=ask, args=("read", "GET", "/api/organisations/long-1"))
+    try:
+        importing.start()
+        importing.join(timeout=60)
+        assert answers == {"import": 200}
+        reading.start()
+        _wait_until(lambda: limiter.statistics().tasks_waiting == 1)
+        assert "read" not in answers  # waits for the request thread
+    finally:
+        client.portal.call(limiter.release_on_behalf_of, holder)  # type: ignore[union-attr]
+    reading.join(timeout=30)
+    assert answers == {"import": 200, "read": 200}
+
+
+def _tokens(client: TestClient) -> Any:
     import anyio.to_thread
 
-    def tokens(client: TestClient) -> float:
-        limiter = client.portal.call(anyio.to_thread.current_default_thread_limiter)  # type: ignore[union-attr]
-        return float(limiter.total_tokens)
-
-    assert tokens(client_factory()) == 2
-    assert tokens(client_factory(request_threads=5)) == 5
-    one = client_factory(request_threads=1)
-    assert tokens(one) == 1
-    assert one.get("/health").status_code == 200
+    return client.portal.call(anyio.to_thread.current_default_thread_limiter)  # type: ignore[union-attr]
