@@ -7,6 +7,7 @@ import os
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -108,3 +109,17 @@ def _unfreeze_after_each_test() -> Iterator[None]:
     yield
     if gc.get_freeze_count():
         gc.unfreeze()
+
+
+def count_validations(monkeypatch: pytest.MonkeyPatch, model: type[Any]) -> list[str]:
+    """From now on, the ids of the documents ``model.model_validate`` is called with, in order
+    (to check that a cache spares validating again)."""
+    validated: list[str] = []
+    original = model.model_validate.__func__
+
+    def counting(cls: type[Any], obj: object, *args: object, **kwargs: object) -> Any:
+        validated.append(str(obj["id"]) if isinstance(obj, dict) else "?")
+        return original(cls, obj, *args, **kwargs)
+
+    monkeypatch.setattr(model, "model_validate", classmethod(counting))
+    return validated

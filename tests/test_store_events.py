@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from conftest import FIXTURES, make_org
+from conftest import FIXTURES, count_validations, make_org
 from matchmaker.errors import AlreadyExistsError, NotFoundError, VersionConflictError
 from matchmaker.io import read_event
 from matchmaker.models import Event, Organisation, Participant, Room
@@ -222,16 +222,9 @@ def test_an_event_read_again_is_not_validated_again(
     """Reads decode and validate an event once per version (``ParsedEvents``); a change made
     through another store (another process) is seen at once, and so is an event deleted and
     stored again under its id, which starts at version 1 again."""
-    validated: list[str] = []
-    original = Event.model_validate.__func__  # type: ignore[attr-defined]
-
-    def counting(cls: type[Event], obj: object, *args: object, **kwargs: object) -> Event:
-        validated.append(str(obj["id"]) if isinstance(obj, dict) else "?")
-        return original(cls, obj, *args, **kwargs)  # type: ignore[no-any-return]
-
     with Store(db_url) as store, Store(db_url) as other:
         store.create_event(leuven, owner="iepl")
-        monkeypatch.setattr(Event, "model_validate", classmethod(counting))
+        validated = count_validations(monkeypatch, Event)
         first = store.get_event_record("leuven-2018")
         assert first is not None
         assert store.get_event_record("leuven-2018") == first

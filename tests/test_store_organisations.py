@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from conftest import make_org
+from conftest import count_validations, make_org
 from matchmaker.errors import (
     AlreadyExistsError,
     InvalidInputError,
@@ -234,16 +234,9 @@ def test_profiles_read_again_are_not_validated_again(
     """Reads and pages validate a profile once per version (``ParsedProfiles``); a change made
     through another store (another process) is seen at once, and so is a profile deleted and
     stored again under its id."""
-    validated: list[str] = []
-    original = Organisation.model_validate.__func__  # type: ignore[attr-defined]
-
-    def counting(cls: type[Organisation], obj: object, *args: object, **kw: object) -> Organisation:
-        validated.append(str(obj["id"]) if isinstance(obj, dict) else "?")
-        return original(cls, obj, *args, **kw)  # type: ignore[no-any-return]
-
     with Store(db_url) as store, Store(db_url) as other:
         store.import_organisations([make_org(id=f"o{k}") for k in range(5)])
-        monkeypatch.setattr(Organisation, "model_validate", classmethod(counting))
+        validated = count_validations(monkeypatch, Organisation)
         page, total = store.list_organisations(limit=3, offset=1)
         assert ([r.id for r in page], total) == (["o1", "o2", "o3"], 5)
         assert sorted(validated) == ["o1", "o2", "o3"]
