@@ -1,4 +1,5 @@
-"""One request's scoring at a time in a worker, in arrival order.
+"""How a worker shares its interpreter: requests in arrival order, long ones beside them, one
+scorer at a time.
 
 A uvicorn worker answers requests in threads that share one interpreter lock. It runs few of
 them at once (``MATCHMAKER_REQUEST_THREADS``, taken first come, first served), and the routes
