@@ -358,8 +358,8 @@ export function breakoutsPanel(state) {
       try {
         const answer = await sendJson("POST", path, { json: body });
         await followJob(jobPath(answer), (j) => progress.update(j));
+        await refresh();  // the rooms first: "Done" says they are below
         progress.done("Done: the rooms are below.");
-        await refresh();
         announce(`The ${what} is done; the rooms are shown below.`);
       } catch (error) {
         progress.fail(`The ${what} did not finish.`);

@@ -250,8 +250,8 @@ export function meetingsPanel(state) {
       try {
         const answer = await sendJson("POST", path, { json: body });
         await followJob(jobPath(answer), (j) => progress.update(j));
+        await loadSchedule();  // the agendas first: "Done" says they are below
         progress.done("Done: the agendas are below.");
-        await loadSchedule();
         announce(`The ${what} is done; the agendas are shown below.`);
       } catch (error) {
         progress.fail(`The ${what} did not finish.`);
