@@ -36,7 +36,7 @@ import sqlite3
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 from urllib.parse import quote
@@ -371,6 +371,18 @@ class Parsed(Generic[K, V]):
             self._values.move_to_end(key)
             while len(self._values) > self.size:
                 self._values.popitem(last=False)
+
+    def many(self, keys: Sequence[K], load: Callable[[list[K]], Mapping[K, V]]) -> list[V]:
+        """The values of ``keys``, in their order: those kept, and the others from ``load``
+        (called once, with the keys not kept), which are kept from now on."""
+        values = [self.get(key) for key in keys]
+        missing = [key for key, value in zip(keys, values, strict=True) if value is None]
+        loaded: Mapping[K, V] = {}
+        if missing:
+            loaded = load(missing)
+            for key in missing:
+                self.put(key, loaded[key])
+        return [loaded[k] if v is None else v for k, v in zip(keys, values, strict=True)]
 
     def __len__(self) -> int:
         return len(self._values)

@@ -85,10 +85,9 @@ def _records(session: Session, where: Any, parsed: ParsedEvents) -> list[EventRe
     heads = session.execute(select(*_HEAD).where(where).order_by(EventRow.id)).all()
     if not heads:
         return []
-    keys = {h.id: (h.id, h.version, aware(h.created_at)) for h in heads}
-    events = {h.id: parsed.get(keys[h.id]) for h in heads}
-    missing = [event_id for event_id, ev in events.items() if ev is None]
-    if missing:
+
+    def load(missing_keys: list[EventKey]) -> dict[EventKey, Event]:
+        missing = [key[0] for key in missing_keys]
         query = select(EventRow.id, EventRow.document).where(EventRow.id.in_(missing))
         documents: dict[str, dict[str, Any]] = dict(session.execute(query).tuples().all())
         people: dict[str, list[dict[str, Any]]] = {i: [] for i in missing}
@@ -101,26 +100,25 @@ def _records(session: Session, where: Any, parsed: ParsedEvents) -> list[EventRe
             )
             for event_id, document in session.execute(query):
                 into[event_id].append(document)
-        for event_id in missing:
-            children = {"participants": people[event_id], "rooms": rooms[event_id]}
-            fresh = Event.model_validate({**documents[event_id], **children})
-            parsed.put(keys[event_id], fresh)
-            events[event_id] = fresh
-    records = []
-    for h in heads:
-        ev = events[h.id]
-        assert ev is not None
-        records.append(
-            EventRecord(
-                value=ev,
-                version=h.version,
-                owner=h.owner,
-                owned_by=h.owned_by,
-                created_at=aware(h.created_at),
-                updated_at=aware(h.updated_at),
+        return {
+            key: Event.model_validate(
+                {**documents[key[0]], "participants": people[key[0]], "rooms": rooms[key[0]]}
             )
+            for key in missing_keys
+        }
+
+    events = parsed.many([(h.id, h.version, aware(h.created_at)) for h in heads], load)
+    return [
+        EventRecord(
+            value=ev,
+            version=h.version,
+            owner=h.owner,
+            owned_by=h.owned_by,
+            created_at=aware(h.created_at),
+            updated_at=aware(h.updated_at),
         )
-    return records
+        for h, ev in zip(heads, events, strict=True)
+    ]
 
 
 def _version_of(event_id: str) -> Select[int]:

@@ -112,30 +112,26 @@ def parsed_records(
         return []
     context = own_codes(session)
     vocabulary = _vocabulary_key(context)
-    keys = [(h.id, h.version, aware(h.created_at), vocabulary) for h in heads]
-    values = [parsed.get(key) for key in keys]
-    missing = [key[0] for key, value in zip(keys, values, strict=True) if value is None]
-    if missing:
+
+    def load(missing: list[ProfileKey]) -> dict[ProfileKey, Organisation]:
         query = select(OrganisationRow.id, OrganisationRow.profile)
-        found = session.execute(query.where(OrganisationRow.id.in_(missing))).tuples()
+        ids = [key[0] for key in missing]
+        found = session.execute(query.where(OrganisationRow.id.in_(ids))).tuples()
         profiles: dict[str, dict[str, Any]] = dict(found.all())
-        for n, key in enumerate(keys):
-            if values[n] is None:
-                fresh = Organisation.model_validate(profiles[key[0]], context=context)
-                parsed.put(key, fresh)
-                values[n] = fresh
-    records = []
-    for h, value in zip(heads, values, strict=True):
-        assert value is not None
-        records.append(
-            OrgRecord(
-                value=value,
-                version=h.version,
-                created_at=aware(h.created_at),
-                updated_at=aware(h.updated_at),
-            )
+        return {
+            key: Organisation.model_validate(profiles[key[0]], context=context) for key in missing
+        }
+
+    keys = [(h.id, h.version, aware(h.created_at), vocabulary) for h in heads]
+    return [
+        OrgRecord(
+            value=value,
+            version=h.version,
+            created_at=aware(h.created_at),
+            updated_at=aware(h.updated_at),
         )
-    return records
+        for h, value in zip(heads, parsed.many(keys, load), strict=True)
+    ]
 
 
 def org_record(row: OrganisationRow, context: dict[str, Any] | None) -> OrgRecord:
