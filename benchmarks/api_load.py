@@ -76,7 +76,7 @@ def _server_command() -> list[str]:
     script = Path(sys.executable).with_name("matchmaker-server")
     if script.exists():
         return [str(script)]
-    return [sys.executable, "-m", "api.server"]
+    return [sys.executable, "-m", "matchmaker.service.server"]
 
 
 @dataclass

@@ -181,7 +181,7 @@ def _scorer_rank(profiles: Any, scorer: Any, rows: list[int], include: bool) -> 
 
 
 def _quality(state: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
-    from matchmaker.quality import ndcg_at_k, precision_at_k, recall_at_k
+    from matchmaker.quality.ranking import ndcg_at_k, precision_at_k, recall_at_k
     from matchmaker.score import PRESETS, make_scorer
     from matchmaker.score.learn import learn_weights
 

@@ -1,8 +1,9 @@
 """Benchmark cases on event files: the Leuven 2018 workshop (pairs, a 1:1 schedule, breakout
 rooms) and the brokerage fixture (a 1:1 schedule), each against its baselines in the same run.
 
-The solvers get exactly what the event adapters (:mod:`matchmaker.meetings`,
-:mod:`matchmaker.rooms`) give them; only the solver call is timed. The same functions serve a
+The solvers get exactly what the event adapters (:mod:`matchmaker.plan.meetings`,
+:mod:`matchmaker.plan.breakouts`) give them; only the solver call is timed. The same functions
+serve a
 user's own event file (``--data event.json``, :mod:`benchmarks.user_cases`).
 """
 
@@ -50,7 +51,7 @@ def _labels(event: Any) -> tuple[list[str], list[str]]:
 def pairs_setup(prepared: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
     """The event's matrices (scores, requests as wishes, forbidden and required pairs) and the
     references: networkx and rustworkx exact matchings, greedy and random."""
-    from matchmaker.meetings import event_matrices
+    from matchmaker.plan.meetings import event_matrices
 
     m = event_matrices(read(params["event"]))
     scores = np.where(np.isfinite(m.wishes), m.wishes, -np.inf)
@@ -78,9 +79,10 @@ def pairs_run(state: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
 
 
 def schedule_setup(prepared: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
-    """The solver's inputs as :func:`matchmaker.meetings.plan_schedule` builds them (slots added
+    """The solver's inputs as :func:`matchmaker.plan.meetings.plan_schedule` builds them (slots
+    added
     when the event has none), and the greedy and random first-fit baselines on them."""
-    from matchmaker.meetings import _schedule_inputs, event_matrices, with_slots
+    from matchmaker.plan.meetings import _schedule_inputs, event_matrices, with_slots
 
     event = read(params["event"])
     if not event.slots or event.tables < 1:
@@ -148,9 +150,10 @@ def schedule_run(state: dict[str, Any], params: dict[str, Any]) -> dict[str, Any
 
 
 def breakouts_setup(prepared: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
-    """The solver's inputs as :func:`matchmaker.rooms.plan_breakouts` builds them (the event's
+    """The solver's inputs as :func:`matchmaker.plan.breakouts.plan_breakouts` builds them (the
+    event's
     rooms and rounds, or ``rooms``/``rounds`` from the parameters) and the baselines on them."""
-    from matchmaker.rooms import _check_seats, _inputs, _prepare, _sizes
+    from matchmaker.plan.breakouts import _check_seats, _inputs, _prepare, _sizes
 
     event = _prepare(read(params["event"]), params.get("rooms"), params.get("rounds"))
     _check_seats(event)

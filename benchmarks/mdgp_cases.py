@@ -64,7 +64,7 @@ def _one_core() -> None:
 def _load(prepared: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
     """Read the instances and compile the engine once (untimed)."""
     _one_core()
-    from matchmaker.io.grouping_instances import read_instance
+    from benchmarks.instances import read_instance
     from matchmaker.solvers._grouping import local_search
 
     local_search(np.ones((4, 4)) - np.eye(4), np.ones(4, dtype=np.int64), [2, 2], [2, 2])

@@ -259,7 +259,7 @@ def _score_matrix(state: dict[str, Any], params: dict[str, Any]) -> dict[str, An
 
 
 def _ranking_setup(prepared: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
-    from matchmaker.quality import relevant_from_links
+    from matchmaker.quality.ranking import relevant_from_links
 
     profiles = _profiles(prepared, params)
     links = [tuple(pair) for pair in json.loads(Path(prepared["links"]).read_text())]
@@ -399,7 +399,7 @@ def _rankings(profiles: Any, k: int, prepared: dict[str, Any] | None = None) -> 
 
 
 def _ranking_quality(state: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
-    from matchmaker.quality import ranking_report
+    from matchmaker.quality.ranking import ranking_report
 
     profiles, relevant = state["profiles"], state["relevant"]
     n = len(profiles)

@@ -142,7 +142,7 @@ def _import(state: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
 
 def _ranking_setup(prepared: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
     from matchmaker.io import read_organisations
-    from matchmaker.quality import relevant_from_links
+    from matchmaker.quality.ranking import relevant_from_links
     from matchmaker.vectorise import ProfileSpace
 
     orgs = list(read_organisations(params["file"]).organisations)
@@ -167,7 +167,7 @@ def _ranking_setup(prepared: dict[str, Any], params: dict[str, Any]) -> dict[str
 def _ranking(state: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
     from benchmarks.metrics import histogram, upper_triangle
     from benchmarks.suggest_cases import BASELINES, _rankings, _scorer_ranking
-    from matchmaker.quality import catalogue_coverage, exposure_gini, ranking_report
+    from matchmaker.quality.ranking import catalogue_coverage, exposure_gini, ranking_report
     from matchmaker.score import make_scorer, score_matrix
 
     profiles, relevant = state["profiles"], state["relevant"]

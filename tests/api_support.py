@@ -1,4 +1,4 @@
-"""Helpers of the API tests (tests/api)."""
+"""Helpers of the API tests (tests/service)."""
 
 from __future__ import annotations
 

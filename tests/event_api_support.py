@@ -1,4 +1,4 @@
-"""Helpers of the event API tests (tests/api/test_events.py, test_breakouts.py, ...)."""
+"""Helpers of the event API tests (tests/service/test_events.py, test_breakouts.py, ...)."""
 
 from __future__ import annotations
 

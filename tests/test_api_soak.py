@@ -340,8 +340,8 @@ def test_report_of_a_leaking_run() -> None:
 
 
 def test_the_server_fixes_the_mmap_threshold_unless_set(monkeypatch: pytest.MonkeyPatch) -> None:
-    # What the soak measures (RSS flat across refits) depends on it; see api.server.
-    from api import server
+    # What the soak measures (RSS flat across refits) depends on it; see matchmaker.service.server.
+    from matchmaker.service import server
 
     monkeypatch.delenv("MALLOC_MMAP_THRESHOLD_", raising=False)
     server.fix_mmap_threshold()
@@ -355,7 +355,7 @@ def test_the_server_fixes_the_mmap_threshold_unless_set(monkeypatch: pytest.Monk
 
 
 def test_free_memory_is_given_back_with_glibc() -> None:
-    # Called after each refit of the suggestion index (api.suggestion_index).
-    from api.suggestion_index import release_free_memory
+    # Called after each refit of the suggestion index (matchmaker.service.suggestion_index).
+    from matchmaker.service.suggestion_index import release_free_memory
 
     assert release_free_memory() is (platform.libc_ver()[0] == "glibc")

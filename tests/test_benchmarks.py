@@ -448,15 +448,3 @@ def test_matchmaker_bench_names_an_unknown_case(capsys: pytest.CaptureFixture[st
     assert "error: no case matches 'nope'; the cases are: " in err
     assert "pairs.leuven" in err
     assert "the groups: breakouts, grouping" in err
-
-
-def test_matchmaker_bench_outside_a_clone_says_so(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    from matchmaker.cli import main
-
-    monkeypatch.setitem(sys.modules, "benchmarks.run", None)  # not importable
-    monkeypatch.chdir(tmp_path)
-    assert main(["bench", "--list"]) == 1
-    err = capsys.readouterr().err
-    assert "error: 'matchmaker bench' runs from a clone of the repository" in err

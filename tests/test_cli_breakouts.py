@@ -1,4 +1,4 @@
-"""``matchmaker breakouts`` and ``matchmaker bench-mdgp``, run as a user runs them."""
+"""``matchmaker breakouts``, run as a user runs them."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from conftest import FIXTURES
 from matchmaker.cli import main
 
 LEUVEN = FIXTURES / "leuven-2018" / "event.json"
-RANREAL = Path("/work/shared/data/benchmarks/mdgplib/RanReal/RanReal_n010_ss_01.txt")
 
 
 def test_breakouts_json(capsys: pytest.CaptureFixture[str]) -> None:
@@ -87,25 +86,3 @@ def test_breakouts_too_few_seats(capsys: pytest.CaptureFixture[str], tmp_path: P
 def test_breakouts_bad_rounds(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["breakouts", str(LEUVEN), "--rounds", "0"]) == 1
     assert "--rounds must be from 1 to 100; got 0" in capsys.readouterr().err
-
-
-@pytest.mark.skipif(not RANREAL.is_file(), reason="MDGPLIB instances not available")
-def test_bench_mdgp(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["bench-mdgp", str(RANREAL), "--time-limit", "0.5", "--seed", "1"]) == 0
-    out = capsys.readouterr().out
-    assert out.startswith("RanReal_n010_ss_01: value ")
-    assert "(n=10, groups=2)" in out
-
-
-@pytest.mark.skipif(not RANREAL.is_file(), reason="MDGPLIB instances not available")
-def test_bench_mdgp_json(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["bench-mdgp", str(RANREAL), "--time-limit", "0.5", "--json"]) == 0
-    doc = json.loads(capsys.readouterr().out)
-    assert doc["name"] == "RanReal_n010_ss_01"
-    assert doc["n"] == 10
-    assert doc["value"] > 0
-
-
-def test_bench_mdgp_missing_file(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["bench-mdgp", "nowhere.txt", "--time-limit", "1"]) == 1
-    assert "error: instance file 'nowhere.txt' does not exist" in capsys.readouterr().err

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from matchmaker.errors import InvalidInputError
-from matchmaker.meetings import MUTUAL_WISH, ONE_SIDED_WISH, event_matrices, with_slots
 from matchmaker.models import Event, Organisation
+from matchmaker.plan.meetings import MUTUAL_WISH, ONE_SIDED_WISH, event_matrices, with_slots
 
 
 def _event(org: Callable[..., Organisation], **overrides: object) -> Event:

@@ -9,7 +9,7 @@ import pytest
 from sklearn.metrics import ndcg_score  # type: ignore[import-untyped]
 
 from matchmaker.errors import InvalidInputError
-from matchmaker.quality import (
+from matchmaker.quality.ranking import (
     catalogue_coverage,
     exposure_gini,
     mrr,

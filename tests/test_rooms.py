@@ -11,7 +11,7 @@ from conftest import FIXTURES, make_org
 from matchmaker.errors import InfeasibleError, InvalidInputError
 from matchmaker.io import read_event
 from matchmaker.models import Event, Participant, Pin, Room, Round, Rules
-from matchmaker.rooms import (
+from matchmaker.plan.breakouts import (
     ROOM_SLACK,
     BreakoutPlan,
     _colleague_sets,

@@ -16,6 +16,10 @@ from matchmaker.errors import (
 from matchmaker.models import Event, Organisation, Participant, Registry, Room
 
 _SOLVERS = {
+    "BreakoutsResult": "matchmaker.solvers.breakouts",
+    "PairsResult": "matchmaker.solvers._result",
+    "ScheduleResult": "matchmaker.solvers._result",
+    "solve_breakouts": "matchmaker.solvers.breakouts",
     "solve_pairs": "matchmaker.solvers.pairs",
     "solve_schedule": "matchmaker.solvers.schedule",
     "suggest": "matchmaker.solvers.suggest",
@@ -32,18 +36,22 @@ def __getattr__(name: str) -> object:
 
 
 __all__ = [
+    "BreakoutsResult",
     "Event",
     "InfeasibleError",
     "InvalidInputError",
     "MatchmakerError",
     "NotFittedError",
     "Organisation",
+    "PairsResult",
     "Participant",
     "Problem",
     "Registry",
     "Room",
+    "ScheduleResult",
     "UnknownCodeError",
     "__version__",
+    "solve_breakouts",
     "solve_pairs",
     "solve_schedule",
     "suggest",

@@ -824,7 +824,7 @@ def _sides(event: Any, column: str, path: str) -> list[int]:
 
 
 def cmd_pairs(args: argparse.Namespace) -> int:
-    from matchmaker.meetings import plan_pairs
+    from matchmaker.plan.meetings import plan_pairs
 
     event = _event_or_registry(args.file, args.vocabulary)
     sides = _sides(event, args.sides, args.file) if args.sides else None
@@ -859,7 +859,7 @@ def cmd_pairs(args: argparse.Namespace) -> int:
 
 def _published(path: str) -> list[Any]:
     """The meetings of an earlier ``schedule --json`` output."""
-    from matchmaker.meetings import PublishedMeeting
+    from matchmaker.plan.meetings import PublishedMeeting
 
     try:
         doc = json.loads(Path(path).read_bytes())
@@ -879,7 +879,7 @@ def _published(path: str) -> list[Any]:
 
 def cmd_schedule(args: argparse.Namespace) -> int:
     from matchmaker.io import read_event
-    from matchmaker.meetings import plan_schedule, replan_schedule, with_slots
+    from matchmaker.plan.meetings import plan_schedule, replan_schedule, with_slots
 
     event = read_event(args.event_file)
     if args.slots or args.tables is not None:
@@ -903,12 +903,12 @@ def cmd_schedule(args: argparse.Namespace) -> int:
     people = event.participants
     meetings = list(result.meetings)
     if args.ics_dir:
-        from matchmaker.io.agenda import write_agendas
+        from matchmaker.export.agenda import write_agendas
 
         written = write_agendas(event, meetings, args.ics_dir, formats=("ics",))
         print(f"wrote {len(written)} calendars to {args.ics_dir}", file=sys.stderr)
     if args.export:
-        from matchmaker.io.agenda import agendas_xlsx, grid_csv, grid_xlsx
+        from matchmaker.export.agenda import agendas_xlsx, grid_csv, grid_xlsx
         from matchmaker.io.sheets import write_atomic
 
         folder = Path(args.export)
@@ -1045,7 +1045,7 @@ def _rooms_option(value: str | None) -> Any:
 
 def cmd_breakouts(args: argparse.Namespace) -> int:
     from matchmaker.io import read_event
-    from matchmaker.rooms import plan_breakouts
+    from matchmaker.plan.breakouts import plan_breakouts
 
     event = read_event(args.event_file)
     rooms = _rooms_option(args.rooms)
@@ -1065,7 +1065,7 @@ def cmd_breakouts(args: argparse.Namespace) -> int:
     elapsed = time.perf_counter() - started
     result = plan.result
     if args.export:
-        from matchmaker.io.rooms import write_room_exports
+        from matchmaker.export.breakouts import write_room_exports
 
         written = write_room_exports(plan, args.export)
         print(
@@ -1119,37 +1119,6 @@ def cmd_breakouts(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_bench_mdgp(args: argparse.Namespace) -> int:
-    from matchmaker.io.grouping_instances import read_instance
-    from matchmaker.solvers._grouping import local_search
-
-    path = Path(args.instance)
-    if not path.is_file():
-        raise MatchmakerError(f"instance file '{path}' does not exist")
-    inst = read_instance(path)
-    started = time.perf_counter()
-    _, found = local_search(
-        inst.weights, inst.seats, inst.lo, inst.hi, time_limit=args.time_limit, seed=args.seed
-    )
-    elapsed = time.perf_counter() - started
-    value = float(found)
-    n, groups = len(inst.seats), len(inst.lo)
-    if args.json:
-        payload = {
-            "name": inst.name,
-            "kind": inst.kind,
-            "value": value,
-            "seconds": round(elapsed, 3),
-            "n": n,
-            "groups": groups,
-        }
-        json.dump(payload, sys.stdout, ensure_ascii=False, indent=2)
-        sys.stdout.write("\n")
-        return 0
-    print(f"{inst.name}: value {value:.6g} found in {elapsed:.2f} s (n={n}, groups={groups})")
-    return 0
-
-
 def cmd_keys(args: argparse.Namespace) -> int:
     from matchmaker.store import Store
 
@@ -1178,35 +1147,6 @@ def cmd_keys(args: argparse.Namespace) -> int:
                 f"created {r.created_at:%Y-%m-%d %H:%M}  {state}"
             )
         return 0
-
-
-def _bench_runner() -> Any:
-    """``benchmarks.run`` of a clone of the repository (the benchmarks are not in the wheel):
-    importable (an editable install, or run from the clone's folder), else found in the
-    current folder or one above it."""
-    import importlib
-
-    try:
-        return importlib.import_module("benchmarks.run")
-    except ModuleNotFoundError as exc:
-        if exc.name not in ("benchmarks", "benchmarks.run"):
-            raise
-    here = Path.cwd()
-    for folder in (here, *here.parents):
-        if (folder / "benchmarks" / "run.py").is_file():
-            sys.path.insert(0, str(folder))
-            return importlib.import_module("benchmarks.run")
-    raise MatchmakerError(
-        "'matchmaker bench' runs from a clone of the repository: its benchmarks/ folder is not "
-        f"part of the installed package, and none was found in {here} or above it; run it in "
-        "the clone's folder (or ./dev bench there)"
-    )
-
-
-def cmd_bench(argv: Sequence[str]) -> int:
-    """``matchmaker bench ...``: the benchmarks runner, with its own options."""
-    code: int = _bench_runner().main(list(argv), prog="matchmaker bench")
-    return code
 
 
 # --- parser -------------------------------------------------------------------------------
@@ -1442,30 +1382,6 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=cmd_breakouts)
 
-    p = sub.add_parser(
-        "bench-mdgp",
-        help="run the grouping local search on an MDGPLIB or CCPLIB instance",
-    )
-    p.add_argument("instance", help="an MDGPLIB or CCPLIB instance file")
-    p.add_argument(
-        "--time-limit",
-        type=float,
-        required=True,
-        metavar="S",
-        help=f"seconds, above 0 and at most {LIMITS.time_limit_s:g}",
-    )
-    p.add_argument("--seed", type=int, default=0, help=SEED_HELP)
-    p.add_argument("--json", action="store_true", help="print JSON")
-    p.set_defaults(func=cmd_bench_mdgp)
-
-    # Its options are the benchmarks runner's own: main() hands them over unparsed.
-    sub.add_parser(
-        "bench",
-        help="the quality and speed report: datasets x algorithms, baselines, targets, plots, "
-        "--compare (from a clone of the repository; matchmaker bench --help)",
-        add_help=False,
-    )
-
     p = sub.add_parser("keys", help="API keys of the web service: create, list, revoke")
     keys = p.add_subparsers(dest="keys_command", metavar="KEYS_COMMAND", required=True)
     k = keys.add_parser("create", help="make a key and print it (once)")
@@ -1500,10 +1416,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             stream.reconfigure(errors="backslashreplace")
     parser = build_parser()
     given = list(sys.argv[1:] if argv is None else argv)
-    if given[:1] == ["bench"]:
-        args = argparse.Namespace(func=lambda _: cmd_bench(given[1:]))
-    else:
-        args = parser.parse_args(given)
+    args = parser.parse_args(given)
     if not getattr(args, "func", None):
         parser.print_help()
         return 2

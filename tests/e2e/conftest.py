@@ -1,6 +1,7 @@
 """End-to-end fixtures: the real service and a real browser.
 
-A uvicorn process serves ``api.app:create_app`` on a free loopback port with a fresh SQLite
+A uvicorn process serves ``matchmaker.service.app:create_app`` on a free loopback port with a fresh
+SQLite
 database; the registry holds the Leuven organisations and the keys are made through the store.
 Headless Chromium (Debian's ``/usr/bin/chromium``, or ``MATCHMAKER_CHROMIUM``) is driven by
 Playwright's sync API. Screenshots go to ``MATCHMAKER_TEST_ARTIFACTS`` (default
@@ -144,7 +145,7 @@ def server(
     log = artifacts / "server.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "api.app:create_app", "--factory",
+            [sys.executable, "-m", "uvicorn", "matchmaker.service.app:create_app", "--factory",
              "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
             cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
         )  # fmt: skip

@@ -14,7 +14,7 @@ import openpyxl
 import pytest
 
 from matchmaker.errors import InvalidInputError
-from matchmaker.io.agenda import (
+from matchmaker.export.agenda import (
     AGENDA_COLUMNS,
     agenda_csv,
     agenda_ics,

@@ -12,8 +12,7 @@ from openpyxl import load_workbook
 
 from conftest import make_org
 from matchmaker.errors import InvalidInputError
-from matchmaker.io import unneutralise
-from matchmaker.io.rooms import (
+from matchmaker.export.breakouts import (
     ROOM_COLUMNS,
     room_html,
     room_rows,
@@ -22,8 +21,9 @@ from matchmaker.io.rooms import (
     write_room_exports,
     write_room_pages,
 )
+from matchmaker.io import unneutralise
 from matchmaker.models import Event, Participant, Room, Round
-from matchmaker.rooms import BreakoutPlan, plan_breakouts
+from matchmaker.plan.breakouts import BreakoutPlan, plan_breakouts
 
 EVIL = '<script>alert("x")</script> & =HYPERLINK("http://evil.example")'
 

@@ -350,11 +350,6 @@ def _option_entries() -> list[Entry]:
             ("learn", GOOD_ORGS, "--out", "scorer.json", "--seed", "-1"),
             f"--seed must be from 0 to {LIMITS.seed_max}; got -1",
         ),
-        _option(
-            "bench-mdgp --time-limit inf",
-            ("bench-mdgp", "no-such-instance.txt", "--time-limit", "inf"),
-            "--time-limit must be above 0 and at most 3600 seconds; got inf",
-        ),
     ]
 
 

@@ -90,12 +90,13 @@ def free_port() -> int:
 
 
 def server_command() -> list[str]:
-    """The installed ``matchmaker-server`` next to this Python (or ``python -m api.server``)."""
+    """The installed ``matchmaker-server`` next to this Python (or ``python -m
+    matchmaker.service.server``)."""
     script = Path(sys.executable).with_name("matchmaker-server")
     if script.is_file() and os.access(script, os.X_OK):
         return [str(script)]
     found = shutil.which("matchmaker-server")
-    return [found] if found else [sys.executable, "-m", "api.server"]
+    return [found] if found else [sys.executable, "-m", "matchmaker.service.server"]
 
 
 class ServerProcess:

@@ -24,13 +24,13 @@ import httpx
 import pytest
 import sqlalchemy as sa
 from alembic import command
-from api.app import create_app
-from api.deps import Principal
-from api.settings import Settings
 from fastapi.testclient import TestClient
 
 from conftest import make_org
 from matchmaker.models import Organisation
+from matchmaker.service.app import create_app
+from matchmaker.service.deps import Principal
+from matchmaker.service.settings import Settings
 from matchmaker.store import Store
 from matchmaker.store.migrate import alembic_config, current_revision, head_revision
 

@@ -20,13 +20,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from api.app import create_app
-from api.settings import Settings
 from fastapi.testclient import TestClient
 
 from conftest import PG_DEFAULT
 from matchmaker.errors import MatchmakerError
 from matchmaker.io import read_event
+from matchmaker.service.app import create_app
+from matchmaker.service.settings import Settings
 from matchmaker.store import Store
 from reliability.corpus import (
     BREAKOUTS,

@@ -20,8 +20,8 @@ import pytest
 import scipy.sparse as sp
 from scipy.optimize import Bounds, LinearConstraint, milp
 
+from benchmarks.instances import read_instance
 from matchmaker.errors import InfeasibleError
-from matchmaker.io.grouping_instances import read_instance
 from matchmaker.solvers import solve_pairs, solve_schedule
 from matchmaker.solvers._grouping import exact_search
 from matchmaker.solvers._result import milp_certificate

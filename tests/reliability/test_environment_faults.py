@@ -360,9 +360,10 @@ def test_an_unreachable_postgresql_is_a_message_without_credentials() -> None:
 
 def test_a_refusing_api_database_is_a_503(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """A store that loses its database while serving answers 503 with Retry-After."""
-    from api.app import create_app
-    from api.settings import Settings
     from fastapi.testclient import TestClient
+
+    from matchmaker.service.app import create_app
+    from matchmaker.service.settings import Settings
 
     url, key = _seeded(tmp_path / "api.db")
     with TestClient(create_app(Settings(database_url=url, background_refit=False))) as client:

@@ -40,14 +40,11 @@ from typing import Any
 import icalendar
 import openpyxl
 import pytest
-from api.app import create_app
-from api.settings import Settings
 from fastapi.testclient import TestClient
 from icalendar.parser import Contentline, Contentlines
 from pydantic import ValidationError
 
-from matchmaker.io import dump_organisations, dump_registrations
-from matchmaker.io.agenda import (
+from matchmaker.export.agenda import (
     agenda_csv,
     agenda_ics,
     agenda_xlsx,
@@ -57,9 +54,12 @@ from matchmaker.io.agenda import (
     grid_xlsx,
     write_agendas,
 )
-from matchmaker.io.rooms import room_html, rooms_csv, rooms_xlsx
+from matchmaker.export.breakouts import room_html, rooms_csv, rooms_xlsx
+from matchmaker.io import dump_organisations, dump_registrations
 from matchmaker.models import Event
-from matchmaker.rooms import plan_breakouts
+from matchmaker.plan.breakouts import plan_breakouts
+from matchmaker.service.app import create_app
+from matchmaker.service.settings import Settings
 from matchmaker.solvers._result import Meeting
 from matchmaker.store import Store
 

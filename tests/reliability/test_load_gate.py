@@ -4,7 +4,7 @@ The closed loop of ``benchmarks/api_soak.py`` (32 clients without pauses, 2 work
 p50 of 3 ms and a p99 of 730 ms, organisation reads included: a dozen threads scoring at once
 starved every other thread of the interpreter lock. The figures are in docs/reliability.md;
 these tests hold the mechanism: the gate admits one thread, in arrival order (the
-suggestions route scores inside it: tests/api/test_suggestions.py).
+suggestions route scores inside it: tests/service/test_suggestions.py).
 """
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ import time
 from collections.abc import Callable
 
 import pytest
-from api.gate import Gate
+
+from matchmaker.service.gate import Gate
 
 
 def _wait_until(condition: Callable[[], bool], timeout: float = 10.0) -> None:

@@ -39,14 +39,14 @@ from typing import Any
 
 import httpx
 import pytest
-from api.app import create_app
-from api.settings import Settings
 from fastapi.testclient import TestClient
 from sqlalchemy import column, create_engine, inspect, select, table
 from starlette.routing import Mount
 
 from conftest import FIXTURES, make_org
 from matchmaker.io.tabular import FORMULA_PREFIXES
+from matchmaker.service.app import create_app
+from matchmaker.service.settings import Settings
 from matchmaker.store import Store
 from reliability.server import ServerProcess
 

@@ -378,7 +378,7 @@ def test_leuven_workshop() -> None:
     set has one member per room, so no room holds more than ``ceil(k / 3)`` of them.
     """
     from matchmaker.io import read_event
-    from matchmaker.meetings import event_matrices
+    from matchmaker.plan.meetings import event_matrices
 
     event = read_event(LEUVEN)
     scores = event_matrices(event).scores

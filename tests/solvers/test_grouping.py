@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from benchmarks.instances import read_instance
 from matchmaker.errors import InfeasibleError, InvalidInputError
-from matchmaker.io.grouping_instances import read_instance
 from matchmaker.solvers._grouping import local_search
 
 MDGP = Path(__file__).resolve().parents[3] / "shared" / "data" / "benchmarks" / "mdgplib"

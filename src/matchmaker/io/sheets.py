@@ -8,7 +8,7 @@ Decisions
   as they are: the ``csv`` module quotes a cell with a line break, and reads it back the same.
   XLSX cannot hold most of them (XML 1.0 has no way to write them, openpyxl refuses them), so
   :func:`plain_text` turns line breaks into ``\n`` and removes the other control characters.
-  Calendars (:mod:`matchmaker.io.agenda`) and printable pages use it too.
+  Calendars (:mod:`matchmaker.export.agenda`) and printable pages use it too.
 """
 
 from __future__ import annotations

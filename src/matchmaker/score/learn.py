@@ -341,7 +341,7 @@ def evaluate(
     """NDCG@k, precision@k and recall@k of ``scorer``'s suggestions (existing partners
     included, no diversity rule) for the rows with targets; ``new.*`` counts only partners
     that were not partners in the history, and ranks without the history's partners."""
-    from matchmaker.quality import ndcg_at_k, precision_at_k, recall_at_k
+    from matchmaker.quality.ranking import ndcg_at_k, precision_at_k, recall_at_k
     from matchmaker.solvers.suggest import ranking
 
     rows = sorted(targets)

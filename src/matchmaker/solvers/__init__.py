@@ -1,11 +1,13 @@
 """Solvers: they take matrices and indices and return indices (labels at the edge)."""
 
 from matchmaker.solvers._result import Meeting, PairsResult, ScheduleResult, SolverResult
+from matchmaker.solvers.breakouts import BreakoutsResult, solve_breakouts
 from matchmaker.solvers.pairs import solve_pairs
 from matchmaker.solvers.schedule import Changes, replan, solve_schedule
 from matchmaker.solvers.suggest import Filters, Suggestion, ranking, suggest, suggest_all
 
 __all__ = [
+    "BreakoutsResult",
     "Changes",
     "Filters",
     "Meeting",
@@ -15,6 +17,7 @@ __all__ = [
     "Suggestion",
     "ranking",
     "replan",
+    "solve_breakouts",
     "solve_pairs",
     "solve_schedule",
     "suggest",

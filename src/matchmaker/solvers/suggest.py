@@ -435,7 +435,7 @@ def ranking(
 ) -> Array:
     """The scorer's own top-``k`` of each of ``rows`` (every row by default), as row indices
     padded with ``-1``: no diversity rule, existing partners kept unless
-    ``include_partners=False``. The input the ranking metrics of :mod:`matchmaker.quality`
+    ``include_partners=False``. The input the ranking metrics of :mod:`matchmaker.quality.ranking`
     take."""
     todo = list(range(len(profiles))) if rows is None else [int(r) for r in rows]
     out = np.full((len(todo), k), -1, dtype=np.int64)

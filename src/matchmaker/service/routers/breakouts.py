@@ -1,0 +1,542 @@
+"""``/api/events/{id}/breakouts``: breakout rooms, as jobs; the latest allocation; moves and
+pins by hand; re-planning; room lists and printable pages.
+
+A run is a job (202 with ``Location: /api/jobs/{id}``): the allocation is stored whole when
+the solver ends, and ``GET`` answers the newest one with its version as ``ETag``. A move
+changes that allocation (``If-Match`` its version) after checking the hard rules: the room's
+capacity in seats and minimum size, keep-apart and keep-together sets, pins, and the spread of
+colleagues; a move that breaks one is 409 ``infeasible`` naming the rule and the people.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from collections.abc import Mapping
+from typing import Any, Literal
+
+from fastapi import APIRouter
+from fastapi.responses import Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from matchmaker.errors import InvalidInputError, Problem, VersionConflictError
+from matchmaker.limits import Rooms, Rounds, Seed, TimeLimit
+from matchmaker.models import Event, Pin, Rules
+from matchmaker.score import Scorer
+from matchmaker.service.deps import IfMatchDep, StoreDep
+from matchmaker.service.documents import (
+    MOVED,
+    allocation_document,
+    document_scorer,
+    plan_from_allocation,
+    refresh_allocation,
+)
+from matchmaker.service.event_access import (
+    Organiser,
+    RunnerDep,
+    accepted,
+    download,
+    latest_result,
+    owned_event,
+    result_document,
+    with_etag,
+)
+from matchmaker.service.gate import long_request
+from matchmaker.service.job_runner import JobContext, JobOutcome
+from matchmaker.service.problems import ProblemError, error_responses
+from matchmaker.service.routers.events import event_from_json
+from matchmaker.service.routers.scorers import learned_or_preset
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/api/events/{event_id}/breakouts", tags=["breakouts"])
+
+Preset = Literal["business", "policy_learning", "research"]
+
+#: The page of a room is printed, not run: its own styles, nothing else.
+ROOM_PAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"
+
+
+class BreakoutRun(BaseModel):
+    """How to plan the rooms; what is left out comes from the event."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    rounds: Rounds | None = Field(
+        default=None, description="rounds (the event's first ones, then new)"
+    )
+    rooms: Rooms | None = Field(
+        default=None, description="N rooms of equal capacity instead of the event's"
+    )
+    mode: Literal["affinity", "diversity"] = "affinity"
+    preset: Preset = "business"
+    scorer: str | None = Field(
+        default=None,
+        max_length=100,
+        description="a learned scorer's name (see /api/scorers), instead of the preset",
+    )
+    seed: Seed | None = 0
+    time_limit: TimeLimit | None = Field(default=None, description="seconds")
+
+
+class Replan(BaseModel):
+    """A re-plan after participants changed."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    seed: Seed | None = 0
+    time_limit: TimeLimit | None = Field(default=None, description="seconds")
+
+
+class Move(BaseModel):
+    """Move a person to a room in one round; ``pin`` also keeps them there in later runs."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    participant: str = Field(min_length=1, max_length=64)
+    round: str = Field(min_length=1, max_length=64)
+    room: str = Field(min_length=1, max_length=64)
+    pin: bool = False
+
+
+# --- runs ----------------------------------------------------------------------------------------
+
+
+def _run_work(event: Event, version: int, run: BreakoutRun, scorer: Scorer) -> Any:
+    def work(ctx: JobContext) -> JobOutcome:
+        from matchmaker.plan.breakouts import plan_breakouts
+
+        ctx.progress(0.05, "preparing: scoring the participants and the rooms' themes")
+        plan = plan_breakouts(
+            event,
+            rooms=run.rooms,
+            rounds=run.rounds,
+            mode=run.mode,
+            scorer=scorer,
+            seed=run.seed,
+            time_limit=run.time_limit,
+        )
+        ctx.progress(0.9, "writing the allocation")
+        doc = allocation_document(
+            plan,
+            preset=scorer,
+            event_version=version,
+            seed=run.seed,
+            time_limit=run.time_limit,
+        )
+        return JobOutcome("breakouts", doc, version, str(plan.result.message))
+
+    return work
+
+
+@router.post(
+    "",
+    status_code=202,
+    summary="Plan the breakout rooms (a job)",
+    responses=error_responses(401, 403, 404, 422, 429),
+)
+def run_breakouts(
+    principal: Organiser,
+    store: StoreDep,
+    runner: RunnerDep,
+    event_id: str,
+    run: BreakoutRun | None = None,
+) -> Response:
+    """Start a job that plans the rooms of every round → 202 ``{"job": {...}}`` with
+    ``Location: /api/jobs/{id}``; when it succeeds, ``GET`` gives the allocation."""
+    record = owned_event(store, principal, event_id)
+    run = run or BreakoutRun()
+    job = runner.submit(
+        kind="breakouts",
+        event_id=event_id,
+        owner=principal.owner,
+        admin=principal.is_admin,
+        params=run.model_dump(mode="json"),
+        work=_run_work(
+            record.value, record.version, run, learned_or_preset(store, run.preset, run.scorer)
+        ),
+    )
+    return accepted(job)
+
+
+@router.get("", summary="The latest allocation", responses=error_responses(401, 403, 404, 429))
+def get_breakouts(principal: Organiser, store: StoreDep, event_id: str) -> Response:
+    """The newest allocation: rounds, rooms, people with why, quality; ``ETag`` its version."""
+    owned_event(store, principal, event_id)
+    record = latest_result(store, event_id, "breakouts")
+    return with_etag(result_document(record), record.version)
+
+
+@router.post(
+    "/replan",
+    status_code=202,
+    summary="Re-plan after participants changed (a job)",
+    responses=error_responses(401, 403, 404, 422, 429),
+)
+def replan(
+    principal: Organiser,
+    store: StoreDep,
+    runner: RunnerDep,
+    event_id: str,
+    body: Replan | None = None,
+) -> Response:
+    """Plan again with the event's participants now, moving as few people as possible from
+    the latest allocation (moves and pins included) → 202 job."""
+    record = owned_event(store, principal, event_id)
+    previous = latest_result(store, event_id, "breakouts")
+    body = body or Replan()
+    event, version, doc = record.value, record.version, copy.deepcopy(previous.document)
+
+    def work(ctx: JobContext) -> JobOutcome:
+        from matchmaker.plan.breakouts import replan_breakouts
+
+        ctx.progress(0.05, "preparing: the rooms as published and the participants now")
+        plan = plan_from_allocation(doc)
+        new_plan, moved = replan_breakouts(plan, event, seed=body.seed, time_limit=body.time_limit)
+        ctx.progress(0.9, "writing the allocation")
+        new_doc = allocation_document(
+            new_plan,
+            preset=document_scorer(doc),
+            event_version=version,
+            seed=body.seed,
+            time_limit=body.time_limit,
+            moved=moved,
+        )
+        new_doc["replanned_from"] = previous.id
+        message = f"{new_plan.result.message}; {moved} people who stay changed room"
+        return JobOutcome("breakouts", new_doc, version, message)
+
+    job = runner.submit(
+        kind="breakouts",
+        event_id=event_id,
+        owner=principal.owner,
+        admin=principal.is_admin,
+        params={"replan": previous.id, **body.model_dump(mode="json")},
+        work=work,
+    )
+    return accepted(job)
+
+
+# --- moves ---------------------------------------------------------------------------------------
+
+
+def _infeasible(rule: str, detail: str, people: list[str]) -> ProblemError:
+    return ProblemError(409, "infeasible", "Infeasible", detail, rule=rule, people=people)
+
+
+def _names(people: list[Mapping[str, Any]], limit: int = 10) -> str:
+    shown = ", ".join(f"'{p['participant']}'" for p in people[:limit])
+    return shown + (f" and {len(people) - limit} more" if len(people) > limit else "")
+
+
+def _find(
+    doc: Mapping[str, Any], move: Move
+) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """The round, the person's room, the target room and the person's entry."""
+    rounds = {r["id"]: r for r in doc["rounds"]}
+    rnd = rounds.get(move.round)
+    if rnd is None:
+        raise InvalidInputError(
+            f"round '{move.round}' is not a round of the allocation",
+            [
+                Problem(
+                    None,
+                    "round",
+                    move.round,
+                    f"round '{move.round}' is not a round of the allocation; the rounds are: "
+                    + ", ".join(rounds),
+                )
+            ],
+        )
+    rooms = {r["id"]: r for r in rnd["rooms"]}
+    target = rooms.get(move.room)
+    if target is None:
+        raise InvalidInputError(
+            f"room '{move.room}' is not a room of the allocation",
+            [
+                Problem(
+                    None,
+                    "room",
+                    move.room,
+                    f"room '{move.room}' is not a room of the allocation; the rooms are: "
+                    + ", ".join(rooms),
+                )
+            ],
+        )
+    for room in rnd["rooms"]:
+        for person in room["people"]:
+            if person["participant"] == move.participant:
+                return rnd, room, target, person
+    raise InvalidInputError(
+        f"participant '{move.participant}' is not in the allocation's round {move.round}",
+        [
+            Problem(
+                None,
+                "participant",
+                move.participant,
+                f"participant '{move.participant}' has no room in round '{move.round}' of the "
+                "latest allocation; run the allocation again (or re-plan) after adding people",
+            )
+        ],
+    )
+
+
+def _check_move(
+    rnd: Mapping[str, Any],
+    source: Mapping[str, Any],
+    target: Mapping[str, Any],
+    person: Mapping[str, Any],
+    rules: Rules,
+) -> None:
+    """Every hard rule the move would break is a 409 naming the rule and the people."""
+    pid, round_id = person["participant"], rnd["id"]
+    for pin in rules.pins:
+        holds = pin.participant == pid and (pin.round is None or pin.round == round_id)
+        if holds and pin.room != target["id"]:
+            when = "every round" if pin.round is None else f"round '{pin.round}'"
+            raise _infeasible(
+                "pins",
+                f"participant '{pid}' is pinned to room '{pin.room}' in {when} by the "
+                f"event's rules; remove the pin before moving them to '{target['id']}'",
+                [pid],
+            )
+    if target is source:
+        return
+    seats = int(person["seats"])
+    taken = sum(int(p["seats"]) for p in target["people"])
+    if taken + seats > int(target["capacity"]):
+        raise _infeasible(
+            "capacity",
+            f"room '{target['id']}' holds {target['capacity']} seats and {taken} are taken by "
+            f"{_names(target['people'])}; '{pid}' needs {seats} more",
+            [pid, *(p["participant"] for p in target["people"])],
+        )
+    left = sum(int(p["seats"]) for p in source["people"]) - seats
+    if left < int(source.get("min_size", 0)):
+        raise _infeasible(
+            "min_size",
+            f"room '{source['id']}' needs at least {source['min_size']} seats; without '{pid}' "
+            f"it would have {left}",
+            [pid],
+        )
+    there = {p["participant"]: p for p in target["people"]}
+    here = {p["participant"] for p in source["people"]}
+    for group in rules.keep_apart:
+        if pid in group:
+            clash = [q for q in group if q != pid and q in there]
+            if clash:
+                raise _infeasible(
+                    "keep_apart",
+                    f"'{pid}' and {', '.join(repr(q) for q in clash)} must be in different rooms "
+                    f"(keep-apart {group}); {'they are' if len(clash) > 1 else 'it is'} in "
+                    f"'{target['id']}' in round '{round_id}'",
+                    [pid, *clash],
+                )
+    together_with: set[str] = set()
+    for group in rules.keep_together:
+        if pid in group:
+            mates = [q for q in group if q != pid and q in here]
+            together_with.update(group)
+            if mates:
+                raise _infeasible(
+                    "keep_together",
+                    f"'{pid}' must share a room with {', '.join(repr(q) for q in mates)} "
+                    f"(keep-together {group}), who stay in '{source['id']}' in round "
+                    f"'{round_id}'; move them together by changing the rules and running again",
+                    [pid, *mates],
+                )
+    if rules.apart_same_organisation:
+        rooms = rnd["rooms"]
+        colleagues = [
+            p["participant"]
+            for room in rooms
+            for p in room["people"]
+            if p["organisation"] == person["organisation"]
+        ]
+        if len(rooms) > 1 and len(colleagues) > 1 and not together_with & set(colleagues) - {pid}:
+            most = math.ceil(len(colleagues) / len(rooms))
+            same = [
+                q
+                for q, p in there.items()
+                if p["organisation"] == person["organisation"] and q not in together_with
+            ]
+            if len(same) + 1 > most:
+                raise _infeasible(
+                    "apart_same_organisation",
+                    f"'{pid}' and {', '.join(repr(q) for q in same)} are colleagues "
+                    f"({person['organisation_name']}); with {len(colleagues)} of them over "
+                    f"{len(rooms)} rooms, a room gets at most {most}",
+                    [pid, *same],
+                )
+
+
+def _add_pin(event: Event, move: Move) -> Event | None:
+    """The event with the pin of ``move`` added (``None`` when a pin already holds it)."""
+    for pin in event.rules.pins:
+        if (
+            pin.participant == move.participant
+            and pin.room == move.room
+            and pin.round in (None, move.round)
+        ):
+            return None
+    if move.room not in {r.id for r in event.rooms}:
+        raise InvalidInputError(
+            f"room '{move.room}' is not a room of the event, so no pin can name it",
+            [
+                Problem(
+                    None,
+                    "room",
+                    move.room,
+                    f"room '{move.room}' was made for this allocation and is not one of the "
+                    "event's rooms; add the rooms to the event to pin people to them",
+                )
+            ],
+        )
+    if move.round not in {r.id for r in event.rounds}:
+        raise InvalidInputError(
+            f"round '{move.round}' is not a round of the event, so no pin can name it",
+            [
+                Problem(
+                    None,
+                    "round",
+                    move.round,
+                    f"round '{move.round}' was made for this allocation and is not one of the "
+                    "event's rounds; add it to the event to pin people in it",
+                )
+            ],
+        )
+    document = event.model_dump(mode="json", exclude_none=True)
+    pin = Pin(participant=move.participant, room=move.room, round=move.round)
+    # The move replaces an earlier pin of the person in this round (two would clash).
+    document["rules"]["pins"] = [
+        p
+        for p in document["rules"]["pins"]
+        if not (p["participant"] == move.participant and p.get("round") == move.round)
+    ]
+    document["rules"]["pins"].append(pin.model_dump(mode="json", exclude_none=True))
+    # Checked as any event is: a pin of someone no longer registered is a 422, never stored.
+    return event_from_json(document)
+
+
+@router.post(
+    "/moves",
+    summary="Move (and pin) a person",
+    responses=error_responses(401, 403, 404, 409, 412, 422, 428, 429),
+)
+def move_person(
+    principal: Organiser,
+    store: StoreDep,
+    event_id: str,
+    expected: IfMatchDep,
+    move: Move,
+) -> Response:
+    """Move a person to another room in one round of the latest allocation (``If-Match`` its
+    version). The room's capacity and minimum, keep-apart, keep-together, pins and the spread
+    of colleagues are checked (409 ``infeasible`` with ``rule`` and ``people``). ``pin: true``
+    also adds the pin to the event's rules, so that the next run keeps it."""
+    record = owned_event(store, principal, event_id)
+    result = latest_result(store, event_id, "breakouts")
+    if result.version != expected:
+        raise VersionConflictError("allocation", result.id, current=result.version, sent=expected)
+    doc = copy.deepcopy(result.document)
+    rnd, source, target, person = _find(doc, move)
+    _check_move(rnd, source, target, person, record.value.rules)
+    event = record.value
+    if move.pin:
+        pinned = _add_pin(event, move)
+        if pinned is not None:
+            # Checked again on the way in: a pin that breaks the event is a 422.
+            event = store.update_event(pinned, expected_version=record.version).value
+    if target is not source:
+        source["people"].remove(person)
+        person.update(moved=True, why=MOVED, reasons={"themes": [], "partners": []})
+        target["people"].append(person)
+    doc.setdefault("edits", []).append(
+        {
+            "participant": move.participant,
+            "round": move.round,
+            "from": source["id"],
+            "to": target["id"],
+            "pin": move.pin,
+            "by": principal.subject,
+        }
+    )
+    refresh_allocation(doc, event.rules)
+    updated = store.update_result(result.id, doc, expected_version=expected)
+    return with_etag(result_document(updated), updated.version)
+
+
+# --- exports -------------------------------------------------------------------------------------
+
+
+def _plan(store: Any, principal: Any, event_id: str) -> Any:
+    owned_event(store, principal, event_id)
+    return plan_from_allocation(latest_result(store, event_id, "breakouts").document)
+
+
+@router.get(
+    "/rooms.csv",
+    summary="Room lists (CSV)",
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {}}}, **error_responses(401, 403, 404, 429)},
+)
+@long_request
+def rooms_csv(principal: Organiser, store: StoreDep, event_id: str) -> Response:
+    """Every person's room in every round: round, room, participant, person, organisation,
+    country, type (UTF-8 with BOM, formula-like cells quoted)."""
+    from matchmaker.export.breakouts import rooms_csv as to_csv
+
+    data = to_csv(_plan(store, principal, event_id))
+    return download(data, "text/csv; charset=utf-8", f"{event_id}-rooms.csv")
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@router.get(
+    "/rooms.xlsx",
+    summary="Room lists (XLSX)",
+    response_class=Response,
+    responses={200: {"content": {XLSX: {}}}, **error_responses(401, 403, 404, 429)},
+)
+@long_request
+def rooms_xlsx(principal: Organiser, store: StoreDep, event_id: str) -> Response:
+    """The room lists as a workbook, one sheet per round."""
+    from matchmaker.export.breakouts import rooms_xlsx as to_xlsx
+
+    data = to_xlsx(_plan(store, principal, event_id))
+    return download(data, XLSX, f"{event_id}-rooms.xlsx")
+
+
+@router.get(
+    "/rooms/{round_id}/{room_file}",
+    summary="A room's printable page (HTML)",
+    response_class=Response,
+    responses={200: {"content": {"text/html": {}}}, **error_responses(401, 403, 404, 429)},
+)
+@long_request
+def room_page(
+    principal: Organiser,
+    store: StoreDep,
+    event_id: str,
+    round_id: str,
+    room_file: str,
+) -> Response:
+    """One room in one round, to print: name, themes, the people and why they are there."""
+    from matchmaker.export.breakouts import room_html
+
+    if not room_file.endswith(".html"):
+        raise ProblemError(
+            404, "not-found", "Not found", f"no such page: '{room_file}' (rooms/ROUND/ROOM.html)"
+        )
+    room_id = room_file.removesuffix(".html")
+    plan = _plan(store, principal, event_id)
+    try:
+        page = room_html(plan, round_id, room_id)
+    except InvalidInputError as exc:
+        raise ProblemError(404, "not-found", "Not found", exc.message) from None
+    response = download(
+        page.encode("utf-8"), "text/html; charset=utf-8", f"{event_id}-{round_id}-{room_id}.html"
+    )
+    response.headers["Content-Security-Policy"] = ROOM_PAGE_CSP
+    return response

@@ -1,0 +1,384 @@
+"""``/api/events/{id}/schedule``: 1:1 meeting schedules, as jobs; the latest schedule;
+re-planning that keeps what was published; agendas, the organiser's grid and calendars.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+from typing import Any, Literal, Self
+
+from fastapi import APIRouter
+from fastapi.responses import Response
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from matchmaker.errors import InvalidInputError, Problem
+from matchmaker.limits import (
+    LIMITS,
+    EventDateTime,
+    Minutes,
+    Seed,
+    Slots,
+    Tables,
+    TimeLimit,
+)
+from matchmaker.models import Event, error_text
+from matchmaker.service.deps import StoreDep
+from matchmaker.service.documents import (
+    document_scorer,
+    published_meetings,
+    schedule_document,
+    schedule_event,
+    schedule_meetings,
+)
+from matchmaker.service.event_access import (
+    Organiser,
+    RunnerDep,
+    accepted,
+    download,
+    latest_result,
+    owned_event,
+    result_document,
+    with_etag,
+)
+from matchmaker.service.gate import long_request
+from matchmaker.service.job_runner import JobContext, JobOutcome
+from matchmaker.service.problems import ProblemError, error_responses
+from matchmaker.service.routers.scorers import learned_or_preset
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/api/events/{event_id}/schedule", tags=["schedule"])
+
+Preset = Literal["business", "policy_learning", "research"]
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+ICS = "text/calendar; charset=utf-8"
+
+
+class ScheduleRun(BaseModel):
+    """How to plan the meetings; the event's slots and tables unless given here."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    slots: Slots | None = Field(default=None, description="time slots, when the event has none")
+    tables: Tables | None = Field(default=None, description="tables per slot")
+    minutes: Minutes = Field(default=20, description="length of a new slot")
+    start: EventDateTime | None = Field(
+        default=None, description="the first new slot's start (default: the event's date, 09:00)"
+    )
+    preset: Preset = "business"
+    scorer: str | None = Field(
+        default=None,
+        max_length=100,
+        description="a learned scorer's name (see /api/scorers), instead of the preset",
+    )
+    seed: Seed | None = 0
+    time_limit: TimeLimit | None = Field(default=None, description="seconds")
+
+    @model_validator(mode="after")
+    def _last_slot_in_range(self) -> Self:
+        if self.start is not None and self.slots is not None:
+            last = self.start + dt.timedelta(minutes=self.slots * self.minutes)
+            if last.year > LIMITS.last_year:
+                raise ValueError(
+                    f"{self.slots} slots of {self.minutes} minutes from "
+                    f"{self.start.isoformat()} would end on {last.isoformat()}, after the year "
+                    f"{LIMITS.last_year}; start earlier or give fewer slots"
+                )
+        return self
+
+
+class ScheduleReplan(BaseModel):
+    """A re-plan that keeps the published meetings."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    seed: Seed | None = 0
+
+
+def _prepared(event: Event, run: ScheduleRun) -> Event:
+    """The event with the run's slots and tables, checked when the request comes (a slot
+    past the last year events may have is a 422, not a failed job)."""
+    from matchmaker.plan.meetings import with_slots
+
+    if run.slots is None and run.tables is None:
+        return event
+    try:
+        return with_slots(
+            event,
+            run.slots or len(event.slots),
+            start=run.start,
+            minutes=run.minutes,
+            tables=run.tables,
+        )
+    except ValidationError as exc:
+        problems = [Problem(None, "slots", None, error_text(e)) for e in exc.errors()]
+        raise InvalidInputError(
+            "the new slots are not valid: " + problems[0].message, problems
+        ) from None
+
+
+@router.post(
+    "",
+    status_code=202,
+    summary="Plan the 1:1 meetings (a job)",
+    responses=error_responses(401, 403, 404, 422, 429),
+)
+def run_schedule(
+    principal: Organiser,
+    store: StoreDep,
+    runner: RunnerDep,
+    event_id: str,
+    run: ScheduleRun | None = None,
+) -> Response:
+    """Start a job that plans the meetings over the slots and tables → 202 ``{"job": ...}``
+    with ``Location``; when it succeeds, ``GET`` gives the schedule."""
+    record = owned_event(store, principal, event_id)
+    run = run or ScheduleRun()
+    event, version = record.value, record.version
+    scorer = learned_or_preset(store, run.preset, run.scorer)
+    ev = _prepared(event, run)
+
+    def work(ctx: JobContext) -> JobOutcome:
+        from matchmaker.plan.meetings import plan_schedule
+
+        ctx.progress(0.05, "preparing: scoring the participants and reading their requests")
+        result, matrices = plan_schedule(
+            ev, scorer=scorer, seed=run.seed, time_limit=run.time_limit
+        )
+        ctx.progress(0.8, "writing the agendas and why each meeting")
+        doc = schedule_document(
+            ev, result, matrices, preset=scorer, event_version=version, seed=run.seed
+        )
+        return JobOutcome("schedule", doc, version, str(result.message))
+
+    job = runner.submit(
+        kind="schedule",
+        event_id=event_id,
+        owner=principal.owner,
+        admin=principal.is_admin,
+        params=run.model_dump(mode="json"),
+        work=work,
+    )
+    return accepted(job)
+
+
+@router.get("", summary="The latest schedule", responses=error_responses(401, 403, 404, 429))
+def get_schedule(principal: Organiser, store: StoreDep, event_id: str) -> Response:
+    """The newest schedule: slots, meetings with why, agendas, figures; ``ETag`` its version."""
+    owned_event(store, principal, event_id)
+    record = latest_result(store, event_id, "schedule")
+    return with_etag(result_document(record), record.version)
+
+
+@router.post(
+    "/replan",
+    status_code=202,
+    summary="Re-plan, keeping the published meetings (a job)",
+    responses=error_responses(401, 403, 404, 422, 429),
+)
+def replan_schedule(
+    principal: Organiser,
+    store: StoreDep,
+    runner: RunnerDep,
+    event_id: str,
+    body: ScheduleReplan | None = None,
+) -> Response:
+    """Keep every meeting of the latest schedule whose two participants are still registered
+    and available; cancel the others; fill the free capacity → 202 job. The event's slots and
+    tables are used, or those of the latest schedule when the event has none."""
+    record = owned_event(store, principal, event_id)
+    previous = latest_result(store, event_id, "schedule")
+    body = body or ScheduleReplan()
+    event, version, doc = record.value, record.version, copy.deepcopy(previous.document)
+    preset = document_scorer(doc)
+
+    def work(ctx: JobContext) -> JobOutcome:
+        from matchmaker.plan.meetings import event_matrices
+        from matchmaker.plan.meetings import replan_schedule as replan
+
+        ctx.progress(0.05, "preparing: the published meetings and the participants now")
+        as_planned = schedule_event(doc)
+        ev = event.model_copy(
+            update={
+                "slots": event.slots or as_planned.slots,
+                "tables": event.tables or as_planned.tables,
+            }
+        )
+        result, changes = replan(ev, published_meetings(doc), scorer=preset, seed=body.seed)
+        ctx.progress(0.8, "writing the agendas and why each meeting")
+        matrices = event_matrices(ev, scorer=preset)
+        new_doc = schedule_document(
+            ev,
+            result,
+            matrices,
+            preset=preset,
+            event_version=version,
+            seed=body.seed,
+            changes=changes,
+        )
+        new_doc["replanned_from"] = previous.id
+        counts = {k: len(v) for k, v in changes.items()}
+        message = (
+            f"{counts['kept']} meetings kept, {counts['cancelled']} cancelled, "
+            f"{counts['added']} added"
+        )
+        return JobOutcome("schedule", new_doc, version, message)
+
+    job = runner.submit(
+        kind="schedule",
+        event_id=event_id,
+        owner=principal.owner,
+        admin=principal.is_admin,
+        params={"replan": previous.id, **body.model_dump(mode="json")},
+        work=work,
+    )
+    return accepted(job)
+
+
+# --- exports -------------------------------------------------------------------------------------
+
+
+def _schedule(
+    store: Any, principal: Any, event_id: str
+) -> tuple[dict[str, Any], Event, list[Any], dt.datetime]:
+    owned_event(store, principal, event_id)
+    record = latest_result(store, event_id, "schedule")
+    event = schedule_event(record.document)
+    return record.document, event, schedule_meetings(record.document, event), record.created_at
+
+
+def _csv_headers(kind: str) -> dict[int | str, dict[str, Any]]:
+    return {200: {"content": {kind: {}}}, **error_responses(401, 403, 404, 429)}
+
+
+@router.get(
+    "/agendas.csv",
+    summary="Every agenda (CSV)",
+    response_class=Response,
+    responses=_csv_headers("text/csv"),
+)
+@long_request
+def agendas_csv(principal: Organiser, store: StoreDep, event_id: str) -> Response:
+    """Every participant's agenda in one table: ``participant_id`` then the agenda columns
+    (slot, start, end, status, table, partner...), free slots included."""
+    from matchmaker.export.agenda import AGENDA_COLUMNS, agenda_rows
+    from matchmaker.io.sheets import csv_bytes
+
+    _, event, meetings, _ = _schedule(store, principal, event_id)
+    rows = [
+        [p.id, *row.values()]
+        for i, p in enumerate(event.participants)
+        for row in agenda_rows(event, meetings, i)
+    ]
+    data = csv_bytes(["participant_id", *AGENDA_COLUMNS], rows)
+    return download(data, "text/csv; charset=utf-8", f"{event_id}-agendas.csv")
+
+
+@router.get(
+    "/agendas.xlsx",
+    summary="Every agenda (XLSX)",
+    response_class=Response,
+    responses=_csv_headers(XLSX),
+)
+@long_request
+def agendas_xlsx(principal: Organiser, store: StoreDep, event_id: str) -> Response:
+    """Every participant's agenda in one workbook, one sheet each."""
+    from matchmaker.export.agenda import agendas_xlsx as to_xlsx
+
+    _, event, meetings, _ = _schedule(store, principal, event_id)
+    return download(to_xlsx(event, meetings), XLSX, f"{event_id}-agendas.xlsx")
+
+
+@router.get(
+    "/grid.csv",
+    summary="The grid (CSV)",
+    response_class=Response,
+    responses=_csv_headers("text/csv"),
+)
+@long_request
+def grid_csv(principal: Organiser, store: StoreDep, event_id: str) -> Response:
+    """The organiser's grid: one row per slot, one column per table."""
+    from matchmaker.export.agenda import grid_csv as to_csv
+
+    _, event, meetings, _ = _schedule(store, principal, event_id)
+    return download(to_csv(event, meetings), "text/csv; charset=utf-8", f"{event_id}-grid.csv")
+
+
+@router.get(
+    "/grid.xlsx", summary="The grid (XLSX)", response_class=Response, responses=_csv_headers(XLSX)
+)
+@long_request
+def grid_xlsx(principal: Organiser, store: StoreDep, event_id: str) -> Response:
+    """The organiser's grid as a workbook."""
+    from matchmaker.export.agenda import grid_xlsx as to_xlsx
+
+    _, event, meetings, _ = _schedule(store, principal, event_id)
+    return download(to_xlsx(event, meetings), XLSX, f"{event_id}-grid.xlsx")
+
+
+def _why_of(doc: dict[str, Any], event: Event, participant: int) -> dict[tuple[int, int], str]:
+    """Why each of a participant's meetings, written for that participant."""
+    index = {p.id: i for i, p in enumerate(event.participants)}
+    me = event.participants[participant].id
+    out: dict[tuple[int, int], str] = {}
+    for m in doc["meetings"]:
+        a, b = m["participants"]
+        if me in (a, b) and m.get("why", {}).get(me):
+            out[(index[a], index[b])] = m["why"][me]
+    return out
+
+
+def _ics(
+    doc: dict[str, Any], event: Event, meetings: list[Any], i: int, stamp: dt.datetime
+) -> bytes:
+    from matchmaker.export.agenda import agenda_ics
+
+    return agenda_ics(event, meetings, i, why=_why_of(doc, event, i), stamp=stamp)
+
+
+@router.get(
+    "/ics.zip",
+    summary="Every calendar (ZIP of ICS)",
+    response_class=Response,
+    responses=_csv_headers("application/zip"),
+)
+@long_request
+def ics_zip(principal: Organiser, store: StoreDep, event_id: str) -> Response:
+    """One RFC 5545 calendar per participant (``<participant id>.ics``) in a zip."""
+    from matchmaker.export.agenda import agendas_zip
+
+    doc, event, meetings, stamp = _schedule(store, principal, event_id)
+    data = agendas_zip(
+        event, meetings, formats=("ics",), why=lambda i: _why_of(doc, event, i), stamp=stamp
+    )
+    return download(data, "application/zip", f"{event_id}-calendars.zip")
+
+
+@router.get(
+    "/ics/{participant_file}",
+    summary="A participant's calendar (ICS)",
+    response_class=Response,
+    responses=_csv_headers("text/calendar"),
+)
+def participant_ics(
+    principal: Organiser, store: StoreDep, event_id: str, participant_file: str
+) -> Response:
+    """One participant's meetings as an RFC 5545 calendar; an empty calendar when they have
+    none. The address is ``ics/<participant id>.ics``."""
+    if not participant_file.endswith(".ics"):
+        raise ProblemError(
+            404, "not-found", "Not found", f"no such calendar: '{participant_file}' (ics/ID.ics)"
+        )
+    pid = participant_file.removesuffix(".ics")
+    doc, event, meetings, stamp = _schedule(store, principal, event_id)
+    index = {p.id: i for i, p in enumerate(event.participants)}
+    if pid not in index:
+        raise ProblemError(
+            404,
+            "not-found",
+            "Not found",
+            f"participant '{pid}' is not in the latest schedule of event '{event_id}'",
+        )
+    data = _ics(doc, event, meetings, index[pid], stamp)
+    return download(data, ICS, f"{pid}.ics")
