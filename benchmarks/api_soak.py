@@ -74,10 +74,11 @@ from benchmarks.api_load import (
     warm_up,
 )
 from benchmarks.core import machine
+from matchmaker.demo import DATA as DEMO_DATA
 
 FORMAT = "matchmaker-api-soak/1"
 ROOT = Path(__file__).resolve().parents[1]
-EVENT_FILE = ROOT / "fixtures" / "brokerage" / "event.json"
+EVENT_FILE = DEMO_DATA / "brokerage" / "event.json"
 #: Share of each kind among a client's requests (profile edits come on their own clock).
 MIX = {"suggestions": 0.80, "organisation": 0.09, "organisation list": 0.07, "event": 0.04}
 PRESETS = ("business", "policy_learning", "research")

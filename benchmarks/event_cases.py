@@ -22,8 +22,8 @@ from benchmarks.meeting_cases import pair_references, pairs_quality, schedule_ba
 from benchmarks.meeting_cases import schedule_quality as _schedule_quality
 from benchmarks.metrics import histogram, upper_triangle
 
-LEUVEN = "fixtures/leuven-2018/event.json"
-BROKERAGE = "fixtures/brokerage/event.json"
+LEUVEN = "src/matchmaker/demo/data/leuven-2018/event.json"
+BROKERAGE = "src/matchmaker/demo/data/brokerage/event.json"
 # Slots and tables given to an event without its own (Leuven has none): a morning of 1:1s.
 DEFAULT_SLOTS = 6
 

@@ -1,8 +1,8 @@
 """Run the benchmark cases of a suite and write results.json, report.md and plots.
 
-Also ``matchmaker bench`` (from a clone of the repository). Exit codes: 0 every target met;
-1 a target missed, a case failed, a bad data file, or (with ``--fail-on-regression``) a
-regression against ``--compare``; 2 wrong usage (an unknown case).
+``python -m benchmarks`` or ``./dev bench``, from a clone of the repository. Exit codes: 0
+every target met; 1 a target missed, a case failed, a bad data file, or (with
+``--fail-on-regression``) a regression against ``--compare``; 2 wrong usage (an unknown case).
 """
 
 from __future__ import annotations

@@ -10,6 +10,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from api_support import assert_problem
+from matchmaker.demo import DATA as DEMO_DATA
 from matchmaker.models import Organisation
 
 __all__ = [
@@ -23,8 +24,8 @@ __all__ = [
 ]
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
-LEUVEN = FIXTURES / "leuven-2018" / "event.json"
-BROKERAGE = FIXTURES / "brokerage" / "event.json"
+LEUVEN = DEMO_DATA / "leuven-2018" / "event.json"
+BROKERAGE = DEMO_DATA / "brokerage" / "event.json"
 
 
 def leuven_document() -> dict[str, Any]:

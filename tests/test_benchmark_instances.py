@@ -10,7 +10,7 @@ import pytest
 from benchmarks.instances import read_ccp, read_instance, read_mdgp
 from matchmaker.errors import InvalidInputError
 
-DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "benchmarks"
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "benchmarks"
 
 MDGP_TEXT = "4 2 ds 1 3 1 3\n0 1 1.5\n0 2 2\n0 3 3\n1 2 4\n1 3 5\n2 3 6\n"
 CCP_TEXT = "3 2 ds 1 4 2 5 W 1 2 3\n0 1 1.0\n0 2 0.5\n1 2 2.5\n"

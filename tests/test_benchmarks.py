@@ -15,6 +15,7 @@ import pytest
 from benchmarks import core
 from benchmarks.core import FORMAT, Case, Target
 from benchmarks.suggest_cases import BASELINES, _top_k
+from matchmaker.demo import DATA as DEMO_DATA
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -378,7 +379,7 @@ def test_user_files_with_problems_are_named(
         check(str(data), str(bad))
     with pytest.raises(UserDataError, match=r"data file 'missing\.csv' does not exist"):
         check("missing.csv", None)
-    event = ROOT / "fixtures" / "leuven-2018" / "event.json"
+    event = DEMO_DATA / "leuven-2018" / "event.json"
     with pytest.raises(UserDataError, match="--links goes with an organisation registry"):
         check(str(event), str(bad))
     assert check(str(event), None) == "event"

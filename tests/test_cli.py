@@ -12,6 +12,7 @@ import pytest
 
 from matchmaker import __version__
 from matchmaker.cli import main
+from matchmaker.demo import DATA as DEMO_DATA
 from matchmaker.store import Store
 
 GOOD = "id,name,type,region\nA,Alpha,cluster,FR10\nB,Beta,university,BE33\n"
@@ -138,20 +139,23 @@ def test_console_script_runs_without_traceback(bad: Path) -> None:
     assert "Traceback" not in proc.stdout + proc.stderr
 
 
-def test_demo_imports_the_fixtures(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    root = Path(__file__).resolve().parents[1]
+def test_demo_imports_the_demo_data(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)  # the data ships with the package: no ./fixtures needed
     db = tmp_path / "demo.db"
-    assert main(["demo", "--db", str(db), "--fixtures", str(root / "fixtures")]) == 0
+    assert main(["demo", "--db", str(db)]) == 0
     out = capsys.readouterr().out
-    assert "leuven-2018/organisations.csv" in out
+    assert "registry medium-200.json: 200 organisations (200 added)" in out
+    assert "event 'leuven-2018': 32 participants, 20 organisations (added)" in out
     assert "Event 'leuven-2018'" in out
     with Store(str(db)) as store:
-        assert store.count_organisations() > 20
-        assert "leuven-2018" in store.event_ids()
+        assert store.count_organisations() >= 200
+        assert set(store.event_ids()) == {"leuven-2018", "brokerage-b2b"}
 
 
 def test_import_event_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    event = Path(__file__).resolve().parents[1] / "fixtures" / "leuven-2018" / "event.json"
+    event = DEMO_DATA / "leuven-2018" / "event.json"
     db = str(tmp_path / "x.db")
     assert main(["import", str(event), "--db", db]) == 0
     assert "its 20 organisations: 20 new, 0 replaced" in capsys.readouterr().out
@@ -175,7 +179,7 @@ def test_partial_import_writes_a_report_by_default(
     assert lines[1].startswith("2,region,FR99,region 'FR99' is not a NUTS 2021/2024 code")
 
 
-LEUVEN = Path(__file__).resolve().parents[1] / "fixtures" / "leuven-2018" / "organisations.csv"
+LEUVEN = DEMO_DATA / "leuven-2018" / "organisations.csv"
 ECOPLUS = "ecoplus-the-business-agency-of-lower-austria"
 
 
@@ -225,7 +229,7 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
 
 def test_pairs_json(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["pairs", str(FIXTURES / "leuven-2018" / "event.json"), "--json"]) == 0
+    assert main(["pairs", str(DEMO_DATA / "leuven-2018" / "event.json"), "--json"]) == 0
     payload = json.loads(capsys.readouterr().out)
     assert payload["status"] == "optimal"
     assert payload["gap"] == 0
@@ -252,7 +256,7 @@ def test_pairs_with_sides_from_a_column(tmp_path: Path, capsys: pytest.CaptureFi
 
 
 def test_schedule_with_calendars(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    event = FIXTURES / "brokerage" / "event.json"
+    event = DEMO_DATA / "brokerage" / "event.json"
     ics = tmp_path / "ics"
     assert main(["schedule", str(event), "--json", "--ics-dir", str(ics)]) == 0
     payload = json.loads(capsys.readouterr().out)
@@ -271,7 +275,7 @@ def test_schedule_with_calendars(tmp_path: Path, capsys: pytest.CaptureFixture[s
 def test_schedule_makes_slots_for_an_event_without_them(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    event = FIXTURES / "leuven-2018" / "event.json"
+    event = DEMO_DATA / "leuven-2018" / "event.json"
     args = ["schedule", str(event), "--slots", "4", "--tables", "6", "--start", "2018-06-20T14:00"]
     assert main(args) == 0
     out = capsys.readouterr().out
@@ -284,7 +288,7 @@ def test_schedule_makes_slots_for_an_event_without_them(
 def test_replanning_keeps_published_meetings(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    event_path = FIXTURES / "brokerage" / "event.json"
+    event_path = DEMO_DATA / "brokerage" / "event.json"
     first = tmp_path / "first.json"
     assert main(["schedule", str(event_path), "--json"]) == 0
     first.write_text(capsys.readouterr().out)
@@ -345,7 +349,8 @@ def test_learn_then_suggest_and_schedule_with_the_learned_scorer(
     assert main([*query, "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["preset"] == "reg300"
     assert (
-        main(["schedule", str(FIXTURES / "brokerage" / "event.json"), "--scorer", str(scorer)]) == 0
+        main(["schedule", str(DEMO_DATA / "brokerage" / "event.json"), "--scorer", str(scorer)])
+        == 0
     )
     capsys.readouterr()
 

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES
 from matchmaker.cli import main
+from matchmaker.demo import DATA as DEMO_DATA
 
-LEUVEN = FIXTURES / "leuven-2018" / "event.json"
+LEUVEN = DEMO_DATA / "leuven-2018" / "event.json"
 
 
 def test_breakouts_json(capsys: pytest.CaptureFixture[str]) -> None:

@@ -1,4 +1,5 @@
-"""The committed fixtures load without problems and agree with ``fixtures/build.py``."""
+"""The committed fixtures and the packaged demo dataset load without problems and agree with
+``fixtures/build.py``."""
 
 from __future__ import annotations
 
@@ -10,18 +11,19 @@ from types import ModuleType
 
 import pytest
 
+from matchmaker.demo import DATA as DEMO_DATA
 from matchmaker.io import read_event, read_organisations
 from matchmaker.synth import generate_registry
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
 ORGANISATION_FILES = [
-    "leuven-2018/organisations.csv",
-    "generated/medium-200.csv",
-    "generated/medium-200.json",
-    "generated/easy-50.csv",
+    DEMO_DATA / "leuven-2018" / "organisations.csv",
+    FIXTURES / "generated" / "medium-200.csv",
+    DEMO_DATA / "medium-200.json",
+    FIXTURES / "generated" / "easy-50.csv",
 ]
-EVENT_FILES = ["leuven-2018/event.json", "brokerage/event.json"]
+EVENT_FILES = [DEMO_DATA / "leuven-2018" / "event.json", DEMO_DATA / "brokerage" / "event.json"]
 
 
 def load_build() -> ModuleType:
@@ -41,27 +43,36 @@ def read_links(path: Path) -> list[tuple[str, str]]:
     return [(a, b) for a, b in rows[1:]]
 
 
-@pytest.mark.parametrize("name", ORGANISATION_FILES)
-def test_organisation_files_load(name: str) -> None:
-    report = read_organisations(FIXTURES / name)
+@pytest.mark.parametrize("path", ORGANISATION_FILES, ids=lambda p: p.name)
+def test_organisation_files_load(path: Path) -> None:
+    report = read_organisations(path)
     assert report.problems == []
     assert report.warnings == []
     assert report.organisations
 
 
-@pytest.mark.parametrize("name", EVENT_FILES)
-def test_event_files_load(name: str) -> None:
-    event = read_event(FIXTURES / name)
+@pytest.mark.parametrize("path", EVENT_FILES, ids=lambda p: p.parent.name)
+def test_event_files_load(path: Path) -> None:
+    event = read_event(path)
     assert event.participants
     assert event.organisations
 
 
 def test_rebuild_gives_identical_files(tmp_path: Path) -> None:
     build = load_build()
-    written = build.build(tmp_path)
+    written = build.build(tmp_path / "fixtures", tmp_path / "demo")
     assert len(written) == 11
     for path in written:
-        committed = FIXTURES / path.relative_to(tmp_path)
+        part = path.relative_to(tmp_path)
+        root, rest = (
+            (FIXTURES, part.relative_to("fixtures"))
+            if part.parts[0] == "fixtures"
+            else (
+                DEMO_DATA,
+                part.relative_to("demo"),
+            )
+        )
+        committed = root / rest
         assert committed.is_file(), f"{committed} is not committed; run fixtures/build.py"
         assert path.read_bytes() == committed.read_bytes(), f"{committed} differs from a rebuild"
 
@@ -70,13 +81,14 @@ def test_build_command_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     build = load_build()
     assert build.main(["--out", str(tmp_path)]) == 0
     assert "event.json" in capsys.readouterr().out
-    assert (tmp_path / "brokerage" / "event.json").is_file()
+    assert (tmp_path / "demo" / "brokerage" / "event.json").is_file()
+    assert (tmp_path / "generated" / "easy-50.csv").is_file()
 
 
 def test_generated_files_are_the_generator_output() -> None:
     reg = generate_registry(200, seed=1, difficulty="medium")
-    for name in ("medium-200.csv", "medium-200.json"):
-        read = read_organisations(FIXTURES / "generated" / name).organisations
+    for path in (FIXTURES / "generated" / "medium-200.csv", DEMO_DATA / "medium-200.json"):
+        read = read_organisations(path).organisations
         assert [o.model_dump() for o in read] == [o.model_dump() for o in reg.organisations]
     assert read_links(FIXTURES / "generated" / "medium-200-links.csv") == reg.links
 
@@ -90,15 +102,15 @@ def test_links_refer_to_organisations() -> None:
         pairs = read_links(FIXTURES / links)
         assert pairs
         assert all(a in ids and b in ids and a < b for a, b in pairs)
-    event = read_event(FIXTURES / "brokerage" / "event.json")
+    event = read_event(DEMO_DATA / "brokerage" / "event.json")
     ids = {o.id for o in event.organisations}
-    pairs = read_links(FIXTURES / "brokerage" / "links.csv")
+    pairs = read_links(DEMO_DATA / "brokerage" / "links.csv")
     assert pairs
     assert all(a in ids and b in ids for a, b in pairs)
 
 
 def test_brokerage_event() -> None:
-    event = read_event(FIXTURES / "brokerage" / "event.json")
+    event = read_event(DEMO_DATA / "brokerage" / "event.json")
     assert len(event.participants) == 150
     assert len(event.slots) == 12
     assert event.tables > 0
@@ -109,7 +121,7 @@ def test_brokerage_event() -> None:
 
 
 def leuven_source() -> list[dict[str, str]]:
-    with (FIXTURES / "leuven-2018" / "participants.csv").open(encoding="utf-8") as f:
+    with (DEMO_DATA / "leuven-2018" / "participants.csv").open(encoding="utf-8") as f:
         return list(csv.DictReader(f))
 
 
@@ -117,12 +129,12 @@ def test_leuven_source_is_the_shared_table() -> None:
     shared = Path("/work/shared/data/events/leuven-2018/participants.csv")
     if not shared.exists():
         pytest.skip("the shared data folder is not here")
-    assert (FIXTURES / "leuven-2018" / "participants.csv").read_bytes() == shared.read_bytes()
+    assert (DEMO_DATA / "leuven-2018" / "participants.csv").read_bytes() == shared.read_bytes()
 
 
 def test_leuven_event() -> None:
     rows = leuven_source()
-    event = read_event(FIXTURES / "leuven-2018" / "event.json")
+    event = read_event(DEMO_DATA / "leuven-2018" / "event.json")
     assert len(event.participants) == 32
     assert [p.id for p in event.participants] == [r["participant"] for r in rows]
     names = {o.id: o.name for o in event.organisations}
@@ -141,9 +153,9 @@ def test_leuven_event() -> None:
 
 def test_leuven_organisations() -> None:
     rows = leuven_source()
-    orgs = read_organisations(FIXTURES / "leuven-2018" / "organisations.csv").organisations
+    orgs = read_organisations(DEMO_DATA / "leuven-2018" / "organisations.csv").organisations
     assert [o.name for o in orgs] == list(dict.fromkeys(r["organisation"] for r in rows))
-    event = read_event(FIXTURES / "leuven-2018" / "event.json")
+    event = read_event(DEMO_DATA / "leuven-2018" / "event.json")
     assert [o.model_dump() for o in orgs] == [o.model_dump() for o in event.organisations]
     first: dict[str, dict[str, str]] = {}
     projects: dict[str, set[str]] = {}

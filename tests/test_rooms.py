@@ -7,7 +7,8 @@ from collections import Counter
 
 import pytest
 
-from conftest import FIXTURES, make_org
+from conftest import make_org
+from matchmaker.demo import DATA as DEMO_DATA
 from matchmaker.errors import InfeasibleError, InvalidInputError
 from matchmaker.io import read_event
 from matchmaker.models import Event, Participant, Pin, Room, Round, Rules
@@ -19,7 +20,7 @@ from matchmaker.plan.breakouts import (
     replan_breakouts,
 )
 
-LEUVEN = FIXTURES / "leuven-2018" / "event.json"
+LEUVEN = DEMO_DATA / "leuven-2018" / "event.json"
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from conftest import FIXTURES, count_validations, make_org
+from conftest import count_validations, make_org
+from matchmaker.demo import DATA as DEMO_DATA
 from matchmaker.errors import AlreadyExistsError, NotFoundError, VersionConflictError
 from matchmaker.io import read_event
 from matchmaker.models import Event, Organisation, Participant, Room
@@ -17,7 +18,7 @@ from matchmaker.store.schema import ParticipantRow, RoomRow
 
 @pytest.fixture
 def leuven() -> Event:
-    return read_event(FIXTURES / "leuven-2018" / "event.json")
+    return read_event(DEMO_DATA / "leuven-2018" / "event.json")
 
 
 def test_create_and_read_back_in_order(db_url: str, leuven: Event) -> None:

@@ -423,48 +423,19 @@ def cmd_summary(args: argparse.Namespace) -> int:
     return 0
 
 
-def _fixtures_dir(value: str | None) -> Path:
-    candidates = [Path(value)] if value else [Path.cwd() / "fixtures"]
-    if not value:
-        candidates.append(Path(__file__).resolve().parents[2] / "fixtures")
-    for c in candidates:
-        if (c / "leuven-2018").is_dir():
-            return c
-    raise MatchmakerError(
-        "the demo data was not found; run from the project folder or give --fixtures DIR "
-        f"(looked in: {', '.join(str(c) for c in candidates)})"
-    )
-
-
 def cmd_demo(args: argparse.Namespace) -> int:
-    from matchmaker.io import read_event, validate_organisations
+    from matchmaker.demo import DATA, load_demo
     from matchmaker.store import Store
 
-    fixtures = _fixtures_dir(args.fixtures)
     db = args.db or "var/demo.db"
     db_path = Path(db)
     if "://" not in db and db_path.exists():
         for suffix in ("", "-wal", "-shm"):
             Path(str(db_path) + suffix).unlink(missing_ok=True)
-    files = [
-        fixtures / "leuven-2018" / "organisations.csv",
-        *sorted((fixtures / "generated").glob("*.csv")),
-    ]
-    files = [f for f in files if f.name != "links.csv" and not f.name.endswith("links.csv")]
-    print(f"Validating and importing the demo data from {fixtures}")
+    print(f"Importing the demo data from {DATA}")
     with Store(db) as store:
-        for f in files:
-            report = validate_organisations(f)
-            status = "valid" if report.ok else f"{len(report.problems)} problems"
-            print(f"  {f.relative_to(fixtures)}: {report.rows} rows, {status}")
-            if not report.ok:
-                _print_problems(report.problems, sys.stdout, limit=10)
-                return 1
-            store.import_organisations(report.organisations, replace=True)
-        for event_file in sorted(fixtures.glob("*/event.json")):
-            ev = read_event(event_file)
-            store.save_event(ev, replace=True)
-            print(f"  {event_file.relative_to(fixtures)}: event '{ev.id}' valid")
+        for line in load_demo(store):
+            print(f"  {line}")
     print()
     _summary(db, sys.stdout)
     return 0
@@ -1400,10 +1371,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_keys)
 
     p = sub.add_parser(
-        "demo", help="validate and import the demo data into a SQLite file and summarise it"
+        "demo", help="import the demo data into a database (a new SQLite file) and summarise it"
     )
     p.add_argument("--db", help="database (default: var/demo.db, created afresh)")
-    p.add_argument("--fixtures", help="folder of the demo data (default: ./fixtures)")
     p.set_defaults(func=cmd_demo)
     return parser
 

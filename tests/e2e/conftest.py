@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import pytest
 
+from matchmaker.demo import DATA as DEMO_DATA
 from matchmaker.io import read_organisations
 from matchmaker.store import Store
 
@@ -37,7 +38,7 @@ if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
 
 ROOT = Path(__file__).resolve().parents[2]
-LEUVEN = ROOT / "fixtures" / "leuven-2018"
+LEUVEN = DEMO_DATA / "leuven-2018"
 CHROMIUM = Path(os.environ.get("MATCHMAKER_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = ["--no-sandbox", "--headless=new", "--disable-gpu", "--disable-dev-shm-usage"]
 ARTIFACTS = Path(os.environ.get("MATCHMAKER_TEST_ARTIFACTS") or ROOT / "tests/e2e/artifacts")

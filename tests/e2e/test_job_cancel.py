@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from playwright.sync_api import Page, expect
 
+from matchmaker.demo import DATA as DEMO_DATA
 from matchmaker.store import Store
 
 if TYPE_CHECKING:
@@ -23,7 +24,7 @@ SignIn = Callable[[Page, str], None]
 def test_a_running_allocation_is_cancelled_from_the_page(
     page: Page, server: Server, sign_in: SignIn, shot: Shot
 ) -> None:
-    document = json.loads((ROOT / "fixtures" / "leuven-2018" / "event.json").read_text())
+    document = json.loads((DEMO_DATA / "leuven-2018" / "event.json").read_text())
     document.update(id=EVENT, name=f"Leuven ({EVENT})")
     with server.client() as http:
         r = http.post("/api/events", json=document)

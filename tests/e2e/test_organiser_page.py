@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
+from matchmaker.demo import DATA as DEMO_DATA
 from matchmaker.errors import InvalidInputError
 from matchmaker.io import read_registrations  # type: ignore[attr-defined]
 
@@ -22,8 +23,8 @@ if TYPE_CHECKING:
     from e2e.conftest import Server
 
 ROOT = Path(__file__).resolve().parents[2]
-REGISTRATIONS = ROOT / "fixtures" / "leuven-2018" / "registrations.csv"
-BAD_REGISTRATIONS = ROOT / "fixtures" / "leuven-2018" / "registrations-bad.csv"
+REGISTRATIONS = DEMO_DATA / "leuven-2018" / "registrations.csv"
+BAD_REGISTRATIONS = DEMO_DATA / "leuven-2018" / "registrations-bad.csv"
 ROOMS = [
     ("Innovation and technology transfer", 12, "innovation; technology transfer; TP-INDMOD"),
     ("Interregional cooperation", 12, "interregional cooperation; value chains"),

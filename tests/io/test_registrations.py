@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from conftest import FIXTURES, make_org
+from conftest import make_org
+from matchmaker.demo import DATA as DEMO_DATA
 from matchmaker.errors import InvalidInputError, MatchmakerError, Problem
 from matchmaker.io import (
     dump_registrations,
@@ -17,7 +18,7 @@ from matchmaker.io import (
 )
 from matchmaker.models import Organisation, Participant
 
-LEUVEN = FIXTURES / "leuven-2018"
+LEUVEN = DEMO_DATA / "leuven-2018"
 HEADER = "participant,person,seats,id,name,type,region,sectors"
 
 

@@ -40,6 +40,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from matchmaker.demo import DATA as DEMO_DATA
 from matchmaker.io.tabular import MAX_CELL_CHARS, MAX_FILE_BYTES
 
 Kind = Literal[
@@ -56,7 +57,7 @@ Kind = Literal[
 ]
 
 ROOT = Path(__file__).resolve().parents[2]
-LEUVEN = ROOT / "fixtures" / "leuven-2018" / "event.json"
+LEUVEN = DEMO_DATA / "leuven-2018" / "event.json"
 
 # Placeholders in an entry's commands, filled in by the tests.
 FILE = "{file}"  # the entry's file

@@ -28,7 +28,8 @@ import httpx
 import pytest
 from sqlalchemy import inspect
 
-from conftest import FIXTURES, make_org
+from conftest import make_org
+from matchmaker.demo import DATA as DEMO_DATA
 from matchmaker.store import Store
 from reliability.server import ServerProcess, fresh_database
 
@@ -74,7 +75,7 @@ def served(
         server.start()
         try:
             with server.client(owner) as client:
-                document = json.loads((FIXTURES / "leuven-2018" / "event.json").read_text())
+                document = json.loads((DEMO_DATA / "leuven-2018" / "event.json").read_text())
                 r = client.post("/api/events", json=document)
                 assert r.status_code == 201, r.text
             yield Served(request.param, server, url, owner, admins, member)

@@ -35,7 +35,7 @@ from typing import Any
 import httpx
 import pytest
 
-from conftest import FIXTURES
+from matchmaker.demo import DATA as DEMO_DATA
 from matchmaker.store import Store
 from reliability.server import ServerProcess, fresh_database
 
@@ -65,7 +65,7 @@ class Setup:
 
 
 def _document(event_id: str) -> dict[str, Any]:
-    document = json.loads((FIXTURES / "leuven-2018" / "event.json").read_text())
+    document = json.loads((DEMO_DATA / "leuven-2018" / "event.json").read_text())
     return {**copy.deepcopy(document), "id": event_id}
 
 

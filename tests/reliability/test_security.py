@@ -43,7 +43,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import column, create_engine, inspect, select, table
 from starlette.routing import Mount
 
-from conftest import FIXTURES, make_org
+from conftest import make_org
+from matchmaker.demo import DATA as DEMO_DATA
 from matchmaker.io.tabular import FORMULA_PREFIXES
 from matchmaker.service.app import create_app
 from matchmaker.service.settings import Settings
@@ -68,7 +69,7 @@ MARKUP = "<img src=x onerror=alert(1)>"
 def _event_document() -> dict[str, Any]:
     """The Leuven event; every person and organisation is named like a formula, a room with
     markup."""
-    doc: dict[str, Any] = json.loads((FIXTURES / "leuven-2018" / "event.json").read_text())
+    doc: dict[str, Any] = json.loads((DEMO_DATA / "leuven-2018" / "event.json").read_text())
     doc["rooms"][0]["name"] = MARKUP
     for i, person in enumerate(doc["participants"]):
         person["person"] = FORMULAS[i % len(FORMULAS)]
@@ -112,7 +113,7 @@ def _new_event(tag: str) -> dict[str, Any]:
 
 
 def _registrations(tag: str) -> dict[str, Any]:
-    data = (FIXTURES / "leuven-2018" / "registrations.csv").read_bytes()
+    data = (DEMO_DATA / "leuven-2018" / "registrations.csv").read_bytes()
     return {"files": {"file": ("registrations.csv", data, "text/csv")}}
 
 

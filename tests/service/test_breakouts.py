@@ -15,12 +15,12 @@ from fastapi.testclient import TestClient
 
 from api_support import assert_problem
 from event_api_support import (
-    FIXTURES,
     check_access,
     create_event,
     leuven_document,
     wait_job,
 )
+from matchmaker.demo import DATA as DEMO_DATA
 from matchmaker.io import read_event
 from matchmaker.plan.breakouts import plan_breakouts
 from matchmaker.service.documents import allocation_document
@@ -36,7 +36,7 @@ SQLITE_ONLY = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def allocation() -> dict[str, Any]:
     """An allocation of the Leuven workshop, made once (seed 1, 0.3 s)."""
     plan = plan_breakouts(
-        read_event(FIXTURES / "leuven-2018" / "event.json"), seed=1, time_limit=0.3
+        read_event(DEMO_DATA / "leuven-2018" / "event.json"), seed=1, time_limit=0.3
     )
     doc = allocation_document(plan, preset="business", event_version=1, seed=1, time_limit=0.3)
     return dict(json.loads(json.dumps(doc)))
@@ -119,7 +119,7 @@ def test_flow_on_the_leuven_workshop(client: TestClient, keys: Any) -> None:
     owner = keys.headers("organiser")
     source = leuven_document()
     etag = create_event(client, owner, {"id": "leuven-2018", "name": source["name"]})
-    registrations = FIXTURES / "leuven-2018" / "registrations.csv"
+    registrations = DEMO_DATA / "leuven-2018" / "registrations.csv"
     files = {"file": ("registrations.csv", registrations.read_bytes(), "text/csv")}
     r = client.post(f"{EVENT}/participants", files=files, headers={**owner, "If-Match": etag})
     assert r.status_code == 200, r.text

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from matchmaker.demo import DATA as DEMO_DATA
 from matchmaker.export.agenda import agendas_xlsx, grid_csv
 from matchmaker.export.breakouts import room_html, rooms_csv
 from matchmaker.io import read_event
@@ -38,7 +39,7 @@ FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 
 @pytest.fixture(scope="module")
 def leuven() -> Event:
-    return read_event(FIXTURES / "leuven-2018" / "event.json")
+    return read_event(DEMO_DATA / "leuven-2018" / "event.json")
 
 
 @pytest.fixture(scope="module")
@@ -281,7 +282,7 @@ def test_a_document_with_rules_naming_people_who_left_still_rebuilds(
 @pytest.fixture(scope="module")
 def brokerage() -> Event:
     """The first 50 participants of the brokerage event, with their organisations."""
-    doc = json.loads((FIXTURES / "brokerage" / "event.json").read_text(encoding="utf-8"))
+    doc = json.loads((DEMO_DATA / "brokerage" / "event.json").read_text(encoding="utf-8"))
     doc["participants"] = doc["participants"][:50]
     orgs = {p["organisation"] for p in doc["participants"]}
     doc["organisations"] = [o for o in doc["organisations"] if o["id"] in orgs]

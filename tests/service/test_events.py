@@ -10,7 +10,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api_support import assert_problem
-from event_api_support import FIXTURES, check_access, create_event, leuven_document
+from event_api_support import check_access, create_event, leuven_document
+from matchmaker.demo import DATA as DEMO_DATA
 from matchmaker.errors import InvalidInputError
 from matchmaker.io import read_event
 
@@ -212,8 +213,8 @@ def test_participants_list(client: TestClient, keys: Any) -> None:
 
 # --- participants upload (the registration list reader) -----------------------------------------
 
-REGISTRATIONS = FIXTURES / "leuven-2018" / "registrations.csv"
-BAD_REGISTRATIONS = FIXTURES / "leuven-2018" / "registrations-bad.csv"
+REGISTRATIONS = DEMO_DATA / "leuven-2018" / "registrations.csv"
+BAD_REGISTRATIONS = DEMO_DATA / "leuven-2018" / "registrations-bad.csv"
 
 
 def _reader() -> Any:

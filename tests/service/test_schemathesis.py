@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from conftest import FIXTURES
+from matchmaker.demo import DATA as DEMO_DATA
 from matchmaker.io import read_event, read_organisations
 from matchmaker.store import Store
 from reliability.server import ServerProcess, fresh_database
@@ -39,7 +40,7 @@ def _seed(url: str) -> str:
         store.import_organisations(
             read_organisations(FIXTURES / "generated" / "easy-50.csv").organisations
         )
-        store.create_event(read_event(FIXTURES / "leuven-2018" / "event.json"), owner="st-org")
+        store.create_event(read_event(DEMO_DATA / "leuven-2018" / "event.json"), owner="st-org")
         _, key = store.create_api_key(role="organiser", subject="st-org", name="schemathesis")
     return key
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import itertools
 import math
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -13,10 +12,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from matchmaker.demo import DATA as DEMO_DATA
 from matchmaker.errors import InfeasibleError, InvalidInputError
 from matchmaker.solvers.breakouts import EXACT_LIMIT, BreakoutsResult, solve_breakouts
 
-LEUVEN = Path(__file__).resolve().parents[2] / "fixtures" / "leuven-2018" / "event.json"
+LEUVEN = DEMO_DATA / "leuven-2018" / "event.json"
 
 
 def sym(rng: np.random.Generator, n: int, *, negative: bool = False) -> np.ndarray:

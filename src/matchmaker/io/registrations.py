@@ -305,7 +305,8 @@ def read_registrations(
 
     Examples
     --------
-    >>> report = read_registrations("fixtures/leuven-2018/registrations.csv")  # doctest: +SKIP
+    >>> from matchmaker.demo import demo_path  # doctest: +SKIP
+    >>> report = read_registrations(demo_path("leuven-2018", "registrations.csv"))  # doctest: +SKIP
     >>> len(report.participants), len(report.organisations)  # doctest: +SKIP
     (32, 20)
     """

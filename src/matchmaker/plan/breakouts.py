@@ -646,7 +646,7 @@ def plan_breakouts(
     Examples
     --------
     >>> from matchmaker.io import read_event
-    >>> plan = plan_breakouts(read_event("fixtures/leuven-2018/event.json"), seed=1)
+    >>> plan = plan_breakouts(read_event("src/matchmaker/demo/data/leuven-2018/event.json"), seed=1)
     ... # doctest: +SKIP
     >>> plan.assignment["R1"]["wg1"][:2]  # doctest: +SKIP
     ['P01', 'P07']

@@ -1,24 +1,19 @@
-"""The demo: data and keys for ``matchmaker-server --demo``.
+"""The demo's keys for ``matchmaker-server --demo``; the data and its loader are
+:mod:`matchmaker.demo`.
 
-Loading is idempotent (what is stored already is kept): the generated registry
-``fixtures/generated/medium-200.json``, the Leuven 2018 workshop built from its registration
-list, and the brokerage event, both owned by the organiser ``demo-organiser``. Keys are made
-afresh on each start; the previous demo keys are revoked.
+Keys are made afresh on each start; the previous demo keys are revoked.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
+from matchmaker.demo import DEMO_ORGANISER, load_demo
 from matchmaker.errors import MatchmakerError
-from matchmaker.io import read_event, read_organisations, read_registrations
-from matchmaker.models import Event
 from matchmaker.store import Store
 
-__all__ = ["DEMO_ORGANISER", "DemoKeys", "demo_keys", "describe", "fixtures_dir", "load_demo"]
+__all__ = ["DEMO_ORGANISER", "DemoKeys", "demo_keys", "describe", "load_demo"]
 
-DEMO_ORGANISER = "demo-organiser"
 _KEY_NAMES = {
     "admin": "demo admin",
     "organiser": "demo organiser",
@@ -34,59 +29,6 @@ class DemoKeys:
     organiser: str
     member: str
     member_organisation: str
-
-
-def fixtures_dir() -> Path:
-    """The project's ``fixtures`` folder (the working directory's, else the source tree's)."""
-    for candidate in (Path.cwd() / "fixtures", Path(__file__).resolve().parents[1] / "fixtures"):
-        if (candidate / "leuven-2018").is_dir():
-            return candidate
-    raise MatchmakerError(
-        "the demo data was not found; run from the project folder (it needs ./fixtures)"
-    )
-
-
-def _leuven(fixtures: Path) -> Event:
-    """The Leuven workshop: the event file's rooms, rounds and rules, with the participants
-    and organisations of its registration list (as an organiser uploads it)."""
-    folder = fixtures / "leuven-2018"
-    event = read_event(folder / "event.json")
-    found = read_registrations(folder / "registrations.csv")
-    document = event.model_dump(mode="json", exclude_none=True)
-    document["participants"] = [
-        p.model_dump(mode="json", exclude_none=True) for p in found.participants
-    ]
-    document["organisations"] = [
-        o.model_dump(mode="json", exclude_none=True, exclude={"country"})
-        for o in found.organisations
-    ]
-    return Event.model_validate(document)
-
-
-def load_demo(store: Store, fixtures: Path | None = None) -> list[str]:
-    """Store the demo data that is not stored yet; returns a line per part, for the console."""
-    fixtures = fixtures or fixtures_dir()
-    lines = []
-    registry = fixtures / "generated" / "medium-200.json"
-    report = read_organisations(registry)
-    missing = [o for o in report.organisations if store.get_organisation_record(o.id) is None]
-    if missing:
-        store.import_organisations(missing)
-    lines.append(
-        f"registry {registry.relative_to(fixtures)}: {len(report.organisations)} organisations"
-        f" ({len(missing)} added)"
-    )
-    for event in (_leuven(fixtures), read_event(fixtures / "brokerage" / "event.json")):
-        if store.get_event_record(event.id) is None:
-            store.create_event(event, owner=DEMO_ORGANISER)
-            state = "added"
-        else:
-            state = "kept"
-        lines.append(
-            f"event '{event.id}': {len(event.participants)} participants, "
-            f"{len(event.organisations)} organisations ({state})"
-        )
-    return lines
 
 
 def demo_keys(store: Store) -> DemoKeys:
