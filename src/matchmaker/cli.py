@@ -42,24 +42,10 @@ def _db(value: str | None) -> str | None:
 
 
 def _read_vocabulary(path: str | None) -> dict[str, str]:
-    """An own S3 vocabulary: a CSV with columns code and label."""
-    if not path:
-        return {}
-    from matchmaker.io.tabular import read_csv
+    """An own S3 vocabulary (``--vocabulary``), or none."""
+    from matchmaker.io.tables import read_vocabulary
 
-    try:
-        data = Path(path).read_bytes()
-    except OSError as exc:
-        raise MatchmakerError(f"vocabulary file '{path}' cannot be read ({exc.strerror})") from None
-    table = read_csv(data)
-    header = [h.casefold() for h in table.header]
-    if "code" not in header or "label" not in header:
-        raise MatchmakerError(
-            f"vocabulary file '{path}' needs the columns 'code' and 'label'; it has: "
-            + ", ".join(table.header)
-        )
-    ci, li = header.index("code"), header.index("label")
-    return {row[ci]: row[li] for row in table.rows if len(row) > max(ci, li) and row[ci]}
+    return read_vocabulary(path) if path else {}
 
 
 def _print_problems(problems: Sequence[Problem], out: TextIO, limit: int = 200) -> None:
@@ -575,41 +561,6 @@ def cmd_suggest_all(args: argparse.Namespace) -> int:
     return 0
 
 
-def _read_project_dates(path: str) -> dict[str, Any]:
-    """Project start dates from a CSV with the columns ``project`` and ``start`` (ISO dates)."""
-    import csv
-    import datetime as dt
-
-    from matchmaker.errors import InvalidInputError, Problem
-
-    dates: dict[str, dt.date] = {}
-    problems: list[Problem] = []
-    try:
-        with open(path, encoding="utf-8-sig", newline="") as fh:
-            reader = csv.DictReader(fh)
-            missing = {"project", "start"} - set(reader.fieldnames or [])
-            if missing:
-                raise InvalidInputError(
-                    f"'{path}' must have the columns project and start; missing: "
-                    + ", ".join(sorted(missing))
-                )
-            for row_number, row in enumerate(reader, start=2):
-                name, start = (row.get("project") or "").strip(), (row.get("start") or "").strip()
-                try:
-                    dates[name] = dt.date.fromisoformat(start)
-                except ValueError:
-                    problems.append(
-                        Problem(
-                            row_number, "start", start, f"'{start}' must be a date like 2018-01-31"
-                        )
-                    )
-    except OSError as exc:
-        raise InvalidInputError(f"cannot read '{path}': {exc.strerror}") from None
-    if problems:
-        raise InvalidInputError(f"'{path}' has {len(problems)} problem(s)", problems)
-    return dates
-
-
 def _output(path: str) -> Path:
     """An output file's path, checked before any work: its folder must exist."""
     target = Path(path)
@@ -623,11 +574,12 @@ FEW_PARTNERSHIPS = 50
 
 
 def cmd_learn(args: argparse.Namespace) -> int:
+    from matchmaker.io.tables import read_project_dates
     from matchmaker.score.learn import learn_weights
 
     target = _output(args.out)
     orgs = _load_registry(args.registry, args.vocabulary)
-    dates = _read_project_dates(args.projects) if args.projects else None
+    dates = read_project_dates(args.projects) if args.projects else None
     notes: list[str] = []
     if dates is not None:
         names = {p.casefold() for o in orgs for p in o.projects}
@@ -766,22 +718,12 @@ def _sides(event: Any, column: str, path: str) -> list[int]:
         }
         values = [str(readers[field](orgs[p.organisation])) for p in event.participants]
     else:
-        from matchmaker.io.tabular import detect_format, read_csv, read_source, read_xlsx
+        from matchmaker.io.tables import read_column
 
-        data, name = read_source(path)
-        fmt = detect_format(data, name)
-        if fmt == "json":
-            raise MatchmakerError(
-                f"--sides {column}: a JSON file has no columns; use type, helix or country"
-            )
-        table = read_xlsx(data) if fmt == "xlsx" else read_csv(data)
-        headers = [h.casefold() for h in table.header]
-        if field not in headers:
-            raise MatchmakerError(
-                f"--sides {column}: no such column; the file has: {', '.join(table.header)}"
-            )
-        k = headers.index(field)
-        values = [row[k] if k < len(row) else "" for row in table.rows]
+        try:
+            values = read_column(path, column)
+        except MatchmakerError as exc:
+            raise MatchmakerError(f"--sides {column}: {exc}") from None
         if len(values) != len(event.participants):
             raise MatchmakerError(f"--sides {column}: the column does not match the rows read")
     distinct = sorted(set(values))
@@ -937,73 +879,6 @@ def cmd_schedule(args: argparse.Namespace) -> int:
     return 0
 
 
-_ROOM_COLUMNS = ("id", "name", "capacity", "min_size", "themes")
-
-
-def _read_rooms(path: str) -> list[Any]:
-    """Breakout rooms from a CSV: columns id, name, capacity, and optionally min_size and
-    themes (separated by ``;``)."""
-    from pydantic import ValidationError
-
-    from matchmaker.io.tabular import read_csv, read_source
-    from matchmaker.models import Room, error_text
-
-    data, _ = read_source(path)
-    table = read_csv(data)
-    header = [h.strip().casefold() for h in table.header]
-    missing = [c for c in ("id", "name", "capacity") if c not in header]
-    if missing:
-        raise MatchmakerError(
-            f"rooms file '{path}' needs the columns id, name and capacity (and may have "
-            f"min_size and themes); it lacks {', '.join(missing)} and has: "
-            + ", ".join(table.header)
-        )
-    if len(table.rows) > LIMITS.rooms:
-        raise InvalidInputError(
-            f"rooms file '{path}' has {len(table.rows):,} rooms; the limit is {LIMITS.rooms:,}"
-        )
-    problems: list[Problem] = []
-    rooms: list[Any] = []
-    for number, row in zip(table.row_numbers, table.rows, strict=True):
-        cells = {h: (row[k] if k < len(row) else "") for k, h in enumerate(header)}
-        record: dict[str, Any] = {"id": cells["id"], "name": cells["name"]}
-        for column in ("capacity", "min_size"):
-            value = cells.get(column, "")
-            if value == "" and column == "min_size":
-                continue
-            try:
-                record[column] = int(value)
-            except ValueError:
-                problems.append(Problem(number, column, value, f"{column} must be a whole number"))
-        themes = [t.strip() for t in cells.get("themes", "").split(";") if t.strip()]
-        record["themes"] = themes
-        if any(p.row == number for p in problems):
-            continue
-        try:
-            rooms.append(Room.model_validate(record))
-        except ValidationError as exc:
-            problems.extend(
-                Problem(
-                    number,
-                    ".".join(map(str, err["loc"])) or None,
-                    str(err.get("input", ""))[:100],
-                    error_text(err),
-                )
-                for err in exc.errors()
-            )
-    if not problems and not rooms:
-        raise MatchmakerError(f"rooms file '{path}' has no rooms")
-    ids = [r.id for r in rooms]
-    dups = sorted({i for i in ids if ids.count(i) > 1})
-    if dups:
-        problems.append(
-            Problem(None, "id", ", ".join(dups), "room ids must be unique; these repeat")
-        )
-    if problems:
-        raise InvalidInputError(f"rooms file '{path}' has problems", problems)
-    return rooms
-
-
 def _rooms_option(value: str | None) -> Any:
     if value is None:
         return None
@@ -1011,7 +886,9 @@ def _rooms_option(value: str | None) -> Any:
         n = int(value)
         check_range("--rooms", n, 1, LIMITS.rooms)
         return n
-    return _read_rooms(value)
+    from matchmaker.io.tables import read_rooms
+
+    return read_rooms(value)
 
 
 def cmd_breakouts(args: argparse.Namespace) -> int:
