@@ -1,5 +1,6 @@
-"""Requests per key (a token bucket: 429 with Retry-After), problem documents for every kind
-of error, the catch-all 500, CORS closed unless configured."""
+"""Requests per key (a token bucket in the process's memory: 429 with Retry-After; shared by
+processes in tests/service/test_shared_rate_limits.py), problem documents for every kind of
+error, the catch-all 500, CORS closed unless configured."""
 
 from __future__ import annotations
 

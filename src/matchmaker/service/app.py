@@ -21,7 +21,7 @@ from matchmaker._version import __version__
 from matchmaker.service.docs_page import install_docs
 from matchmaker.service.gate import Gate
 from matchmaker.service.keyring import KeyRing
-from matchmaker.service.limits import BodySizeLimitMiddleware, RateLimiter
+from matchmaker.service.limits import BodySizeLimitMiddleware, make_rate_limiter
 from matchmaker.service.openapi import describe
 from matchmaker.service.problems import (
     CatchAllMiddleware,
@@ -178,7 +178,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.store = store
     app.state.keys = KeyRing(store, ttl=settings.key_cache_seconds)
-    app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute)
+    # In this process's memory, the database or Redis: see matchmaker.service.limits.
+    app.state.rate_limiter = make_rate_limiter(settings, store)
     app.state.suggestions = SuggestionIndex(
         store,
         background=settings.background_refit,
@@ -186,7 +187,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         refit_share=settings.refit_share,
     )
     app.state.compute_gate = Gate()
-    app.state.shutdown_hooks = []
+    app.state.shutdown_hooks = [app.state.rate_limiter.close]
     install_problem_handlers(app)
     app.state.routers = _include_routers(app)
     install_docs(app)

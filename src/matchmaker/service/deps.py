@@ -15,7 +15,7 @@ from fastapi import Depends, Header, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
-from matchmaker.service.limits import RateLimiter
+from matchmaker.service.limits import Limiter
 from matchmaker.service.problems import ProblemError
 from matchmaker.service.settings import Settings
 from matchmaker.store import Store
@@ -112,8 +112,8 @@ async def authenticate(
         principal = await run_in_threadpool(keys.principal, key)
     if principal is None:
         raise _unauthorized("the API key is not known or was revoked")
-    limiter: RateLimiter = request.app.state.rate_limiter
-    wait = limiter.take(principal.key_id)
+    limiter: Limiter = request.app.state.rate_limiter
+    wait = await limiter.check(principal.key_id)  # counted by every worker that shares it
     if wait is not None:
         seconds = max(1, int(wait + 0.999))
         raise ProblemError(

@@ -13,6 +13,14 @@ __all__ = ["Settings"]
 
 KIB = 2**10
 MIB = 2**20
+RATE_LIMIT_STORAGES = ("auto", "memory", "database")
+REDIS_SCHEMES = ("redis", "rediss", "redis+unix")
+
+
+def shown_storage(value: str) -> str:
+    """A storage setting as a message may show it: without a password."""
+    scheme, sep, rest = value.partition("://")
+    return f"{scheme}{sep}{rest.rpartition('@')[2]}" if sep else value[:100]
 
 
 class Settings(BaseSettings):
@@ -27,20 +35,33 @@ class Settings(BaseSettings):
     max_upload_bytes, max_page_size, rate_limit_per_minute:
         Limits: larger uploads get 413, a larger ``limit`` 422, more requests per key and
         minute 429.
+    rate_limit_storage:
+        Where the requests of each key are counted (``matchmaker.service.limits``): ``memory``
+        (in each process), ``database`` (in the store's database, shared by the processes that
+        use it), a Redis URL (``redis://host:6379/0``, shared by every process and host that
+        uses it), or ``auto``: ``database`` in one of several worker processes, else
+        ``memory``.
+    rate_limit_prefix:
+        The prefix of the rate limit's keys in Redis; each deployment sharing one Redis needs
+        its own.
     cors_origins:
         Origins allowed to call the API from a browser (comma-separated); none by default.
     job_workers:
-        Threads that run jobs (allocations, schedules, pairs) in each process; two at least
-        by default, so that one long run does not hold everyone else's back.
+        Threads that run jobs (allocations, schedules, pairs) in each process; two by
+        default, so that one long run does not hold everyone else's back. 0: this process
+        only queues jobs, and ``matchmaker worker`` processes on the same database run them
+        (``matchmaker-server --worker`` starts one beside the web server).
     job_owner_max_running:
         Jobs one owner (organiser) may have running at once, in all processes; by default
         one less than ``job_workers`` (at least 1).
     job_lease_seconds:
         How long a process holds a job without renewing its lease; a job whose process died
-        is ended ``interrupted`` after this long.
+        goes back to the queue after this long (once; a second time it is ended
+        ``interrupted``).
     job_shutdown_grace_s:
-        Seconds the running jobs get to finish when the server stops; then they are ended
-        ``interrupted`` and the process exits.
+        Seconds the running jobs get to finish when the server or worker stops; then they go
+        back to the queue for another worker (or, for a job only this process could run, are
+        ended ``interrupted``) and the process exits.
     organiser_time_limit_s:
         The longest ``time_limit`` (seconds) an organiser's run may ask for; an admin's may
         ask for up to ``LIMITS.time_limit_s``.
@@ -78,8 +99,10 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(default=20 * MIB, ge=1)
     max_page_size: int = Field(default=500, ge=1)
     rate_limit_per_minute: int = Field(default=1200, ge=1)
+    rate_limit_storage: str = "auto"
+    rate_limit_prefix: str = Field(default="matchmaker", min_length=1, max_length=100)
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
-    job_workers: int = Field(default=2, ge=1, le=64)
+    job_workers: int = Field(default=2, ge=0, le=64)
     job_owner_max_running: int | None = Field(default=None, ge=1)
     job_lease_seconds: float = Field(default=30.0, ge=0.5, le=3600)
     job_shutdown_grace_s: float = Field(default=3.0, ge=0, le=600)
@@ -91,6 +114,19 @@ class Settings(BaseSettings):
     refit_share: float = Field(default=0.1, ge=0, le=1)
     key_cache_seconds: float = Field(default=5.0, ge=0)
     request_threads: int = Field(default=1, ge=1, le=1000)
+
+    @field_validator("rate_limit_storage")
+    @classmethod
+    def _storage(cls, value: str) -> str:
+        text = value.strip()
+        if text.lower() in RATE_LIMIT_STORAGES:
+            return text.lower()
+        if text.partition("://")[0].lower() in REDIS_SCHEMES and "://" in text:
+            return text
+        raise ValueError(
+            "give auto, memory, database or a Redis URL (redis://host:6379/0, rediss://..., "
+            f"redis+unix:///path); got {shown_storage(text)!r}"
+        )
 
     @field_validator("cors_origins", mode="before")
     @classmethod

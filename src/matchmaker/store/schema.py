@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     DateTime,
     Float,
     ForeignKey,
@@ -38,6 +39,7 @@ __all__ = [
     "JobRow",
     "OrganisationRow",
     "ParticipantRow",
+    "RateLimitRow",
     "ResultRow",
     "RoomRow",
     "ScorerRow",
@@ -239,3 +241,14 @@ class CounterRow(Base):
 
     name: Mapped[str] = mapped_column(String(32), primary_key=True)
     value: Mapped[int] = mapped_column(Integer)
+
+
+class RateLimitRow(Base):
+    """Revision 0009: the request rate limit of each API key, shared by every process that
+    uses this database (``matchmaker.store.rate_limits``): the moment, in microseconds since
+    the epoch, at which the key's bucket is full again."""
+
+    __tablename__ = "rate_limits"
+
+    key_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    full_at: Mapped[int] = mapped_column(BigInteger)
