@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from enum import StrEnum
 from typing import Annotated, Any, Literal, Self
 
@@ -781,6 +781,37 @@ class Rules(_Model):
         if problems:
             raise ValueError("; ".join(problems))
         return self
+
+    def restricted_to(
+        self,
+        participants: Collection[str],
+        *,
+        rooms: Collection[str] | None = None,
+        rounds: Collection[str] | None = None,
+    ) -> Rules:
+        """The rules for the participants still present: pins of anyone else (or, when
+        ``rooms`` or ``rounds`` are given, to another room or round) are dropped; keep-apart
+        and keep-together groups lose the members not present, and go when fewer than two
+        are left. The other rules are kept as they are."""
+        pins = [
+            p
+            for p in self.pins
+            if p.participant in participants
+            and (rooms is None or p.room in rooms)
+            and (rounds is None or p.round is None or p.round in rounds)
+        ]
+        groups = {
+            name: [
+                kept
+                for kept in ([pid for pid in group if pid in participants] for group in given)
+                if len(kept) > 1
+            ]
+            for name, given in (
+                ("keep_apart", self.keep_apart),
+                ("keep_together", self.keep_together),
+            )
+        }
+        return self.model_copy(update={"pins": pins, **groups})
 
 
 REGISTRATION_FIELDS = (

@@ -406,6 +406,48 @@ def test_moves_respect_capacity_and_minimum(
 
 
 @SQLITE_ONLY
+def test_a_move_is_refused_only_for_what_it_breaks(
+    client: TestClient, keys: Any, allocation: dict[str, Any]
+) -> None:
+    """A keep-together set that the allocation already splits (the rule came after the run)
+    does not block a move that leaves it as split as it was; a move that splits a set does."""
+    allocation = copy.deepcopy(allocation)
+    for rnd in allocation["rounds"]:
+        for room in rnd["rooms"]:
+            room["capacity"] = 100
+    owner = _seed(client, keys, allocation)
+    movers = _single_movers(allocation)
+    rooms = [room["id"] for room in allocation["rounds"][0]["rooms"]]
+    x, x_room = movers[0]
+    y = next(p for p, room in movers if room != x_room)
+    y_room = next(room for p, room in movers if p == y)
+    third = next(room for room in rooms if room not in (x_room, y_room))
+    _put_rules(client, owner, keep_together=[[x, y]])
+    move = {"participant": x, "round": "R1", "room": third}
+    r = client.post(f"{BASE}/moves", json=move, headers={**owner, "If-Match": '"1"'})
+    assert r.status_code == 200, r.text
+    mate = next(p for p, room in movers if room == y_room and p != y)
+    _put_rules(client, owner, keep_together=[[y, mate]])
+    move = {"participant": y, "round": "R1", "room": third}
+    r = client.post(f"{BASE}/moves", json=move, headers={**owner, "If-Match": '"2"'})
+    body = assert_problem(r, 409, "infeasible")
+    assert body["rule"] == "keep_together"
+    assert body["people"] == [y, mate]
+    # A pin holds in its round only.
+    r2 = _room_of(allocation, mate, "R2")["id"]
+    _put_rules(
+        client, owner, keep_together=[], pins=[{"participant": mate, "room": r2, "round": "R2"}]
+    )
+    elsewhere = next(room for room in rooms if room != r2)
+    move = {"participant": mate, "round": "R2", "room": elsewhere}
+    r = client.post(f"{BASE}/moves", json=move, headers={**owner, "If-Match": '"2"'})
+    assert assert_problem(r, 409, "infeasible")["rule"] == "pins"
+    move = {"participant": mate, "round": "R1", "room": third}
+    r = client.post(f"{BASE}/moves", json=move, headers={**owner, "If-Match": '"2"'})
+    assert r.status_code == 200, r.text
+
+
+@SQLITE_ONLY
 def test_moves_of_unknown_people_rooms_rounds_are_422(
     client: TestClient, keys: Any, allocation: dict[str, Any]
 ) -> None:

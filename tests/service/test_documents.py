@@ -214,6 +214,51 @@ def test_violations_name_rule_round_room() -> None:
     assert allocation_violations([rnd], Rules(mix_types=False, shared_language=True)) == []
 
 
+def test_a_plan_keeps_every_hard_rule_of_its_document(
+    allocation: dict[str, Any], plan: BreakoutPlan
+) -> None:
+    """The document read back as arrays: the planner's answer keeps the capacities, pins,
+    keep-apart and keep-together sets and the spread of colleagues as the move endpoint
+    checks them, and its soft-rule misses are the solver's."""
+    from matchmaker.service.documents import allocation_arrays
+    from matchmaker.solvers import check_allocation
+
+    rules = Rules.model_validate(allocation["rules"])
+    assert rules.apart_same_organisation
+    arrays = allocation_arrays(allocation["rounds"], rules)
+    assert arrays.round_ids == ["R1", "R2"]
+    assert arrays.instance.colleagues is not None
+    found = check_allocation(arrays.instance, arrays.rooms)
+    assert [v for v in found if v.hard] == []
+    soft = [v for v in found if not v.hard]
+    assert [(v.rule, v.round, v.room) for v in soft] == [
+        (v.rule, v.round, v.room) for v in plan.result.rule_violations
+    ]
+    # A person placed by hand beside a colleague is a broken spread, named with the people.
+    doc = copy.deepcopy(allocation)
+    rnd = doc["rounds"][0]
+    org = Counter(p["organisation"] for room in rnd["rooms"] for p in room["people"])
+    big, k = org.most_common(1)[0]
+    most = math.ceil(k / len(rnd["rooms"]))
+    fullest = max(rnd["rooms"], key=lambda r: sum(p["organisation"] == big for p in r["people"]))
+    for room in rnd["rooms"]:
+        if room is not fullest:
+            movers = [p for p in room["people"] if p["organisation"] == big]
+            for p in movers:
+                room["people"].remove(p)
+                fullest["people"].append(p)
+    broken = [v for v in check_allocation(*_arrays(doc, rules)) if v.rule == "colleague_spread"]
+    assert len(broken) == 1
+    assert len(broken[0].participants) == k > most == broken[0].limit
+
+
+def _arrays(doc: dict[str, Any], rules: Rules) -> tuple[Any, Any]:
+    from matchmaker.service.documents import allocation_arrays
+
+    arrays = allocation_arrays(doc["rounds"], rules)
+    return arrays.instance, arrays.rooms
+
+
 def test_plan_round_trip_gives_the_same_exports(
     allocation: dict[str, Any], plan: BreakoutPlan
 ) -> None:

@@ -21,6 +21,7 @@ Decisions
   more than ``ceil(k / rooms)`` of them, which is the even spread. A re-plan keeps colleagues
   who already share a room together (in different sets) rather than move them. Colleagues that a
   ``keep_together`` rule puts in one room are not spread: the organiser's explicit rule wins.
+  The rule and the sets are :mod:`matchmaker.solvers.rules`'s, which the service checks with.
 - **Types** (``mix_types``): the triple-helix roles are the solver's ``groups`` to mix.
 - **Languages** (``shared_language``): the organisations' working languages; a participant
   whose organisation lists none is taken to speak any of them (nothing is known against it).
@@ -47,6 +48,7 @@ from matchmaker.explain import reasons
 from matchmaker.models import Event, HelixRole, Organisation, Participant, Room, Round
 from matchmaker.plan.meetings import event_matrices
 from matchmaker.score import Scorer, make_scorer, pair_components
+from matchmaker.solvers.rules import colleague_apart_sets
 from matchmaker.vectorise import THEME_LABELS, ProfileMatrix, ProfileSpace, code_features
 
 __all__ = [
@@ -314,46 +316,11 @@ def _colleague_sets(
     together: Sequence[set[int]],
     previous: Array | None = None,
 ) -> list[list[int]]:
-    """Keep-apart sets that spread each organisation's participants over the rooms.
-
-    Colleagues are dealt into ``ceil(k / rooms)`` sets of at most ``ceil(k / sets)`` people.
-    With ``previous`` (rounds x participants, -1 for newcomers), two colleagues who already
-    share a room go to different sets, opening a new one if need be: a re-plan keeps the rooms
-    people have rather than spreading them again.
-    """
-    if n_rooms < 2:
-        return []
-    by_org: dict[str, list[int]] = {}
-    for i, person in enumerate(event.participants):
-        by_org.setdefault(person.organisation, []).append(i)
-    out: list[list[int]] = []
-    for members in by_org.values():
-        if len(members) < 2:
-            continue
-        if any(len(group & set(members)) > 1 for group in together):
-            continue
-        size = math.ceil(len(members) / math.ceil(len(members) / n_rooms))
-        if previous is not None:
-            members = sorted(members, key=lambda i: (bool((previous[:, i] < 0).any()), i))
-        chunks: list[list[int]] = []
-        for i in members:
-            for chunk in chunks:
-                if len(chunk) < size and not _shared(previous, i, chunk):
-                    chunk.append(i)
-                    break
-            else:
-                chunks.append([i])
-        out.extend(chunk for chunk in chunks if len(chunk) > 1)
-    return out
-
-
-def _shared(previous: Array | None, i: int, chunk: Sequence[int]) -> bool:
-    """Whether ``i`` shared a room with one of ``chunk`` in some round of ``previous``."""
-    if previous is None:
-        return False
-    mine = previous[:, i]
-    theirs = previous[:, list(chunk)]
-    return bool(((theirs == mine[:, None]) & (mine[:, None] >= 0)).any())
+    """Keep-apart sets that spread each organisation's participants over the rooms: the rule
+    of :func:`~matchmaker.solvers.rules.colleague_apart_sets` on the participants'
+    organisations (``previous``: the rooms of a plan being re-planned)."""
+    labels = _labels([p.organisation for p in event.participants])
+    return colleague_apart_sets(labels, n_rooms, [sorted(g) for g in together], previous)
 
 
 @dataclass(frozen=True)

@@ -25,8 +25,8 @@ Decisions
 - A room's ``fit`` is the share of its people whose profile matches one of the room's themes
   (their explanation names one), ``null`` for a room without themes or without people.
 - Violations of soft rules (``max_per_country``, ``mix_types``, ``shared_language``) are
-  measured on the allocation, with the event's labels, by the same rules as the solver; so they
-  stay true after a move.
+  measured on the allocation, with the event's labels, by the same rules as the solver
+  (:func:`~matchmaker.solvers.rules.check_allocation`); so they stay true after a move.
 - Numbers that JSON cannot carry (an infinite bound or gap) are written as ``null``.
 """
 
@@ -37,9 +37,11 @@ import math
 import statistics
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 from scipy.stats import entropy
 
 from matchmaker.explain import reasons
@@ -48,11 +50,14 @@ from matchmaker.plan.breakouts import BreakoutPlan, Explanation, Partner
 from matchmaker.plan.meetings import EventMatrices, PublishedMeeting
 from matchmaker.score import DEFAULT_PRESET, Scorer, make_scorer, pair_components
 from matchmaker.solvers._result import Meeting
+from matchmaker.solvers.rules import BreakoutsInstance, check_allocation
 from matchmaker.vectorise import ProfileSpace
 
 __all__ = [
     "ENTROPY_UNIT",
     "NO_THEME",
+    "AllocationArrays",
+    "allocation_arrays",
     "allocation_document",
     "allocation_violations",
     "pairs_document",
@@ -239,58 +244,152 @@ def _helix(type_value: str | None) -> str:
     return OrgType(type_value).helix.value
 
 
+@dataclass(frozen=True, eq=False)
+class AllocationArrays:
+    """An allocation document's rounds as the arrays of
+    :func:`~matchmaker.solvers.rules.check_allocation`, and the ids to read its answer with.
+
+    ``rooms[r, i]`` is the room of ``participants[i]`` in ``round_ids[r]`` (-1: not in that
+    round). The keep-apart and keep-together sets of ``instance`` are those of the rules, in
+    their order (a violation's ``label`` is the group's index in the rules), each without the
+    people the allocation does not hold. ``labels`` gives the words behind the ``country``
+    and ``groups`` labels.
+    """
+
+    instance: BreakoutsInstance
+    rooms: npt.NDArray[np.int64]
+    participants: list[str]
+    room_ids: list[str]
+    round_ids: list[str]
+    labels: dict[str, list[str]]
+
+
+def _label_array(values: Sequence[str]) -> tuple[npt.NDArray[np.int64], list[str]]:
+    """Int labels of ``values``, numbered in sorted order (so that they sort as the words)."""
+    words = sorted(set(values))
+    index = {w: k for k, w in enumerate(words)}
+    return np.array([index[v] for v in values], dtype=np.int64), words
+
+
+def allocation_arrays(rounds: Sequence[Mapping[str, Any]], rules: Rules) -> AllocationArrays:
+    """The rules ``rules`` over the allocation of ``rounds`` (an allocation document's).
+
+    A room without ``capacity`` holds any number of seats, a person without ``seats`` takes
+    one, a person without an organisation is nobody's colleague, without a country is of the
+    country ``?``, and one whose organisation lists no language speaks any.
+    """
+    people: dict[str, Mapping[str, Any]] = {}
+    room_docs: dict[str, Mapping[str, Any]] = {}
+    for rnd in rounds:
+        for room in rnd["rooms"]:
+            room_docs.setdefault(room["id"], room)
+            for p in room["people"]:
+                people.setdefault(p["participant"], p)
+    ids = list(people)
+    index = {pid: i for i, pid in enumerate(ids)}
+    room_ids = list(room_docs)
+    room_index = {rid: k for k, rid in enumerate(room_ids)}
+    round_ids = [rnd["id"] for rnd in rounds]
+    round_index = {rid: t for t, rid in enumerate(round_ids)}
+    n, n_rounds = len(ids), len(round_ids)
+    alloc = np.full((n_rounds, n), -1, dtype=np.int64)
+    for t, rnd in enumerate(rounds):
+        for room in rnd["rooms"]:
+            for p in room["people"]:
+                alloc[t, index[p["participant"]]] = room_index[room["id"]]
+    seats = np.array([int(p.get("seats", 1)) for p in people.values()], dtype=np.int64)
+    everyone = int(seats.sum())
+    hi = np.array(
+        [
+            int(r["capacity"]) if r.get("capacity") is not None else everyone
+            for r in room_docs.values()
+        ],
+        dtype=np.int64,
+    )
+    lo = np.array([int(r.get("min_size") or 0) for r in room_docs.values()], dtype=np.int64)
+    pins = np.full((n_rounds, n), -1, dtype=np.int64)
+    for pin in rules.pins:
+        if pin.participant not in index or pin.room not in room_index:
+            continue
+        if pin.round is None:
+            pins[:, index[pin.participant]] = room_index[pin.room]
+        elif pin.round in round_index:
+            pins[round_index[pin.round], index[pin.participant]] = room_index[pin.room]
+
+    def sets(groups: Sequence[Sequence[str]]) -> list[npt.NDArray[np.int64]]:
+        return [np.array([index[q] for q in g if q in index], dtype=np.int64) for g in groups]
+
+    labels: dict[str, list[str]] = {}
+    colleagues = country = groups = language = None
+    if rules.apart_same_organisation:
+        colleagues, labels["colleagues"] = _label_array(
+            [str(p.get("organisation") or f"participant:{pid}") for pid, p in people.items()]
+        )
+    if rules.max_per_country is not None:
+        country, labels["country"] = _label_array(
+            [p.get("country") or "?" for p in people.values()]
+        )
+    if rules.mix_types:
+        groups, labels["groups"] = _label_array([_helix(p.get("type")) for p in people.values()])
+    if rules.shared_language:
+        codes = sorted({c for p in people.values() for c in p.get("languages") or ()})
+        if codes:
+            col = {c: k for k, c in enumerate(codes)}
+            language = np.zeros((n, len(codes)), dtype=bool)
+            for i, p in enumerate(people.values()):
+                spoken = p.get("languages") or ()
+                if spoken:
+                    language[i, [col[c] for c in spoken]] = True
+                else:
+                    language[i] = True
+    instance = BreakoutsInstance(
+        seats=seats,
+        lo=lo,
+        hi=hi,
+        pins=pins,
+        apart=sets(rules.keep_apart),
+        together=sets(rules.keep_together),
+        names=room_ids,
+        rounds=n_rounds,
+        colleagues=colleagues,
+        country=country,
+        max_per_country=rules.max_per_country or 0,
+        groups=groups,
+        language=language,
+    )
+    return AllocationArrays(instance, alloc, ids, room_ids, round_ids, labels)
+
+
 def allocation_violations(
     rounds: Sequence[Mapping[str, Any]], rules: Rules
 ) -> list[dict[str, str]]:
     """The soft rules an allocation misses, per round and room, with the event's labels.
 
-    The rules are the solver's: at most ``max_per_country`` participants of a country in a
+    The rules are the solver's (:func:`~matchmaker.solvers.rules.check_allocation` on
+    :func:`allocation_arrays`): at most ``max_per_country`` participants of a country in a
     room; every triple-helix role that has at least as many participants as there are rooms is
     in every room (``mix_types``); the people of a room share a language (``shared_language``;
     a person whose organisation lists none speaks any).
     """
+    arrays = allocation_arrays(rounds, rules)
     out: list[dict[str, str]] = []
-    for rnd in rounds:
-        rooms = rnd["rooms"]
-        everyone = [p for room in rooms for p in room["people"]]
-        roles = Counter(_helix(p.get("type")) for p in everyone)
-        expected = sorted(r for r, k in roles.items() if k >= len(rooms))
-        for room in rooms:
-            people = room["people"]
-            if not people:
-                continue
-            where = f"round {rnd['id']}, room '{room['id']}'"
-
-            def add(
-                rule: str,
-                message: str,
-                round_id: str = rnd["id"],
-                room_id: str = room["id"],
-            ) -> None:
-                out.append({"rule": rule, "round": round_id, "room": room_id, "message": message})
-
-            if rules.max_per_country is not None:
-                counts = Counter(p.get("country") or "?" for p in people)
-                for country, k in sorted(counts.items()):
-                    if k > rules.max_per_country:
-                        add(
-                            "max_per_country",
-                            f"{where} has {k} participants from {country} "
-                            f"(at most {rules.max_per_country})",
-                        )
-            if rules.mix_types:
-                here = {_helix(p.get("type")) for p in people}
-                for role in expected:
-                    if role not in here:
-                        add("mix_types", f"{where} has no participant of the role {role}")
-            if rules.shared_language:
-                spoken = [set(p.get("languages") or ()) for p in people]
-                known = [s for s in spoken if s]
-                if known and not set.intersection(*known):
-                    add(
-                        "shared_language",
-                        f"{where} has no language shared by all {len(people)} participants",
-                    )
+    for v in check_allocation(arrays.instance, arrays.rooms):
+        if v.hard or v.room is None:
+            continue
+        round_id, room_id = arrays.round_ids[v.round], arrays.room_ids[v.room]
+        where = f"round {round_id}, room '{room_id}'"
+        if v.rule == "max_per_country":
+            country = arrays.labels["country"][v.label or 0]
+            message = (
+                f"{where} has {len(v.participants)} participants from {country} (at most {v.limit})"
+            )
+        elif v.rule == "mix_types":
+            message = (
+                f"{where} has no participant of the role {arrays.labels['groups'][v.label or 0]}"
+            )
+        else:
+            message = f"{where} has no language shared by all {len(v.participants)} participants"
+        out.append({"rule": v.rule, "round": round_id, "room": room_id, "message": message})
     return out
 
 
@@ -441,11 +540,8 @@ def plan_from_allocation(doc: Mapping[str, Any]) -> BreakoutPlan:
         assignment[rnd["id"]] = per_room
         explanations[rnd["id"]] = per_person
     first = rounds[0]["rooms"] if rounds else []
-    rules = _rules_within(
-        Rules.model_validate(doc.get("rules") or {}),
-        set(participants),
-        {r["id"] for r in first},
-        {r["id"] for r in rounds},
+    rules = Rules.model_validate(doc.get("rules") or {}).restricted_to(
+        set(participants), rooms={r["id"] for r in first}, rounds={r["id"] for r in rounds}
     )
     event = Event(
         id=doc["event"],
@@ -480,24 +576,6 @@ def plan_from_allocation(doc: Mapping[str, Any]) -> BreakoutPlan:
         mode=doc.get("mode", "affinity"),
         scorer=document_scorer(doc),
     )
-
-
-def _rules_within(rules: Rules, people: set[str], rooms: set[str], rounds: set[str]) -> Rules:
-    """``rules`` without what names a participant, room or round that is not in the plan."""
-    pins = [
-        p
-        for p in rules.pins
-        if p.participant in people and p.room in rooms and (p.round is None or p.round in rounds)
-    ]
-    apart = [
-        g for g in ([i for i in group if i in people] for group in rules.keep_apart) if len(g) > 1
-    ]
-    together = [
-        g
-        for g in ([i for i in group if i in people] for group in rules.keep_together)
-        if len(g) > 1
-    ]
-    return rules.model_copy(update={"pins": pins, "keep_apart": apart, "keep_together": together})
 
 
 def _explanation_from(person: Mapping[str, Any], round_id: str, room_id: str) -> Explanation:

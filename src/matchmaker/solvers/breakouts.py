@@ -40,6 +40,7 @@ import scipy.sparse as sp
 from matchmaker.errors import InfeasibleError, InvalidInputError
 from matchmaker.solvers._grouping import exact_search, local_search
 from matchmaker.solvers._result import SolverResult, Status, check_magnitude, relative_gap
+from matchmaker.solvers.rules import BreakoutsInstance, Violation, check_allocation
 
 __all__ = ["EXACT_LIMIT", "MODES", "BreakoutsResult", "solve_breakouts"]
 
@@ -69,6 +70,9 @@ class BreakoutsResult(SolverResult):
         Repeated encounters: the sum over pairs of ``max(0, times met - 1)``.
     repeats_lower_bound:
         A proven lower bound on ``repeats`` for any allocation that keeps the hard rules.
+    rule_violations:
+        The soft rules missed, as :class:`~matchmaker.solvers.rules.Violation`; ``violations``
+        holds their messages.
 
     ``stats["per_room"]`` lists, per round and room, the participants, seats, the matrix value
     within the room, and the soft-rule penalty paid there.
@@ -77,40 +81,22 @@ class BreakoutsResult(SolverResult):
     rooms: Array = field(default_factory=lambda: np.zeros((0, 0), dtype=np.int64))
     repeats: int = 0
     repeats_lower_bound: int = 0
+    rule_violations: tuple[Violation, ...] = ()
 
 
-@dataclass(frozen=True)
-class _Instance:
-    """A validated instance: participant-level arrays and the contraction to nodes."""
+@dataclass(frozen=True, kw_only=True, eq=False)
+class _Instance(BreakoutsInstance):
+    """A validated instance: the rules (:class:`~matchmaker.solvers.rules.BreakoutsInstance`),
+    the pair matrices and the search's settings."""
 
     matrix: Array  # (n, n) mode matrix, zero diagonal
     soft: Array  # (n, n) soft-rule penalties, >= 0, zero diagonal
-    seats: Array  # (n,)
-    lo: Array  # (G,)
-    hi: Array  # (G,)
     fit: Array | None  # (n, G)
-    pins: Array  # (R, n) room or -1
-    apart: list[Array]
-    together: list[Array]
-    names: list[str]
-    rounds: int
     repeat_penalty: float
     time_limit: float | None
     seed: int | None
     initial: Array | None  # (R, n)
     max_iterations: int | None
-    country: Array | None
-    max_per_country: int
-    groups: Array | None
-    language: Array | None
-
-    @property
-    def n(self) -> int:
-        return int(self.matrix.shape[0])
-
-    @property
-    def g(self) -> int:
-        return int(self.lo.shape[0])
 
 
 # --------------------------------------------------------------------------- validation
@@ -526,24 +512,10 @@ def _check_feasible(p: _Instance, node_of: Array, members: list[Array]) -> None:
 
 def _hard_rule_breaks(p: _Instance, rooms: Array) -> list[str]:
     """What of the hard rules an allocation ``rooms`` (rounds x participants) breaks: room
-    sizes, pins, keep-apart, keep-together. Empty for every answer the solver gives; checked
-    on each answer all the same, so that an answer breaking one is an error, never a result."""
-    out: list[str] = []
-    for r in range(p.rounds):
-        where = f"round {r + 1}"
-        seats = np.bincount(rooms[r], weights=p.seats, minlength=p.g)
-        for g in np.flatnonzero((seats > p.hi) | ((seats < p.lo) & (seats > 0))).tolist():
-            out.append(f"{where}: room '{p.names[g]}' has {int(seats[g])} seats taken")
-        pinned = p.pins[r] >= 0
-        for i in np.flatnonzero(pinned & (rooms[r] != p.pins[r])).tolist():
-            out.append(f"{where}: participant {i} is not in the room it is pinned to")
-        for k, s in enumerate(p.apart):
-            if np.unique(rooms[r, s]).size < s.size:
-                out.append(f"{where}: keep-apart set apart[{k}] shares a room")
-        for k, s in enumerate(p.together):
-            if np.unique(rooms[r, s]).size > 1:
-                out.append(f"{where}: keep-together set together[{k}] is split")
-    return out
+    sizes, pins, keep-apart, keep-together (:func:`~matchmaker.solvers.rules.check_allocation`).
+    Empty for every answer the solver gives; checked on each answer all the same, so that an
+    answer breaking one is an error, never a result."""
+    return [v.message for v in check_allocation(p, rooms) if v.hard]
 
 
 # --------------------------------------------------------------------------- bounds
@@ -725,14 +697,10 @@ def _draft(
 # --------------------------------------------------------------------------- reporting
 
 
-def _room_report(p: _Instance, rooms: Array) -> tuple[list[dict[str, Any]], list[str]]:
+def _room_report(p: _Instance, rooms: Array) -> tuple[list[dict[str, Any]], list[Violation]]:
+    """Per round and room: the participants, seats, matrix value and soft-rule penalty; and
+    the soft rules missed (:func:`~matchmaker.solvers.rules.check_allocation`)."""
     per_room: list[dict[str, Any]] = []
-    violations: list[str] = []
-    groups_seen: Array | None = None
-    if p.groups is not None:
-        labels, counts = np.unique(p.groups, return_counts=True)
-        # A group is expected in every room only when it has a member for each room.
-        groups_seen = labels[counts >= p.g]
     for r in range(p.rounds):
         for g in range(p.g):
             who = np.flatnonzero(rooms[r] == g)
@@ -747,25 +715,7 @@ def _room_report(p: _Instance, rooms: Array) -> tuple[list[dict[str, Any]], list
                     "soft_penalty": float(np.triu(p.soft[sub], 1).sum()),
                 }
             )
-            if who.size == 0:
-                continue
-            where = f"round {r + 1}, room '{p.names[g]}'"
-            if p.country is not None:
-                labels, counts = np.unique(p.country[who], return_counts=True)
-                for c, k in zip(labels.tolist(), counts.tolist(), strict=True):
-                    if k > p.max_per_country:
-                        violations.append(
-                            f"country cap: {where} has {k} participants of country {c} "
-                            f"(at most {p.max_per_country})"
-                        )
-            if groups_seen is not None and p.groups is not None:
-                for c in np.setdiff1d(groups_seen, p.groups[who]).tolist():
-                    violations.append(f"type mix: {where} has no participant of group {c}")
-            if p.language is not None and not p.language[who].all(axis=0).any():
-                violations.append(
-                    f"shared language: {where} has no language shared by all "
-                    f"{who.size} participants"
-                )
+    violations = [v for v in check_allocation(p, rooms) if not v.hard]
     return per_room, violations
 
 
@@ -1045,9 +995,10 @@ def solve_breakouts(
         gap=relative_gap(objective, bound),
         status=status,
         message=message,
-        violations=tuple(violations),
+        violations=tuple(v.message for v in violations),
         stats=stats,
         rooms=rooms,
         repeats=repeats,
         repeats_lower_bound=lower,
+        rule_violations=tuple(violations),
     )

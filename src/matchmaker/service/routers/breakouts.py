@@ -3,15 +3,15 @@ pins by hand; re-planning; room lists and printable pages.
 
 A run is a job (202 with ``Location: /api/jobs/{id}``): the allocation is stored whole when
 the solver ends, and ``GET`` answers the newest one with its version as ``ETag``. A move
-changes that allocation (``If-Match`` its version) after checking the hard rules: the room's
-capacity in seats and minimum size, keep-apart and keep-together sets, pins, and the spread of
-colleagues; a move that breaks one is 409 ``infeasible`` naming the rule and the people.
+changes that allocation (``If-Match`` its version) after checking the hard rules
+(:func:`~matchmaker.solvers.rules.check_allocation`): the room's capacity in seats and minimum
+size, keep-apart and keep-together sets, pins, and the spread of colleagues; a move that
+breaks one is 409 ``infeasible`` naming the rule and the people.
 """
 
 from __future__ import annotations
 
 import copy
-import math
 from collections.abc import Mapping
 from typing import Any, Literal
 
@@ -26,6 +26,8 @@ from matchmaker.score import Scorer
 from matchmaker.service.deps import IfMatchDep, StoreDep
 from matchmaker.service.documents import (
     MOVED,
+    AllocationArrays,
+    allocation_arrays,
     allocation_document,
     document_scorer,
     plan_from_allocation,
@@ -46,6 +48,7 @@ from matchmaker.service.job_runner import JobContext, JobOutcome
 from matchmaker.service.problems import ProblemError, error_responses
 from matchmaker.service.routers.events import event_from_json
 from matchmaker.service.routers.scorers import learned_or_preset
+from matchmaker.solvers.rules import Violation, check_allocation
 
 __all__ = ["router"]
 
@@ -281,93 +284,133 @@ def _find(
     )
 
 
+#: The order the move's checks name a broken rule in, and the rule's name in the API.
+_MOVE_RULES = {
+    "pin": "pins",
+    "capacity": "capacity",
+    "minimum": "min_size",
+    "keep_apart": "keep_apart",
+    "keep_together": "keep_together",
+    "colleague_spread": "apart_same_organisation",
+}
+
+
 def _check_move(
+    doc: Mapping[str, Any],
     rnd: Mapping[str, Any],
     source: Mapping[str, Any],
     target: Mapping[str, Any],
     person: Mapping[str, Any],
     rules: Rules,
 ) -> None:
-    """Every hard rule the move would break is a 409 naming the rule and the people."""
+    """Every hard rule the move would break is a 409 naming the rule and the people.
+
+    The rules are :func:`~matchmaker.solvers.rules.check_allocation`'s, on the allocation
+    before and after the move: a move is refused for a hard rule it breaks in its round (a
+    rule already broken before it, in the same room with the same people, is not the
+    move's), and always while the person is pinned to another room in that round.
+    """
+    arrays = allocation_arrays(doc["rounds"], rules)
+    t = arrays.round_ids.index(rnd["id"])
+    i = arrays.participants.index(person["participant"])
+    after = arrays.rooms.copy()
+    after[t, i] = arrays.room_ids.index(target["id"])
+
+    def hard(rooms: Any) -> list[Violation]:
+        return [v for v in check_allocation(arrays.instance, rooms) if v.hard and v.round == t]
+
+    def key(v: Violation) -> tuple[Any, ...]:
+        return (v.rule, v.room, v.participants, v.label)
+
+    before = {key(v) for v in hard(arrays.rooms)}
+    source_index = arrays.room_ids.index(source["id"])
+    blamed = [
+        v
+        for v in hard(after)
+        if (v.rule == "pin" and i in v.participants)
+        or (
+            key(v) not in before
+            and (i in v.participants or (v.rule == "minimum" and v.room == source_index))
+        )
+    ]
+    if blamed:
+        first = min(blamed, key=lambda v: list(_MOVE_RULES).index(v.rule))
+        raise _refusal(first, arrays, rnd, source, target, person, rules)
+
+
+def _refusal(
+    v: Violation,
+    arrays: AllocationArrays,
+    rnd: Mapping[str, Any],
+    source: Mapping[str, Any],
+    target: Mapping[str, Any],
+    person: Mapping[str, Any],
+    rules: Rules,
+) -> ProblemError:
+    """The 409 of a rule the move breaks, in the organiser's words."""
     pid, round_id = person["participant"], rnd["id"]
-    for pin in rules.pins:
-        holds = pin.participant == pid and (pin.round is None or pin.round == round_id)
-        if holds and pin.room != target["id"]:
-            when = "every round" if pin.round is None else f"round '{pin.round}'"
-            raise _infeasible(
-                "pins",
-                f"participant '{pid}' is pinned to room '{pin.room}' in {when} by the "
-                f"event's rules; remove the pin before moving them to '{target['id']}'",
-                [pid],
-            )
-    if target is source:
-        return
-    seats = int(person["seats"])
-    taken = sum(int(p["seats"]) for p in target["people"])
-    if taken + seats > int(target["capacity"]):
-        raise _infeasible(
-            "capacity",
+    others = [arrays.participants[j] for j in v.participants if arrays.participants[j] != pid]
+    rule = _MOVE_RULES[v.rule]
+    if v.rule == "pin":
+        pin = next(
+            p
+            for p in rules.pins
+            if p.participant == pid and (p.round is None or p.round == round_id)
+        )
+        when = "every round" if pin.round is None else f"round '{pin.round}'"
+        return _infeasible(
+            rule,
+            f"participant '{pid}' is pinned to room '{pin.room}' in {when} by the "
+            f"event's rules; remove the pin before moving them to '{target['id']}'",
+            [pid],
+        )
+    if v.rule == "capacity":
+        seats = int(person["seats"])
+        taken = sum(int(p["seats"]) for p in target["people"])
+        return _infeasible(
+            rule,
             f"room '{target['id']}' holds {target['capacity']} seats and {taken} are taken by "
             f"{_names(target['people'])}; '{pid}' needs {seats} more",
             [pid, *(p["participant"] for p in target["people"])],
         )
-    left = sum(int(p["seats"]) for p in source["people"]) - seats
-    if left < int(source.get("min_size", 0)):
-        raise _infeasible(
-            "min_size",
+    if v.rule == "minimum":
+        left = sum(int(arrays.instance.seats[j]) for j in v.participants)
+        return _infeasible(
+            rule,
             f"room '{source['id']}' needs at least {source['min_size']} seats; without '{pid}' "
             f"it would have {left}",
             [pid],
         )
-    there = {p["participant"]: p for p in target["people"]}
-    here = {p["participant"] for p in source["people"]}
-    for group in rules.keep_apart:
-        if pid in group:
-            clash = [q for q in group if q != pid and q in there]
-            if clash:
-                raise _infeasible(
-                    "keep_apart",
-                    f"'{pid}' and {', '.join(repr(q) for q in clash)} must be in different rooms "
-                    f"(keep-apart {group}); {'they are' if len(clash) > 1 else 'it is'} in "
-                    f"'{target['id']}' in round '{round_id}'",
-                    [pid, *clash],
-                )
-    together_with: set[str] = set()
-    for group in rules.keep_together:
-        if pid in group:
-            mates = [q for q in group if q != pid and q in here]
-            together_with.update(group)
-            if mates:
-                raise _infeasible(
-                    "keep_together",
-                    f"'{pid}' must share a room with {', '.join(repr(q) for q in mates)} "
-                    f"(keep-together {group}), who stay in '{source['id']}' in round "
-                    f"'{round_id}'; move them together by changing the rules and running again",
-                    [pid, *mates],
-                )
-    if rules.apart_same_organisation:
-        rooms = rnd["rooms"]
-        colleagues = [
-            p["participant"]
-            for room in rooms
-            for p in room["people"]
-            if p["organisation"] == person["organisation"]
-        ]
-        if len(rooms) > 1 and len(colleagues) > 1 and not together_with & set(colleagues) - {pid}:
-            most = math.ceil(len(colleagues) / len(rooms))
-            same = [
-                q
-                for q, p in there.items()
-                if p["organisation"] == person["organisation"] and q not in together_with
-            ]
-            if len(same) + 1 > most:
-                raise _infeasible(
-                    "apart_same_organisation",
-                    f"'{pid}' and {', '.join(repr(q) for q in same)} are colleagues "
-                    f"({person['organisation_name']}); with {len(colleagues)} of them over "
-                    f"{len(rooms)} rooms, a room gets at most {most}",
-                    [pid, *same],
-                )
+    if v.rule == "keep_apart":
+        group = rules.keep_apart[v.label or 0]
+        return _infeasible(
+            rule,
+            f"'{pid}' and {', '.join(repr(q) for q in others)} must be in different rooms "
+            f"(keep-apart {group}); {'they are' if len(others) > 1 else 'it is'} in "
+            f"'{target['id']}' in round '{round_id}'",
+            [pid, *others],
+        )
+    if v.rule == "keep_together":
+        group = rules.keep_together[v.label or 0]
+        here = {p["participant"] for p in source["people"]} - {pid}
+        mates = [q for q in others if q in here]
+        return _infeasible(
+            rule,
+            f"'{pid}' must share a room with {', '.join(repr(q) for q in mates)} "
+            f"(keep-together {group}), who stay in '{source['id']}' in round "
+            f"'{round_id}'; move them together by changing the rules and running again",
+            [pid, *mates],
+        )
+    colleagues = sum(
+        p["organisation"] == person["organisation"] for room in rnd["rooms"] for p in room["people"]
+    )
+    return _infeasible(
+        rule,
+        f"'{pid}' and {', '.join(repr(q) for q in others)} are colleagues "
+        f"({person['organisation_name']}); with {colleagues} of them over "
+        f"{len(rnd['rooms'])} rooms, a room gets at most {v.limit}",
+        [pid, *others],
+    )
 
 
 def _add_pin(event: Event, move: Move) -> Event | None:
@@ -440,7 +483,7 @@ def move_person(
         raise VersionConflictError("allocation", result.id, current=result.version, sent=expected)
     doc = copy.deepcopy(result.document)
     rnd, source, target, person = _find(doc, move)
-    _check_move(rnd, source, target, person, record.value.rules)
+    _check_move(doc, rnd, source, target, person, record.value.rules)
     event = record.value
     if move.pin:
         pinned = _add_pin(event, move)
