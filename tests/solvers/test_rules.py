@@ -1,6 +1,7 @@
-"""The rules of breakout rooms in one place: each rule broken once, a feasible allocation that
-breaks none, the solver's answers that never break a hard rule, the colleague sets that keep
-the colleague spread, and the rules for the participants still present."""
+"""The rules of breakout rooms and 1:1 schedules in one place: each rule broken once, a
+feasible allocation (schedule) that breaks none, the solvers' answers that never break a hard
+rule, the colleague sets that keep the colleague spread, and the rules for the participants
+still present."""
 
 from __future__ import annotations
 
@@ -13,10 +14,22 @@ from hypothesis import strategies as st
 
 from matchmaker.errors import InfeasibleError
 from matchmaker.models import Pin, Rules
-from matchmaker.solvers import BreakoutsInstance, Violation, check_allocation, solve_breakouts
+from matchmaker.solvers import (
+    BreakoutsInstance,
+    Meeting,
+    Violation,
+    check_allocation,
+    solve_breakouts,
+    solve_schedule,
+)
 from matchmaker.solvers.rules import (
     HARD_RULES,
+    SCHEDULE_HARD_RULES,
+    SCHEDULE_SOFT_RULES,
     SOFT_RULES,
+    ScheduleInstance,
+    ScheduleViolation,
+    check_schedule,
     colleague_apart_sets,
     colleague_cap,
 )
@@ -339,3 +352,135 @@ def test_rules_restricted_to_the_participants_present() -> None:
     within = rules.restricted_to(present, rooms={"r1"}, rounds={"R1"})
     assert [p.participant for p in within.pins] == ["a"]
     assert rules.restricted_to(set()).keep_together == []
+
+
+# --------------------------------------------------------------------------- 1:1 schedules
+
+
+def schedule_instance(**kw: Any) -> ScheduleInstance:
+    """Four participants, two slots of two tables, everyone available."""
+    return ScheduleInstance(
+        tables=kw.pop("tables", np.array([2, 2])),
+        avail=kw.pop("avail", np.ones((4, 2), dtype=bool)),
+        **kw,
+    )
+
+
+GOOD = [Meeting(0, 0, 0, 1), Meeting(0, 1, 2, 3), Meeting(1, 0, 0, 2), Meeting(1, 1, 1, 3)]
+
+
+def schedule_rules(found: tuple[ScheduleViolation, ...]) -> list[str]:
+    return [v.rule for v in found]
+
+
+def test_a_feasible_schedule_breaks_no_rule() -> None:
+    never = np.zeros((4, 4), dtype=bool)
+    never[0, 3] = never[3, 0] = True
+    inst = schedule_instance(
+        never=never,
+        required=[(2, 0)],
+        lo=np.full(4, 2),
+        hi=np.full(4, 2),
+    )
+    assert check_schedule(inst, GOOD) == ()
+
+
+def test_each_schedule_rule_broken_once() -> None:
+    avail = np.ones((4, 2), dtype=bool)
+    avail[3, 1] = False
+    (v,) = check_schedule(schedule_instance(avail=avail), GOOD)
+    assert (v.rule, v.slot, v.table, v.participants) == ("availability", 1, 1, (3,))
+    assert v.message == "slot 1, table 1: participant 3 is not available in slot 1"
+
+    double = [Meeting(0, 0, 0, 1), Meeting(0, 1, 1, 2)]
+    (v,) = check_schedule(schedule_instance(), double)
+    assert (v.rule, v.slot, v.table, v.participants) == ("double_booking", 0, 1, (1,))
+
+    (v,) = check_schedule(schedule_instance(), [Meeting(0, 2, 0, 1)])
+    assert (v.rule, v.slot, v.table, v.limit) == ("tables", 0, 2, 2)
+    (v,) = check_schedule(schedule_instance(), [Meeting(0, 0, 0, 1), Meeting(0, 0, 2, 3)])
+    assert (v.rule, v.participants) == ("tables", (2, 3))
+    assert "the table already holds participants 0 and 1" in v.message
+
+    never = np.zeros((4, 4), dtype=bool)
+    never[0, 1] = never[1, 0] = True
+    (v,) = check_schedule(schedule_instance(never=never), GOOD)
+    assert (v.rule, v.slot, v.participants) == ("would_rather_not", 0, (0, 1))
+
+    (v,) = check_schedule(schedule_instance(), [Meeting(0, 0, 0, 1), Meeting(1, 0, 1, 0)])
+    assert (v.rule, v.slot, v.participants) == ("pair_twice", 1, (0, 1))
+
+    (v,) = check_schedule(schedule_instance(hi=np.array([1, 2, 2, 2])), GOOD)
+    assert (v.rule, v.slot, v.participants, v.limit) == ("max_meetings", None, (0,), 1)
+    assert v.hard
+
+    (v,) = check_schedule(schedule_instance(required=[(3, 0)]), GOOD)
+    assert (v.rule, v.participants) == ("required", (0, 3))
+
+    (v,) = check_schedule(schedule_instance(lo=np.array([0, 0, 0, 3])), GOOD)
+    assert (v.rule, v.participants, v.limit) == ("min_meetings", (3,), 3)
+    assert not v.hard
+    assert v.message == "participant 3 has 2 meetings, below min_meetings = 3"
+    assert set(SCHEDULE_HARD_RULES).isdisjoint(SCHEDULE_SOFT_RULES)
+
+
+@st.composite
+def schedule_cases(draw: st.DrawFn) -> dict[str, Any]:
+    n = draw(st.integers(2, 8), label="participants")
+    slots = draw(st.integers(1, 4), label="slots")
+    people = st.integers(0, n - 1)
+    pair = st.tuples(people, people).filter(lambda t: t[0] != t[1])
+    return {
+        "n": n,
+        "slots": slots,
+        "tables": draw(st.lists(st.integers(0, 3), min_size=slots, max_size=slots)),
+        "avail": np.array(
+            draw(st.lists(st.booleans(), min_size=n * slots, max_size=n * slots))
+        ).reshape(n, slots),
+        "forbidden": draw(st.lists(pair, max_size=3)),
+        "required": draw(st.lists(pair, max_size=2)),
+        "max_meetings": draw(st.integers(0, slots)),
+        "min_meetings": draw(st.integers(0, 2)),
+        "seed": draw(st.integers(0, 2**16)),
+    }
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(case=schedule_cases())
+def test_the_schedule_solvers_answers_break_no_hard_rule(case: dict[str, Any]) -> None:
+    n = case["n"]
+    rng = np.random.default_rng(case["seed"])
+    scores = rng.random((n, n))
+    scores = (scores + scores.T) / 2
+    forbidden = np.array(case["forbidden"], dtype=np.int64).reshape(-1, 2)
+    required = np.array(case["required"], dtype=np.int64).reshape(-1, 2)
+    try:
+        res = solve_schedule(
+            scores,
+            slots=case["slots"],
+            tables=case["tables"],
+            availability=case["avail"],
+            forbidden=forbidden,
+            required=required,
+            min_meetings=case["min_meetings"],
+            max_meetings=case["max_meetings"],
+            seed=0,
+        )
+    except InfeasibleError:
+        event("infeasible")
+        return
+    event("solved")
+    never = np.zeros((n, n), dtype=bool)
+    never[forbidden[:, 0], forbidden[:, 1]] = True
+    never |= never.T
+    inst = ScheduleInstance(
+        tables=np.array(case["tables"]),
+        avail=case["avail"],
+        never=never,
+        required=[tuple(r) for r in required.tolist()],
+        lo=np.full(n, case["min_meetings"]),
+        hi=np.full(n, case["max_meetings"]),
+    )
+    found = check_schedule(inst, res.meetings)
+    assert [v for v in found if v.hard] == []
+    assert res.violations == tuple(v.message for v in found)

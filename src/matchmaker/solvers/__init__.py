@@ -3,7 +3,14 @@
 from matchmaker.solvers._result import Meeting, PairsResult, ScheduleResult, SolverResult
 from matchmaker.solvers.breakouts import BreakoutsResult, solve_breakouts
 from matchmaker.solvers.pairs import solve_pairs
-from matchmaker.solvers.rules import BreakoutsInstance, Violation, check_allocation
+from matchmaker.solvers.rules import (
+    BreakoutsInstance,
+    ScheduleInstance,
+    ScheduleViolation,
+    Violation,
+    check_allocation,
+    check_schedule,
+)
 from matchmaker.solvers.schedule import Changes, replan, solve_schedule
 from matchmaker.solvers.suggest import Filters, Suggestion, ranking, suggest, suggest_all
 
@@ -14,11 +21,14 @@ __all__ = [
     "Filters",
     "Meeting",
     "PairsResult",
+    "ScheduleInstance",
     "ScheduleResult",
+    "ScheduleViolation",
     "SolverResult",
     "Suggestion",
     "Violation",
     "check_allocation",
+    "check_schedule",
     "ranking",
     "replan",
     "solve_breakouts",

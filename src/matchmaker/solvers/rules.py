@@ -1,11 +1,14 @@
-"""The rules of breakout rooms, over indices: one check for every place that needs one.
+"""The rules of breakout rooms and 1:1 schedules, over indices: one check for every place
+that needs one.
 
 :func:`check_allocation` says which rules an allocation (the room of each participant in each
 round) breaks. The solver checks its own answers with it and reports its soft-rule shortfalls
 with it; the service decodes its allocation documents into a :class:`BreakoutsInstance` and
 checks moves and measures violations with it. :func:`colleague_apart_sets` turns the spread of
 colleagues into the keep-apart sets the solver keeps, and :func:`colleague_cap` is the most
-colleagues a room may get, for both.
+colleagues a room may get, for both. :func:`check_schedule` does the same for 1:1 meetings
+(availability, double booking, tables, pairs that must not meet, bounds on meetings); the
+schedule solver checks its answers and reports its missed minimums with it.
 
 Rules
 -----
@@ -53,10 +56,15 @@ import numpy.typing as npt
 
 __all__ = [
     "HARD_RULES",
+    "SCHEDULE_HARD_RULES",
+    "SCHEDULE_SOFT_RULES",
     "SOFT_RULES",
     "BreakoutsInstance",
+    "ScheduleInstance",
+    "ScheduleViolation",
     "Violation",
     "check_allocation",
+    "check_schedule",
     "colleague_apart_sets",
     "colleague_cap",
 ]
@@ -446,3 +454,242 @@ def _soft(
                 )
             )
     return out
+
+
+# --------------------------------------------------------------------------- 1:1 schedules
+
+SCHEDULE_HARD_RULES = (
+    "availability",
+    "double_booking",
+    "tables",
+    "would_rather_not",
+    "pair_twice",
+    "max_meetings",
+    "required",
+)
+"""The hard rules of a 1:1 schedule, in the order :func:`check_schedule` reports them."""
+
+SCHEDULE_SOFT_RULES = ("min_meetings",)
+"""The soft rules of a 1:1 schedule: a minimum the search misses is reported, not refused."""
+
+
+@dataclass(frozen=True)
+class ScheduleViolation:
+    """One rule a 1:1 schedule breaks.
+
+    Attributes
+    ----------
+    rule:
+        One of :data:`SCHEDULE_HARD_RULES` or :data:`SCHEDULE_SOFT_RULES`.
+    slot, table:
+        Where (indices); ``None`` for a rule of a participant or a pair over the whole
+        schedule (``pair_twice``, ``max_meetings``, ``required``, ``min_meetings``).
+    participants:
+        The participants concerned (indices).
+    message:
+        The violation in plain words.
+    limit:
+        The bound missed: the slot's tables, a participant's minimum or maximum of meetings.
+    """
+
+    rule: str
+    slot: int | None
+    table: int | None
+    participants: tuple[int, ...]
+    message: str
+    limit: int | None = None
+
+    @property
+    def hard(self) -> bool:
+        """Whether the rule is hard (see :data:`SCHEDULE_HARD_RULES`)."""
+        return self.rule in SCHEDULE_HARD_RULES
+
+
+@dataclass(frozen=True, kw_only=True, eq=False)
+class ScheduleInstance:
+    """The rules of a 1:1 schedule, as arrays.
+
+    Attributes
+    ----------
+    tables:
+        ``(slots,)`` tables of each slot (numbered from 0).
+    avail:
+        ``(n, slots)`` booleans: the participant can meet in the slot.
+    never:
+        ``(n, n)`` booleans: the pair must not meet (would rather not, forbidden); ``None``:
+        no such pair.
+    required:
+        Pairs ``(a, b)`` that must meet.
+    lo, hi:
+        ``(n,)`` the fewest and most meetings of each participant; ``None``: no bound.
+    """
+
+    tables: Array
+    avail: Array
+    never: Array | None = None
+    required: Sequence[tuple[int, int]] = ()
+    lo: Array | None = None
+    hi: Array | None = None
+
+    @property
+    def n(self) -> int:
+        """Number of participants."""
+        return int(self.avail.shape[0])
+
+    @property
+    def slots(self) -> int:
+        """Number of slots."""
+        return int(self.tables.shape[0])
+
+
+def check_schedule(
+    instance: ScheduleInstance, meetings: Sequence[Any]
+) -> tuple[ScheduleViolation, ...]:
+    """Every rule the 1:1 ``meetings`` (each with ``slot``, ``table``, ``a`` and ``b``, as
+    :class:`~matchmaker.solvers._result.Meeting`) break.
+
+    Hard: a participant not available in the slot of a meeting (``availability``), in two
+    meetings of one slot (``double_booking``), a table outside the slot's tables or two
+    meetings at one table (``tables``), a pair that must not meet (``would_rather_not``), a
+    pair that meets twice (``pair_twice``), more meetings than a participant's maximum
+    (``max_meetings``), a required pair without a meeting (``required``). Soft: fewer meetings
+    than a participant's minimum (``min_meetings``).
+
+    Returns
+    -------
+    tuple of ScheduleViolation
+        Empty when every rule is kept; meeting by meeting (in the order given), then
+        participant by participant, then the required pairs.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from matchmaker.solvers._result import Meeting
+    >>> inst = ScheduleInstance(tables=np.array([1, 1]), avail=np.ones((3, 2), dtype=bool))
+    >>> check_schedule(inst, [Meeting(0, 0, 0, 1), Meeting(1, 0, 1, 2)])
+    ()
+    >>> [v.rule for v in check_schedule(inst, [Meeting(0, 0, 0, 1), Meeting(0, 0, 1, 2)])]
+    ['double_booking', 'tables']
+    """
+    p = instance
+    out: list[ScheduleViolation] = []
+    busy: dict[tuple[int, int], Any] = {}
+    seated: dict[tuple[int, int], Any] = {}
+    met: dict[tuple[int, int], Any] = {}
+    counts = np.zeros(p.n, dtype=np.int64)
+    for m in meetings:
+        s, t = int(m.slot), int(m.table)
+        a, b = min(int(m.a), int(m.b)), max(int(m.a), int(m.b))
+        where = f"slot {s}, table {t}"
+        counts[[a, b]] += 1
+        for x in (a, b):
+            if not 0 <= s < p.slots or not p.avail[x, s]:
+                out.append(
+                    ScheduleViolation(
+                        "availability",
+                        s,
+                        t,
+                        (x,),
+                        f"{where}: participant {x} is not available in slot {s}",
+                    )
+                )
+        for x in (a, b):
+            other = busy.get((x, s))
+            if other is not None:
+                out.append(
+                    ScheduleViolation(
+                        "double_booking",
+                        s,
+                        t,
+                        (x,),
+                        f"{where}: participant {x} also meets at table {int(other.table)} "
+                        f"of slot {s}",
+                    )
+                )
+            busy[x, s] = m
+        tables = int(p.tables[s]) if 0 <= s < p.slots else 0
+        if not 0 <= t < tables:
+            out.append(
+                ScheduleViolation(
+                    "tables",
+                    s,
+                    t,
+                    (a, b),
+                    f"{where}: slot {s} has {tables} tables (0..{tables - 1})",
+                    limit=tables,
+                )
+            )
+        elif (s, t) in seated:
+            other = seated[s, t]
+            out.append(
+                ScheduleViolation(
+                    "tables",
+                    s,
+                    t,
+                    (a, b),
+                    f"{where}: the table already holds participants {int(other.a)} and "
+                    f"{int(other.b)}",
+                    limit=tables,
+                )
+            )
+        seated.setdefault((s, t), m)
+        if p.never is not None and p.never[a, b]:
+            out.append(
+                ScheduleViolation(
+                    "would_rather_not",
+                    s,
+                    t,
+                    (a, b),
+                    f"{where}: participants {a} and {b} must not meet",
+                )
+            )
+        if (a, b) in met:
+            out.append(
+                ScheduleViolation(
+                    "pair_twice",
+                    s,
+                    t,
+                    (a, b),
+                    f"{where}: participants {a} and {b} already meet in slot {int(met[a, b].slot)}",
+                )
+            )
+        met.setdefault((a, b), m)
+    if p.hi is not None:
+        for i in np.flatnonzero(counts > p.hi).tolist():
+            out.append(
+                ScheduleViolation(
+                    "max_meetings",
+                    None,
+                    None,
+                    (i,),
+                    f"participant {i} has {int(counts[i])} meetings, above max_meetings = "
+                    f"{int(p.hi[i])}",
+                    limit=int(p.hi[i]),
+                )
+            )
+    if p.lo is not None:
+        for i in np.flatnonzero(counts < p.lo).tolist():
+            out.append(
+                ScheduleViolation(
+                    "min_meetings",
+                    None,
+                    None,
+                    (i,),
+                    f"participant {i} has {int(counts[i])} meetings, below min_meetings = "
+                    f"{int(p.lo[i])}",
+                    limit=int(p.lo[i]),
+                )
+            )
+    for a, b in p.required:
+        a, b = min(int(a), int(b)), max(int(a), int(b))
+        if (a, b) not in met:
+            out.append(
+                ScheduleViolation(
+                    "required",
+                    None,
+                    None,
+                    (a, b),
+                    f"participants {a} and {b} must meet but have no meeting",
+                )
+            )
+    return tuple(out)

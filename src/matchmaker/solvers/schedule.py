@@ -2,7 +2,9 @@
 
 Every meeting has a slot and a table; nobody is in two meetings of one slot, no pair meets
 twice, a slot never holds more meetings than it has tables, availability and forbidden pairs are
-kept, required pairs are scheduled and kept meetings stay where they are.
+kept, required pairs are scheduled and kept meetings stay where they are. Every answer is checked
+against these rules (:func:`~matchmaker.solvers.rules.check_schedule`) before it is returned, and
+the minimums it misses are its ``violations``.
 
 The objective is lexicographic:
 
@@ -47,6 +49,7 @@ from matchmaker.solvers._result import (
     check_magnitude,
     relative_gap,
 )
+from matchmaker.solvers.rules import ScheduleInstance, check_schedule
 
 __all__ = ["Changes", "replan", "solve_schedule"]
 
@@ -68,21 +71,21 @@ _PAIR_WORK = 16
 # --------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Problem:
-    """The validated problem; arrays are owned and never changed after validation."""
+@dataclass(frozen=True, kw_only=True, eq=False)
+class _Problem(ScheduleInstance):
+    """The validated problem: the rules (:class:`~matchmaker.solvers.rules.ScheduleInstance`,
+    with ``hi`` the most meetings each can have), the scores and the search's settings; arrays
+    are owned and never changed after validation."""
 
-    n: int
-    slots: int
     tables: Array  # (slots,) int
     avail: Array  # (n, slots) bool
+    lo: Array  # (n,) int: min meetings
+    required: tuple[Pair, ...]
     scores: Array  # (n, n) float, -inf on the diagonal and for forbidden pairs
     tier: Array  # (n, n) int8, requests satisfied by a meeting (0, 1, 2)
     requester: Array  # (n,) bool: asked for at least one meeting
-    lo: Array  # (n,) int: min meetings
     cap: Array  # (n,) int: min(max meetings, available slots)
     feasible: Array  # (n, n) bool: the pair can meet (score, forbidden, a common slot)
-    required: tuple[Pair, ...]
     keep: tuple[Meeting, ...]
     seed: Any
     time_limit: float | None
@@ -387,8 +390,6 @@ def _schedule_iv(
 
     tier = (req.astype(np.int8) + req.T.astype(np.int8)).astype(np.int8)
     return _Problem(
-        n=n,
-        slots=n_slots,
         tables=t_arr,
         avail=avail,
         scores=s_arr,
@@ -399,6 +400,8 @@ def _schedule_iv(
             else np.asarray(cap > 0, dtype=bool)
         ),
         lo=lo,
+        hi=cap,
+        never=~np.isfinite(s_arr),
         cap=cap,
         feasible=feasible,
         required=tuple(sorted(required_set)),
@@ -1104,10 +1107,11 @@ def _solve(p: _Problem) -> ScheduleResult:
     fairness_bound = 0
     if fair.size:
         fairness_bound = int(min(p.cap[fair].min(), 2 * int(p.tables.sum()) // fair.size))
-    violations = tuple(
-        f"participant {i} has {int(counts[i])} meetings, below min_meetings = {int(p.lo[i])}"
-        for i in np.nonzero(counts < p.lo)[0]
-    )
+    found = check_schedule(p, meetings)
+    broken = [v.message for v in found if v.hard]
+    if broken:  # a defect of the search, not of the input: never an answer
+        raise RuntimeError("the schedule breaks hard rules: " + "; ".join(broken[:5]))
+    violations = tuple(v.message for v in found if not v.hard)
     tiers = p.tier[[m.a for m in meetings], [m.b for m in meetings]] if meetings else np.zeros(0)
     stats: dict[str, Any] = {
         "participants": n,
