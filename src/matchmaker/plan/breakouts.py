@@ -48,7 +48,7 @@ from matchmaker.explain import reasons
 from matchmaker.models import Event, HelixRole, Organisation, Participant, Room, Round
 from matchmaker.plan.meetings import event_matrices
 from matchmaker.score import Scorer, make_scorer, pair_components
-from matchmaker.solvers.rules import colleague_apart_sets
+from matchmaker.solvers.rules import BreakoutsInstance, check_allocation, colleague_apart_sets
 from matchmaker.vectorise import THEME_LABELS, ProfileMatrix, ProfileSpace, code_features
 
 __all__ = [
@@ -673,13 +673,17 @@ def _initial(inputs: _Inputs, prev: Array) -> Array | None:
             if not choices:
                 return None
             row[i] = max(choices, key=lambda k: (free[k], -k))
-        used = np.bincount(row, weights=seats, minlength=len(capacity))
-        if (used > capacity).any() or (used < minimum).any():
-            return None
-        if any(len({int(row[i]) for i in g}) < len(g) for g in apart):
-            return None
-        if any(len({int(row[i]) for i in g}) > 1 for g in together):
-            return None
+    rules = BreakoutsInstance(
+        seats=seats,
+        lo=minimum,
+        hi=capacity,
+        pins=np.full(prev.shape, -1, dtype=np.int64),
+        apart=[np.asarray(g, dtype=np.int64) for g in apart],
+        together=[np.asarray(g, dtype=np.int64) for g in together],
+        rounds=prev.shape[0],
+    )
+    if any(v.hard for v in check_allocation(rules, initial)):
+        return None
     return initial
 
 
