@@ -997,6 +997,20 @@ def cmd_keys(args: argparse.Namespace) -> int:
         return 0
 
 
+def _worker(argv: Sequence[str]) -> int:
+    """``matchmaker worker ...``: the job worker of the web service (the ``api`` extra)."""
+    try:
+        from matchmaker.service.worker import main as worker_main
+    except ModuleNotFoundError as exc:
+        print(
+            f"error: the worker needs the web service's packages ({exc.name} is missing); "
+            "install matchmaker[api]",
+            file=sys.stderr,
+        )
+        return 1
+    return worker_main(list(argv))
+
+
 # --- parser -------------------------------------------------------------------------------
 
 
@@ -1230,6 +1244,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=cmd_breakouts)
 
+    # Its options are the worker's own (matchmaker.service.worker): main() hands them over.
+    sub.add_parser(
+        "worker",
+        help="run the jobs that the web servers queue (allocations, schedules, pairs); "
+        "matchmaker worker --help",
+        add_help=False,
+    )
+
     p = sub.add_parser("keys", help="API keys of the web service: create, list, revoke")
     keys = p.add_subparsers(dest="keys_command", metavar="KEYS_COMMAND", required=True)
     k = keys.add_parser("create", help="make a key and print it (once)")
@@ -1263,6 +1285,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             stream.reconfigure(errors="backslashreplace")
     parser = build_parser()
     given = list(sys.argv[1:] if argv is None else argv)
+    if given[:1] == ["worker"]:
+        return _worker(given[1:])
     args = parser.parse_args(given)
     if not getattr(args, "func", None):
         parser.print_help()

@@ -26,6 +26,7 @@ import httpx
 __all__ = [
     "ROOT",
     "ServerProcess",
+    "WorkerProcess",
     "free_port",
     "fresh_database",
     "running_server",
@@ -229,3 +230,75 @@ def running_server(
         yield server.start()
     finally:
         server.stop()
+
+
+class WorkerProcess:
+    """``matchmaker worker --db <url>``: a job worker beside the servers, its output in
+    ``log``. It can be killed (``SIGKILL``: its job's lease runs out), stopped (``SIGTERM``:
+    its unfinished jobs go back to the queue) and started again."""
+
+    def __init__(
+        self,
+        database_url: str,
+        log: Path,
+        env: Mapping[str, str] | None = None,
+        *,
+        threads: int = 1,
+    ) -> None:
+        self.database_url = database_url
+        self.log = log
+        self.threads = threads
+        base = {
+            k: v
+            for k, v in os.environ.items()
+            if k not in ("MATCHMAKER_ADMIN_KEY", "MATCHMAKER_DATABASE_URL")
+        }
+        self.env = {**base, "PYTHONUNBUFFERED": "1", **(env or {})}
+        self.process: subprocess.Popen[bytes] | None = None
+        self.starts = 0
+
+    def start(self) -> WorkerProcess:
+        """Start the worker and wait until it says it runs jobs."""
+        assert self.process is None or self.process.poll() is not None, "already running"
+        self.log.parent.mkdir(parents=True, exist_ok=True)
+        before = self.log_text().count("running jobs")
+        with self.log.open("ab") as out:
+            out.write(f"\n--- start {self.starts + 1} ---\n".encode())
+            out.flush()
+            script = Path(sys.executable).with_name("matchmaker")
+            command = [str(script)] if script.is_file() else [
+                sys.executable, "-m", "matchmaker.cli"]  # fmt: skip
+            self.process = subprocess.Popen(
+                [*command, "worker", "--db", self.database_url, "--threads", str(self.threads)],
+                cwd=ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT,
+            )  # fmt: skip
+        self.starts += 1
+        deadline = time.monotonic() + START_TIMEOUT
+        while self.log_text().count("running jobs") <= before:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"the worker stopped at start-up:\n{self.log_text()[-4000:]}")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the worker did not start:\n{self.log_text()[-4000:]}")
+            time.sleep(0.1)
+        return self
+
+    def kill(self) -> None:
+        """``SIGKILL`` the worker: no shutdown code runs, its leases are left to run out."""
+        assert self.process is not None, "the worker is not started"
+        os.kill(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=30)
+
+    def stop(self, timeout: float = 30) -> int | None:
+        """``SIGTERM``, as a rolling restart does; the exit code (killed after ``timeout``)."""
+        if self.process is None or self.process.poll() is not None:
+            return None if self.process is None else self.process.returncode
+        self.process.terminate()
+        try:
+            return self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+            return None
+
+    def log_text(self) -> str:
+        return self.log.read_text(encoding="utf-8", errors="replace") if self.log.exists() else ""

@@ -150,6 +150,7 @@ ROUTES: dict[tuple[str, str], Access] = {
     ("POST", "/api/scorers"): Access((ADMIN,), 201, lambda tag: {"json": {"name": f"s-{tag}"}}),
     ("GET", "/api/scorers"): Access(ANY, 200),
     ("GET", "/api/scorers/{name}"): Access(ANY, 200),
+    ("GET", "/api/presets"): Access(ANY, 200),
     ("POST", "/api/events"): Access(OWNER, 201, _new_event),
     ("GET", "/api/events"): Access(OWNER, 200),
     ("GET", E): Access(OWNER, 200, scope="event"),

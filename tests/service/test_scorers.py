@@ -128,3 +128,26 @@ def test_schedules_pairs_and_rooms_use_a_learned_scorer_and_their_replans_keep_i
         assert r.status_code == 202, r.text
         assert wait_job(client, r.headers["Location"], owner)["status"] == "succeeded"
         assert client.get(f"{base}/{kind}", headers=owner).json()["preset"] == "topics"
+
+
+def test_presets_are_one_list_served_to_the_page(client: TestClient, keys: Any) -> None:
+    from matchmaker.score import DEFAULT_PRESET, PRESETS, PresetName
+
+    r = client.get("/api/presets", headers=keys.headers("organiser"))
+    assert r.status_code == 200, r.text
+    items = r.json()["items"]
+    assert [i["name"] for i in items] == ["business", "policy_learning", "research"]
+    assert {i["name"] for i in items} == set(PRESETS) == {p.value for p in PresetName}
+    assert [i["label"] for i in items] == [
+        "Business partners",
+        "Policy learning",
+        "Research and innovation",
+    ]
+    assert [i["name"] for i in items if i["default"]] == [DEFAULT_PRESET]
+    for item in items:
+        assert item["weights"] == dict(PRESETS[item["name"]].weights)
+        assert item["description"]
+    assert client.get("/api/presets").status_code == 401
+    # the runs take exactly these names
+    schema = client.get("/openapi.json").json()
+    assert schema["components"]["schemas"]["PresetName"]["enum"] == [p.value for p in PresetName]

@@ -286,12 +286,20 @@ def test_the_storage_setting(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.postgres
 def test_several_workers_of_a_server_count_together(tmp_path: Path) -> None:
-    """``matchmaker-server --workers 2`` (storage ``auto``): each worker counts in the database,
-    so the burst of one key passes once in all, whichever worker answers."""
+    """``matchmaker-server --workers 2`` (storage ``auto``) on PostgreSQL: each worker counts
+    in the database, so the burst of one key passes once in all, whichever worker answers."""
+    from reliability.server import fresh_database
+
+    with fresh_database("postgresql", tmp_path / "db") as found:
+        assert found is not None
+        _several_workers_count_together(found, tmp_path)
+
+
+def _several_workers_count_together(url: str, tmp_path: Path) -> None:
     from reliability.server import ServerProcess
 
-    url = f"sqlite:///{tmp_path / 'server.db'}"
     with Store(url) as store:
         key = store.create_api_key(role="admin", subject="a", name="a")[1]
     server = ServerProcess(

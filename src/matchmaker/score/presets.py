@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any, Literal
 
 import numpy as np
@@ -25,6 +26,7 @@ __all__ = [
     "PRESETS",
     "Geography",
     "Preset",
+    "PresetName",
     "Reciprocity",
     "Scorer",
     "make_scorer",
@@ -108,14 +110,25 @@ HELIX_MATRICES: dict[str, Array] = {
 }
 
 
+class PresetName(StrEnum):
+    """The presets' names: the one list that the API, the command line and the page offer
+    (the page reads it from ``GET /api/presets``)."""
+
+    POLICY_LEARNING = "policy_learning"
+    BUSINESS = "business"
+    RESEARCH = "research"
+
+
 @dataclass(frozen=True)
 class Preset:
-    """A named set of weights, a geography mode and a type matrix."""
+    """A named set of weights, a geography mode and a type matrix; ``label`` is its name in
+    words, for people."""
 
     name: str
     weights: Mapping[str, float]
     geography: Geography
     description: str
+    label: str = ""
 
 
 PRESETS: dict[str, Preset] = {
@@ -134,6 +147,7 @@ PRESETS: dict[str, Preset] = {
         },
         "interregional",
         "Interreg-style peer learning between authorities and agencies of other regions.",
+        "Policy learning",
     ),
     "business": Preset(
         "business",
@@ -150,6 +164,7 @@ PRESETS: dict[str, Preset] = {
         },
         "interregional",
         "B2B: needs and offers first; partners across regions and borders.",
+        "Business partners",
     ),
     "research": Preset(
         "research",
@@ -166,9 +181,12 @@ PRESETS: dict[str, Preset] = {
         },
         "interregional",
         "S3 and scientific domains first, partners in other regions.",
+        "Research and innovation",
     ),
 }
-DEFAULT_PRESET = "business"
+DEFAULT_PRESET = PresetName.BUSINESS.value
+if {p.value for p in PresetName} != set(PRESETS):  # pragma: no cover - a module invariant
+    raise RuntimeError("PresetName and PRESETS name different presets")
 
 
 @dataclass(frozen=True)

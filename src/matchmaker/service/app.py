@@ -50,6 +50,7 @@ ROUTERS = (
     "matchmaker.service.routers.pairs",
     "matchmaker.service.routers.jobs",
     "matchmaker.service.routers.scorers",
+    "matchmaker.service.routers.presets",
     "matchmaker.service.routers.templates",
 )
 

@@ -32,6 +32,7 @@ __all__ = [
     "latest_result",
     "owned_event",
     "result_document",
+    "stored_event",
     "with_etag",
 ]
 
@@ -88,6 +89,20 @@ def owned_event(store: Store, principal: Principal, event_id: str) -> EventRecor
     return record
 
 
+def stored_event(store: Store, event_id: str | None) -> EventRecord:
+    """The event a job works on, as it is when the job starts.
+
+    Raises
+    ------
+    NotFoundError
+        The event was deleted after the job was queued (the job fails with a 404 problem).
+    """
+    record = None if event_id is None else store.get_event_record(event_id)
+    if record is None:
+        raise NotFoundError("event", str(event_id))
+    return record
+
+
 def latest_result(store: Store, event_id: str, kind: str) -> ResultRecord:
     """The event's newest result of ``kind``; 404 (saying how to make one) when none."""
     record = store.latest_result(event_id, kind)
@@ -135,6 +150,7 @@ def job_document(job: JobRecord) -> dict[str, Any]:
         "result_id": job.result_id,
         "problem": job.problem,
         "params": job.params,
+        "attempts": job.attempts,
         "created": job.created_at.isoformat(),
         "started": None if job.started_at is None else job.started_at.isoformat(),
         "finished": None if job.finished_at is None else job.finished_at.isoformat(),

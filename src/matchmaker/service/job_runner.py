@@ -67,10 +67,12 @@ from matchmaker.store import INTERRUPTED, Store
 from matchmaker.store.records import JobRecord
 
 __all__ = [
+    "PORTABLE_ATTEMPTS",
     "JobCancelled",
     "JobContext",
     "JobOutcome",
     "JobRunner",
+    "KindWork",
     "job_problem",
     "job_runner_lifespan",
 ]
@@ -119,6 +121,10 @@ class JobContext:
 
 
 Work = Callable[[JobContext], JobOutcome]
+#: The work of a portable job's kind: it reads what it needs from the store and the job.
+KindWork = Callable[[JobContext, JobRecord], JobOutcome]
+#: How often a portable job is started at most: its worker may die once.
+PORTABLE_ATTEMPTS = 2
 
 
 def _problem(status: int, type_: str, title: str, detail: str, **extra: Any) -> dict[str, Any]:
@@ -169,9 +175,11 @@ def _interrupted(job_id: str, detail: str) -> dict[str, Any]:
 
 @dataclass
 class _Held:
-    """A job this process holds: its work, and once claimed, the thread that runs it."""
+    """A job this process holds: its work, and once claimed, the thread that runs it.
+    ``portable``: a job of a registered kind, which another worker can run instead."""
 
     work: Work
+    portable: bool = False
     cancel: threading.Event = field(default_factory=threading.Event)
     thread: threading.Thread | None = None
     done: threading.Event = field(default_factory=threading.Event)
@@ -202,6 +210,10 @@ class JobRunner:
     tick:
         Seconds between two looks at the database (cancels, leases, claims); default
         ``min(1, lease_seconds / 3)``.
+    kinds:
+        The portable kinds of job and their work (:data:`matchmaker.service.job_kinds.
+        JOB_KINDS` in a server or worker): jobs submitted without a closure, which any
+        process that knows their kind runs. Without them, only the closures submitted here.
     """
 
     def __init__(
@@ -215,13 +227,15 @@ class JobRunner:
         organiser_time_limit: float = LIMITS.time_limit_s,
         shutdown_grace: float = 5.0,
         tick: float | None = None,
+        kinds: Mapping[str, KindWork] | None = None,
     ) -> None:
-        if workers < 1 or not lease_seconds > 0:
-            raise ValueError("workers must be 1 or more and lease_seconds above 0")
+        if workers < 0 or not lease_seconds > 0:
+            raise ValueError("workers must be 0 or more and lease_seconds above 0")
         self.store = store
         self.workers = workers
         self.instance = instance or uuid.uuid4().hex
         self.lease_seconds = float(lease_seconds)
+        self.kinds: dict[str, KindWork] = dict(kinds or {})
         self.per_owner = per_owner if per_owner is not None else max(1, workers - 1)
         self.organiser_time_limit = min(float(organiser_time_limit), LIMITS.time_limit_s)
         self.shutdown_grace = max(0.0, float(shutdown_grace))
@@ -282,6 +296,10 @@ class JobRunner:
             left = [job_id for job_id, held in self._held.items() if not held.done.is_set()]
             for job_id in left:
                 self._held[job_id].cancel.set()
+            portable = [job_id for job_id in left if self._held[job_id].portable]
+        if portable:  # another worker starts them afresh: a restart loses no run
+            self._release_bounded(portable)
+            left = [job_id for job_id in left if job_id not in portable]
         if left:
             self._end_bounded(
                 left,
@@ -307,6 +325,22 @@ class JobRunner:
         if ender.is_alive():
             log.warning("jobs %s: the database did not answer at shutdown; their leases "
                         "will run out", ", ".join(job_ids))  # fmt: skip
+
+    def _release_bounded(self, job_ids: list[str]) -> None:
+        """Give the unfinished portable jobs back to the queue, waiting a few seconds at most
+        for the database (past that, their leases run out and they go back all the same)."""
+
+        def release() -> None:
+            try:
+                back = self.store.release_jobs(self.instance, job_ids)
+                log.info("%d unfinished jobs back in the queue for another worker", back)
+            except Exception:
+                log.exception("jobs %s: could not give them back; their leases will run out",
+                              ", ".join(job_ids))  # fmt: skip
+
+        releaser = threading.Thread(target=release, name="matchmaker-job-release", daemon=True)
+        releaser.start()
+        releaser.join(max(3.0, self.tick))
 
     @property
     def running(self) -> bool:
@@ -344,15 +378,30 @@ class JobRunner:
         event_id: str | None,
         owner: str | None,
         params: dict[str, Any],
-        work: Work,
+        work: Work | None = None,
         admin: bool = False,
     ) -> JobRecord:
-        """Create a queued job held by this process; a worker thread runs ``work`` when the
-        job's turn comes. ``params["time_limit"]`` is checked against the cap of the role
-        (``admin``). Returns the job as created."""
+        """Create a queued job. Without ``work``, a portable job of a registered ``kind``
+        (its parameters say all of it): a worker thread of any process that knows the kind
+        runs it, and another one if that worker dies. With ``work``, a job held by this
+        process, whose threads run ``work`` when its turn comes. ``params["time_limit"]``
+        is checked against the cap of the role (``admin``). Returns the job as created."""
         if not self.running:
             raise RuntimeError("the job runner is not started")
         self.check_time_limit(params, admin=admin)
+        if work is None:
+            if kind not in self.kinds:
+                raise ValueError(f"no work is registered for jobs of kind '{kind}'")
+            job = self.store.create_job(
+                kind,
+                event_id=event_id,
+                owner=owner,
+                params=params,
+                max_attempts=PORTABLE_ATTEMPTS,
+            )
+            with self._wake:
+                self._wake.notify()
+            return job
         job = self.store.create_job(
             kind,
             event_id=event_id,
@@ -370,8 +419,19 @@ class JobRunner:
         """Wait until the job submitted here is done (for tests and the command line)."""
         with self._lock:
             held = self._held.get(job_id)
-        if held is not None and not held.done.wait(timeout):
-            raise TimeoutError(f"job {job_id} is still open after {timeout} s")
+        if held is not None:
+            if not held.done.wait(timeout):
+                raise TimeoutError(f"job {job_id} is still open after {timeout} s")
+            return
+        # A portable job: whichever process runs it, the database says when it ends.
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while (job := self.store.get_job(job_id)) is not None and job.status in (
+            "queued",
+            "running",
+        ):
+            if deadline is not None and time.monotonic() >= deadline:
+                raise TimeoutError(f"job {job_id} is still open after {timeout} s")
+            time.sleep(min(0.05, self.tick))
 
     # --- threads ---------------------------------------------------------------------------
 
@@ -405,14 +465,18 @@ class JobRunner:
     def _claim(self, me: threading.Thread) -> tuple[str, _Held] | None:
         with self._lock:
             waiting = [job_id for job_id, held in self._held.items() if held.thread is None]
-        if not waiting:
+        if not waiting and not self.kinds:
             return None
+        kinds = list(self.kinds) or None
         try:
+            if kinds and not self.store.has_claimable(job_ids=waiting, kinds=kinds):
+                return None  # a read: an idle worker takes no write lock
             job = self.store.claim_job(
                 self.instance,
                 lease_seconds=self.lease_seconds,
                 job_ids=waiting,
                 per_owner=self.per_owner,
+                kinds=kinds,
             )
         except Exception:
             log.exception("could not claim a job; trying again")
@@ -422,9 +486,22 @@ class JobRunner:
             return None
         with self._lock:
             held = self._held.get(job.id)
+            if held is None and job.id not in self._held and job.kind in self.kinds:
+                # A portable job: its kind's work, with the job as claimed.
+                held = _Held(_bind(self.kinds[job.kind], job), portable=True)
+                self._held[job.id] = held
             if held is not None and not self._stopping.is_set():
                 held.thread = me
                 return job.id, held
+            if held is not None and held.portable:
+                self._held.pop(job.id, None)
+                held.done.set()
+                portable = True
+            else:
+                portable = False
+        if portable:  # the runner is stopping: another worker takes it
+            self._release_bounded([job.id])
+            return None
         # Cancelled, or the runner is stopping, between the claim and now.
         self._fail(job.id, _interrupted(job.id, "the server stopped before the job ran; "
                                         "run it again"))  # fmt: skip
@@ -527,11 +604,25 @@ class JobRunner:
             self._fail(job_id, job_problem(exc, job_id))
 
 
-def runner_for(store: Store, settings: Any) -> JobRunner:
-    """The job runner the settings describe (``MATCHMAKER_JOB_*``)."""
+def _bind(work: KindWork, job: JobRecord) -> Work:
+    """A portable job's work as the threads run it: its kind's function, with the job."""
+
+    def run(ctx: JobContext) -> JobOutcome:
+        return work(ctx, job)
+
+    return run
+
+
+def runner_for(store: Store, settings: Any, workers: int | None = None) -> JobRunner:
+    """The job runner the settings describe (``MATCHMAKER_JOB_*``), running the portable
+    kinds of :mod:`matchmaker.service.job_kinds` and the closures submitted to it, in
+    ``workers`` threads (default ``settings.job_workers``)."""
+    from matchmaker.service.job_kinds import JOB_KINDS
+
     return JobRunner(
         store,
-        settings.job_workers,
+        settings.job_workers if workers is None else workers,
+        kinds=JOB_KINDS,
         lease_seconds=settings.job_lease_seconds,
         per_owner=settings.job_owner_max_running,
         organiser_time_limit=settings.organiser_time_limit_s,

@@ -14,7 +14,11 @@ The body limit is exact in every process. The rate limit counts each API key's r
   and host that uses it: at most ``per_minute`` requests of a key in any 60 seconds. Keys are
   prefixed with ``MATCHMAKER_RATE_LIMIT_PREFIX``.
 - ``auto`` (the default): ``database`` in a process that is one of several workers
-  (:func:`several_workers`: ``matchmaker-server --workers N`` with N above 1), else ``memory``.
+  (:func:`several_workers`: ``matchmaker-server --workers N`` with N above 1) on PostgreSQL,
+  else ``memory``. On SQLite, which has one writer at a time, a write per request would wait
+  behind every import (measured: under eight concurrent writers with two workers, the counts
+  fell back to memory again and again), so several workers there count each on their own
+  unless the setting says ``database`` or names a Redis.
 
 Either way a key gets a burst of up to ``per_minute`` requests; the token bucket then lets one
 more through every ``60 / per_minute`` seconds, the moving window when the oldest request of
@@ -335,8 +339,17 @@ def make_rate_limiter(settings: Settings, store: Store) -> Limiter:
     storage = settings.rate_limit_storage
     reason = "MATCHMAKER_RATE_LIMIT_STORAGE"
     if storage == "auto":
-        storage = "database" if several_workers() else "memory"
-        reason = "several worker processes" if storage == "database" else "one process"
+        several = several_workers()
+        storage = "database" if several and store.dialect != "sqlite" else "memory"
+        if storage == "database":
+            reason = "several worker processes"
+        elif several:
+            reason = (
+                "several worker processes on SQLite, which has one writer: each counts on its "
+                "own; set MATCHMAKER_RATE_LIMIT_STORAGE to a Redis URL or 'database' to share"
+            )
+        else:
+            reason = "one process"
     limiter: Limiter
     if storage == "memory":
         limiter = RateLimiter(per_minute)

@@ -18,6 +18,8 @@ from __future__ import annotations
 import argparse
 import ctypes
 import os
+import signal
+import subprocess
 import sys
 from collections.abc import Sequence
 
@@ -57,7 +59,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--demo", action="store_true", help="load the demo data and print fresh demo keys"
     )
-    parser.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
+    parser.add_argument("--workers", type=int, default=1, help="web server processes (default 1)")
+    parser.add_argument(
+        "--worker",
+        action="store_true",
+        help="run the jobs in a 'matchmaker worker' process beside the web server (started "
+        "and stopped with it; the web processes then only queue them)",
+    )
     parser.add_argument(
         "--log-level",
         default="info",
@@ -131,6 +139,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     import uvicorn
 
+    worker = _start_worker() if args.worker else None
     if not args.demo:
         print(f"API docs: {base_url}/docs   organiser page: {base_url}/", flush=True)
     sys.stdout.flush()
@@ -153,7 +162,30 @@ def main(argv: Sequence[str] | None = None) -> int:
         # bounded time.
         timeout_graceful_shutdown=settings.shutdown_timeout_s,
     )
+    if worker is not None:
+        _stop_worker(worker, settings.job_shutdown_grace_s + 10)
     return 0
+
+
+def _start_worker() -> subprocess.Popen[bytes]:
+    """A ``matchmaker worker`` process on the same database, which ends with this one; the
+    web processes only queue the jobs (``MATCHMAKER_JOB_WORKERS=0``)."""
+    command = [sys.executable, "-m", "matchmaker.service.worker", "--parent", str(os.getpid())]
+    worker = subprocess.Popen(command, env=dict(os.environ))
+    os.environ["MATCHMAKER_JOB_WORKERS"] = "0"  # for the web processes started next
+    print(f"Job worker: process {worker.pid}", flush=True)
+    return worker
+
+
+def _stop_worker(worker: subprocess.Popen[bytes], timeout: float) -> None:
+    """Stop the worker as a rolling restart would: its unfinished jobs go back to the queue."""
+    if worker.poll() is None:
+        worker.send_signal(signal.SIGTERM)
+        try:
+            worker.wait(timeout)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            worker.wait()
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -3,14 +3,18 @@
 A result is written whole in one transaction when its run ends, so a run that is killed leaves
 the earlier results as they were.
 
-A job is held by the process that has its work (``claimed_by``), with a lease
-(``lease_expires_at``) that the holder renews while it lives (:meth:`JobStore.renew_leases`).
-A holder claims its next job with :meth:`JobStore.claim_job`, atomically (SQLite's
-``BEGIN IMMEDIATE``; PostgreSQL's ``FOR UPDATE SKIP LOCKED`` under a transaction-scoped
-advisory lock) and fairly: the oldest queued job of the owner with the fewest running jobs.
-A job whose lease ran out (its process died) is ended ``interrupted`` by any live process
-(:meth:`JobStore.expire_leases`) and can be run again; a process never ends the jobs of
-another one that is alive.
+A job is either **portable** (its work is described by its kind and parameters, so any
+worker that knows the kind can run it) or **held** by the process that has its work, a
+closure (``claimed_by`` while queued). A worker claims its next job with
+:meth:`JobStore.claim_job`, atomically (SQLite's ``BEGIN IMMEDIATE``; PostgreSQL's ``FOR
+UPDATE SKIP LOCKED`` under a transaction-scoped advisory lock) and fairly: the oldest queued
+job of the owner with the fewest running jobs. While it runs a job, the worker holds it with a
+lease (``lease_expires_at``) that it renews (:meth:`JobStore.renew_leases`). When a lease runs
+out (the worker died), any live process recovers the job (:meth:`JobStore.expire_leases`): a
+portable job goes back to the queue until it has been started ``max_attempts`` times, any
+other one is ended ``interrupted``; a process never touches the jobs of another one that is
+alive. A worker that stops gives its unfinished portable jobs back to the queue
+(:meth:`JobStore.release_jobs`).
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ from matchmaker.store.organisations import aware
 from matchmaker.store.records import RESULT_KINDS, JobRecord, ResultRecord
 from matchmaker.store.schema import EventRow, JobRow, ResultRow, now
 
-__all__ = ["CANCELLED_BY", "INTERRUPTED", "JobStore"]
+__all__ = ["CANCELLED_BY", "INTERRUPTED", "RELEASED", "REQUEUED", "JobStore"]
 
 INTERRUPTED: dict[str, Any] = {
     "type": "/problems/interrupted",
@@ -39,6 +43,10 @@ INTERRUPTED: dict[str, Any] = {
     "detail": "the server stopped during this run; nothing of it was kept; run it again",
 }
 _OPEN = ("queued", "running")
+#: The message of a portable job back in the queue after its worker died.
+REQUEUED = "waiting again: the worker that ran it stopped; another one starts it afresh"
+#: The message of a portable job given back by a worker that stopped.
+RELEASED = "waiting again: its worker stopped before the end; another one starts it afresh"
 #: The message of a cancelled job; ``{by}`` is who cancelled it.
 CANCELLED_BY = "cancelled by {by}"
 # Any constant: the PostgreSQL advisory lock that makes the claims of all processes one queue,
@@ -77,6 +85,8 @@ def _job(row: JobRow) -> JobRecord:
         finished_at=None if row.finished_at is None else aware(row.finished_at),
         claimed_by=row.claimed_by,
         lease_expires_at=None if row.lease_expires_at is None else aware(row.lease_expires_at),
+        attempts=row.attempts or 0,
+        max_attempts=row.max_attempts or 1,
     )
 
 
@@ -105,6 +115,18 @@ def _finish(session: Session, job_id: str, result_id: int, message: str) -> None
     row = _open_job(session, job_id)
     _end(row, "succeeded")
     row.progress, row.result_id, row.message = 1.0, result_id, message
+
+
+def _claimable(job_ids: Collection[str] | None, kinds: Collection[str] | None) -> Any:
+    """The queued jobs a process may claim: its held ones (``job_ids``) and the portable
+    ones of ``kinds`` that nobody holds; any queued job with neither."""
+    if job_ids is None and kinds is None:
+        return JobRow.id.is_not(None)
+    held = JobRow.id.in_(list(job_ids or ()))
+    if not kinds:
+        return held
+    portable = JobRow.claimed_by.is_(None) & JobRow.kind.in_(list(kinds))
+    return or_(held, portable)
 
 
 def _lease(seconds: float) -> dt.datetime:
@@ -230,13 +252,17 @@ class JobStore(StoreBase):
         params: dict[str, Any],
         instance: str | None = None,
         lease_seconds: float | None = None,
+        max_attempts: int = 1,
     ) -> JobRecord:
         """Record a queued job; its id is a random hex string.
 
         With ``instance`` and ``lease_seconds``, the job is held by that process (which has
         its work) for that long, and the process renews the lease (:meth:`renew_leases`).
-        A job held by nobody is ended ``interrupted`` by the next :meth:`expire_leases`.
+        Without them, the job is portable: any worker that knows its kind may claim it, and
+        it is started up to ``max_attempts`` times (its worker may die).
         """
+        if max_attempts < 1:
+            raise ValueError(f"max_attempts must be 1 or more; got {max_attempts}")
 
         def run(session: Session) -> JobRecord:
             held = instance is not None and lease_seconds is not None
@@ -253,6 +279,8 @@ class JobStore(StoreBase):
                 created_at=now(),
                 claimed_by=instance if held else None,
                 lease_expires_at=_lease(lease_seconds) if held else None,  # type: ignore[arg-type]
+                attempts=0,
+                max_attempts=max_attempts,
             )
             session.add(row)
             session.flush()
@@ -302,6 +330,7 @@ class JobStore(StoreBase):
         lease_seconds: float,
         job_ids: Collection[str] | None = None,
         per_owner: int | None = None,
+        kinds: Collection[str] | None = None,
     ) -> JobRecord | None:
         """Start the next queued job in process ``instance``, or ``None`` when none may start.
 
@@ -313,7 +342,10 @@ class JobStore(StoreBase):
         instance:
             The process that runs it; it holds the job until ``lease_seconds`` from now.
         job_ids:
-            The jobs this process has the work of (``None``: any queued job).
+            The held jobs this process has the work of.
+        kinds:
+            The kinds of portable job this process can run (queued jobs that nobody holds).
+            With neither ``job_ids`` nor ``kinds``, any queued job.
         per_owner:
             At most this many running jobs per owner (``None``: no cap); an owner at the cap
             is passed over.
@@ -324,7 +356,7 @@ class JobStore(StoreBase):
         PostgreSQL an advisory lock does, and ``FOR UPDATE SKIP LOCKED`` passes over the rows
         that another transaction (a cancel) holds. A job is never started twice.
         """
-        if job_ids is not None and not job_ids:
+        if job_ids is not None and not job_ids and not kinds:
             return None
 
         def run(session: Session) -> JobRecord | None:
@@ -336,8 +368,7 @@ class JobStore(StoreBase):
                 .order_by(JobRow.created_at, JobRow.id)
                 .with_for_update(skip_locked=True)
             )
-            if job_ids is not None:
-                query = query.where(JobRow.id.in_(list(job_ids)))
+            query = query.where(_claimable(job_ids, kinds))
             queued = list(session.scalars(query))
             if not queued:
                 return None
@@ -361,7 +392,54 @@ class JobStore(StoreBase):
             chosen.status, chosen.instance, chosen.started_at = "running", instance, at
             chosen.claimed_by, chosen.heartbeat_at = instance, at
             chosen.lease_expires_at = at + dt.timedelta(seconds=lease_seconds)
+            chosen.attempts = (chosen.attempts or 0) + 1
             return _job(chosen)
+
+        return self._write(run)
+
+    def has_claimable(
+        self, *, job_ids: Collection[str] | None = None, kinds: Collection[str] | None = None
+    ) -> bool:
+        """Whether :meth:`claim_job` could find a queued job (a read: idle workers ask this
+        before they claim, so that they take no write lock while there is nothing to do)."""
+        if job_ids is not None and not job_ids and not kinds:
+            return False
+        where = (JobRow.status == "queued") & _claimable(job_ids, kinds)
+        return bool(
+            self._read(lambda session: session.scalar(select(JobRow.id).where(where).limit(1)))
+        )
+
+    def release_jobs(self, instance: str, job_ids: Collection[str]) -> int:
+        """Give back to the queue the portable jobs among ``job_ids`` that ``instance`` runs
+        (it is stopping and will not finish them): another worker starts them afresh. The
+        attempt is not counted, as the worker did not fail. Returns how many went back."""
+        ids = list(job_ids)
+        if not ids or self.read_only:
+            return 0
+
+        def run(session: Session) -> int:
+            done = session.execute(
+                update(JobRow)
+                .where(
+                    JobRow.id.in_(ids),
+                    JobRow.claimed_by == instance,
+                    JobRow.status == "running",
+                    JobRow.max_attempts > 1,
+                )
+                .values(
+                    status="queued",
+                    progress=0.0,
+                    message=RELEASED,
+                    claimed_by=None,
+                    lease_expires_at=None,
+                    started_at=None,
+                    attempts=func.max(JobRow.attempts - 1, 0)
+                    if session.get_bind().dialect.name == "sqlite"
+                    else func.greatest(JobRow.attempts - 1, 0),
+                )
+                .execution_options(synchronize_session=False)
+            )
+            return int(done.rowcount)  # type: ignore[attr-defined]
 
         return self._write(run)
 
@@ -406,18 +484,23 @@ class JobStore(StoreBase):
         return self._read(lambda session: _gone(session, instance, ids))
 
     def expire_leases(self) -> int:
-        """End ``interrupted`` every open job whose lease ran out, or that nobody holds.
-
-        Its process died (or stopped without ending it): nothing of the run was kept, and it
-        can be run again. Returns how many jobs were ended.
+        """Recover every open job whose lease ran out (its worker died or stopped without
+        ending it): a portable running job that may be started again goes back to the queue;
+        any other one (a held job whose work is lost, or one started ``max_attempts`` times)
+        is ended ``interrupted``: nothing of the run was kept, and it can be run again.
+        Queued portable jobs are nobody's: they wait. Returns how many jobs were recovered.
         """
         if self.read_only:  # nothing can be ended; a server on it only reads
             return 0
 
         def expired() -> Any:
-            return JobRow.status.in_(_OPEN) & or_(
-                JobRow.lease_expires_at.is_(None), JobRow.lease_expires_at < now()
+            lapsed = or_(JobRow.lease_expires_at.is_(None), JobRow.lease_expires_at < now())
+            portable_waiting = (
+                (JobRow.status == "queued")
+                & JobRow.claimed_by.is_(None)
+                & (JobRow.max_attempts > 1)
             )
+            return JobRow.status.in_(_OPEN) & lapsed & ~portable_waiting
 
         # A read first: every process sweeps every few seconds, and most sweeps find nothing,
         # so they take no write lock (SQLite has one writer at a time).
@@ -429,7 +512,26 @@ class JobStore(StoreBase):
         if not found:
             return 0
 
-        return self._write(lambda session: _interrupt(session, expired()))
+        def run(session: Session) -> int:
+            again = (
+                expired() & (JobRow.status == "running") & (JobRow.attempts < JobRow.max_attempts)
+            )
+            requeued = session.execute(
+                update(JobRow)
+                .where(again)
+                .values(
+                    status="queued",
+                    progress=0.0,
+                    message=REQUEUED,
+                    claimed_by=None,
+                    lease_expires_at=None,
+                    started_at=None,
+                )
+                .execution_options(synchronize_session=False)
+            )
+            return int(requeued.rowcount) + _interrupt(session, expired())  # type: ignore[attr-defined]
+
+        return self._write(run)
 
     def cancel_job(self, job_id: str, *, by: str) -> tuple[JobRecord, bool]:
         """Cancel an open job: it ends ``cancelled`` at once, and its holder stops its work

@@ -100,7 +100,8 @@ class JobRecord:
 
     ``status`` is queued, running, succeeded, failed or cancelled; ``problem`` is an RFC 9457
     problem (a dict) when it failed; ``instance`` the server process that ran it;
-    ``claimed_by`` the process that holds it while it is open, until ``lease_expires_at``.
+    ``claimed_by`` the process that holds it while it is open, until ``lease_expires_at``;
+    ``attempts`` how often it was started, of at most ``max_attempts``.
     """
 
     id: str
@@ -119,6 +120,8 @@ class JobRecord:
     finished_at: dt.datetime | None
     claimed_by: str | None = None
     lease_expires_at: dt.datetime | None = None
+    attempts: int = 0
+    max_attempts: int = 1
 
     @property
     def done(self) -> bool:

@@ -186,6 +186,10 @@ class JobRow(Base):
     claimed_by: Mapped[str | None] = mapped_column(String(100))
     lease_expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     heartbeat_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    # Revision 0010: how often the job was started, and how often it may be (a job described
+    # by its kind and parameters goes back to the queue when its worker dies).
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    max_attempts: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
 
 class ApiKeyRow(Base):

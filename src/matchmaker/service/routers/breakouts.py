@@ -19,10 +19,10 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from matchmaker.errors import InvalidInputError, Problem, VersionConflictError
+from matchmaker.errors import InvalidInputError, NotFoundError, Problem, VersionConflictError
 from matchmaker.limits import Rooms, Rounds, Seed, TimeLimit
 from matchmaker.models import Event, Pin, Rules
-from matchmaker.score import Scorer
+from matchmaker.score import PresetName
 from matchmaker.service.deps import IfMatchDep, StoreDep
 from matchmaker.service.documents import (
     MOVED,
@@ -41,6 +41,7 @@ from matchmaker.service.event_access import (
     latest_result,
     owned_event,
     result_document,
+    stored_event,
     with_etag,
 )
 from matchmaker.service.gate import long_request
@@ -49,12 +50,12 @@ from matchmaker.service.problems import ProblemError, error_responses
 from matchmaker.service.routers.events import event_from_json
 from matchmaker.service.routers.scorers import learned_or_preset
 from matchmaker.solvers.rules import Violation, check_allocation
+from matchmaker.store.records import EventRecord, JobRecord, ResultRecord
 
-__all__ = ["router"]
+__all__ = ["breakouts_job", "router"]
 
 router = APIRouter(prefix="/api/events/{event_id}/breakouts", tags=["breakouts"])
 
-Preset = Literal["business", "policy_learning", "research"]
 
 #: The page of a room is printed, not run: its own styles, nothing else.
 ROOM_PAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"
@@ -72,7 +73,7 @@ class BreakoutRun(BaseModel):
         default=None, description="N rooms of equal capacity instead of the event's"
     )
     mode: Literal["affinity", "diversity"] = "affinity"
-    preset: Preset = "business"
+    preset: PresetName = PresetName.BUSINESS
     scorer: str | None = Field(
         default=None,
         max_length=100,
@@ -105,33 +106,6 @@ class Move(BaseModel):
 # --- runs ----------------------------------------------------------------------------------------
 
 
-def _run_work(event: Event, version: int, run: BreakoutRun, scorer: Scorer) -> Any:
-    def work(ctx: JobContext) -> JobOutcome:
-        from matchmaker.plan.breakouts import plan_breakouts
-
-        ctx.progress(0.05, "preparing: scoring the participants and the rooms' themes")
-        plan = plan_breakouts(
-            event,
-            rooms=run.rooms,
-            rounds=run.rounds,
-            mode=run.mode,
-            scorer=scorer,
-            seed=run.seed,
-            time_limit=run.time_limit,
-        )
-        ctx.progress(0.9, "writing the allocation")
-        doc = allocation_document(
-            plan,
-            preset=scorer,
-            event_version=version,
-            seed=run.seed,
-            time_limit=run.time_limit,
-        )
-        return JobOutcome("breakouts", doc, version, str(plan.result.message))
-
-    return work
-
-
 @router.post(
     "",
     status_code=202,
@@ -147,17 +121,15 @@ def run_breakouts(
 ) -> Response:
     """Start a job that plans the rooms of every round → 202 ``{"job": {...}}`` with
     ``Location: /api/jobs/{id}``; when it succeeds, ``GET`` gives the allocation."""
-    record = owned_event(store, principal, event_id)
+    owned_event(store, principal, event_id)
     run = run or BreakoutRun()
+    learned_or_preset(store, run.preset, run.scorer)  # an unknown scorer is a 404 now
     job = runner.submit(
         kind="breakouts",
         event_id=event_id,
         owner=principal.owner,
         admin=principal.is_admin,
         params=run.model_dump(mode="json"),
-        work=_run_work(
-            record.value, record.version, run, learned_or_preset(store, run.preset, run.scorer)
-        ),
     )
     return accepted(job)
 
@@ -185,39 +157,79 @@ def replan(
 ) -> Response:
     """Plan again with the event's participants now, moving as few people as possible from
     the latest allocation (moves and pins included) → 202 job."""
-    record = owned_event(store, principal, event_id)
+    owned_event(store, principal, event_id)
     previous = latest_result(store, event_id, "breakouts")
     body = body or Replan()
-    event, version, doc = record.value, record.version, copy.deepcopy(previous.document)
-
-    def work(ctx: JobContext) -> JobOutcome:
-        from matchmaker.plan.breakouts import replan_breakouts
-
-        ctx.progress(0.05, "preparing: the rooms as published and the participants now")
-        plan = plan_from_allocation(doc)
-        new_plan, moved = replan_breakouts(plan, event, seed=body.seed, time_limit=body.time_limit)
-        ctx.progress(0.9, "writing the allocation")
-        new_doc = allocation_document(
-            new_plan,
-            preset=document_scorer(doc),
-            event_version=version,
-            seed=body.seed,
-            time_limit=body.time_limit,
-            moved=moved,
-        )
-        new_doc["replanned_from"] = previous.id
-        message = f"{new_plan.result.message}; {moved} people who stay changed room"
-        return JobOutcome("breakouts", new_doc, version, message)
-
     job = runner.submit(
         kind="breakouts",
         event_id=event_id,
         owner=principal.owner,
         admin=principal.is_admin,
         params={"replan": previous.id, **body.model_dump(mode="json")},
-        work=work,
     )
     return accepted(job)
+
+
+def breakouts_job(ctx: JobContext, job: JobRecord) -> JobOutcome:
+    """The work of a ``breakouts`` job: an allocation, or with ``params["replan"]`` a re-plan
+    of that allocation; the event as it is now."""
+    record = stored_event(ctx.store, job.event_id)
+    if "replan" in job.params:
+        params = dict(job.params)
+        previous = ctx.store.get_result(int(params.pop("replan")))
+        if previous is None:
+            raise NotFoundError("result", str(job.params["replan"]))
+        return _replan_job(ctx, record, previous, Replan.model_validate(params))
+    return _plan_job(ctx, record, BreakoutRun.model_validate(job.params))
+
+
+def _plan_job(ctx: JobContext, record: EventRecord, run: BreakoutRun) -> JobOutcome:
+    from matchmaker.plan.breakouts import plan_breakouts
+
+    version = record.version
+    scorer = learned_or_preset(ctx.store, run.preset, run.scorer)
+    ctx.progress(0.05, "preparing: scoring the participants and the rooms' themes")
+    plan = plan_breakouts(
+        record.value,
+        rooms=run.rooms,
+        rounds=run.rounds,
+        mode=run.mode,
+        scorer=scorer,
+        seed=run.seed,
+        time_limit=run.time_limit,
+    )
+    ctx.progress(0.9, "writing the allocation")
+    doc = allocation_document(
+        plan,
+        preset=scorer,
+        event_version=version,
+        seed=run.seed,
+        time_limit=run.time_limit,
+    )
+    return JobOutcome("breakouts", doc, version, str(plan.result.message))
+
+
+def _replan_job(
+    ctx: JobContext, record: EventRecord, previous: ResultRecord, body: Replan
+) -> JobOutcome:
+    from matchmaker.plan.breakouts import replan_breakouts
+
+    event, version, doc = record.value, record.version, copy.deepcopy(previous.document)
+    ctx.progress(0.05, "preparing: the rooms as published and the participants now")
+    plan = plan_from_allocation(doc)
+    new_plan, moved = replan_breakouts(plan, event, seed=body.seed, time_limit=body.time_limit)
+    ctx.progress(0.9, "writing the allocation")
+    new_doc = allocation_document(
+        new_plan,
+        preset=document_scorer(doc),
+        event_version=version,
+        seed=body.seed,
+        time_limit=body.time_limit,
+        moved=moved,
+    )
+    new_doc["replanned_from"] = previous.id
+    message = f"{new_plan.result.message}; {moved} people who stay changed room"
+    return JobOutcome("breakouts", new_doc, version, message)
 
 
 # --- moves ---------------------------------------------------------------------------------------

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 from fastapi import APIRouter
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from matchmaker.limits import Partners, Seed
+from matchmaker.score import PresetName
 from matchmaker.service.deps import StoreDep
 from matchmaker.service.documents import pairs_document
 from matchmaker.service.event_access import (
@@ -18,13 +17,15 @@ from matchmaker.service.event_access import (
     latest_result,
     owned_event,
     result_document,
+    stored_event,
     with_etag,
 )
 from matchmaker.service.job_runner import JobContext, JobOutcome
 from matchmaker.service.problems import error_responses
 from matchmaker.service.routers.scorers import learned_or_preset
+from matchmaker.store.records import JobRecord
 
-__all__ = ["router"]
+__all__ = ["pairs_job", "router"]
 
 router = APIRouter(prefix="/api/events/{event_id}/pairs", tags=["pairs"])
 
@@ -35,7 +36,7 @@ class PairsRun(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     capacity: Partners = Field(default=1, description="partners per participant")
-    preset: Literal["business", "policy_learning", "research"] = "business"
+    preset: PresetName = PresetName.BUSINESS
     scorer: str | None = Field(
         default=None,
         max_length=100,
@@ -59,39 +60,42 @@ def run_pairs(
 ) -> Response:
     """Start a job that pairs the participants (must-meet requests forced, would-rather-not
     never) → 202 ``{"job": ...}`` with ``Location``; then ``GET`` gives the pairs."""
-    record = owned_event(store, principal, event_id)
+    owned_event(store, principal, event_id)
     run = run or PairsRun()
-    event, version = record.value, record.version
-    scorer = learned_or_preset(store, run.preset, run.scorer)
-
-    def work(ctx: JobContext) -> JobOutcome:
-        from matchmaker.plan.meetings import event_matrices, plan_pairs
-
-        ctx.progress(0.05, "preparing: scoring the participants and reading their requests")
-        result, pairs = plan_pairs(event, capacity=run.capacity, scorer=scorer, seed=run.seed)
-        ctx.progress(0.8, "writing the pairs and why")
-        matrices = event_matrices(event, scorer=scorer)
-        doc = pairs_document(
-            event,
-            result,
-            pairs,
-            matrices,
-            preset=scorer,
-            capacity=run.capacity,
-            event_version=version,
-            seed=run.seed,
-        )
-        return JobOutcome("pairs", doc, version, str(result.message))
-
+    learned_or_preset(store, run.preset, run.scorer)  # an unknown scorer is a 404 now
     job = runner.submit(
         kind="pairs",
         event_id=event_id,
         owner=principal.owner,
         admin=principal.is_admin,
         params=run.model_dump(mode="json"),
-        work=work,
     )
     return accepted(job)
+
+
+def pairs_job(ctx: JobContext, job: JobRecord) -> JobOutcome:
+    """The work of a ``pairs`` job: the event as it is now, the run's parameters."""
+    from matchmaker.plan.meetings import event_matrices, plan_pairs
+
+    run = PairsRun.model_validate(job.params)
+    record = stored_event(ctx.store, job.event_id)
+    event, version = record.value, record.version
+    scorer = learned_or_preset(ctx.store, run.preset, run.scorer)
+    ctx.progress(0.05, "preparing: scoring the participants and reading their requests")
+    result, pairs = plan_pairs(event, capacity=run.capacity, scorer=scorer, seed=run.seed)
+    ctx.progress(0.8, "writing the pairs and why")
+    matrices = event_matrices(event, scorer=scorer)
+    doc = pairs_document(
+        event,
+        result,
+        pairs,
+        matrices,
+        preset=scorer,
+        capacity=run.capacity,
+        event_version=version,
+        seed=run.seed,
+    )
+    return JobOutcome("pairs", doc, version, str(result.message))
 
 
 @router.get("", summary="The latest pairs", responses=error_responses(401, 403, 404, 429))

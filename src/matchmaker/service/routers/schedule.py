@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-from typing import Any, Literal, Self
+from typing import Any, Self
 
 from fastapi import APIRouter
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from matchmaker.errors import InvalidInputError, Problem
+from matchmaker.errors import InvalidInputError, NotFoundError, Problem
 from matchmaker.limits import (
     LIMITS,
     EventDateTime,
@@ -23,6 +23,7 @@ from matchmaker.limits import (
     TimeLimit,
 )
 from matchmaker.models import Event, error_text
+from matchmaker.score import PresetName
 from matchmaker.service.deps import StoreDep
 from matchmaker.service.documents import (
     document_scorer,
@@ -39,18 +40,19 @@ from matchmaker.service.event_access import (
     latest_result,
     owned_event,
     result_document,
+    stored_event,
     with_etag,
 )
 from matchmaker.service.gate import long_request
 from matchmaker.service.job_runner import JobContext, JobOutcome
 from matchmaker.service.problems import ProblemError, error_responses
 from matchmaker.service.routers.scorers import learned_or_preset
+from matchmaker.store.records import EventRecord, JobRecord, ResultRecord
 
-__all__ = ["router"]
+__all__ = ["router", "schedule_job"]
 
 router = APIRouter(prefix="/api/events/{event_id}/schedule", tags=["schedule"])
 
-Preset = Literal["business", "policy_learning", "research"]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ICS = "text/calendar; charset=utf-8"
 
@@ -66,7 +68,7 @@ class ScheduleRun(BaseModel):
     start: EventDateTime | None = Field(
         default=None, description="the first new slot's start (default: the event's date, 09:00)"
     )
-    preset: Preset = "business"
+    preset: PresetName = PresetName.BUSINESS
     scorer: str | None = Field(
         default=None,
         max_length=100,
@@ -135,30 +137,14 @@ def run_schedule(
     with ``Location``; when it succeeds, ``GET`` gives the schedule."""
     record = owned_event(store, principal, event_id)
     run = run or ScheduleRun()
-    event, version = record.value, record.version
-    scorer = learned_or_preset(store, run.preset, run.scorer)
-    ev = _prepared(event, run)
-
-    def work(ctx: JobContext) -> JobOutcome:
-        from matchmaker.plan.meetings import plan_schedule
-
-        ctx.progress(0.05, "preparing: scoring the participants and reading their requests")
-        result, matrices = plan_schedule(
-            ev, scorer=scorer, seed=run.seed, time_limit=run.time_limit
-        )
-        ctx.progress(0.8, "writing the agendas and why each meeting")
-        doc = schedule_document(
-            ev, result, matrices, preset=scorer, event_version=version, seed=run.seed
-        )
-        return JobOutcome("schedule", doc, version, str(result.message))
-
+    learned_or_preset(store, run.preset, run.scorer)  # an unknown scorer is a 404 now
+    _prepared(record.value, run)  # slots past the years events may have are a 422 now
     job = runner.submit(
         kind="schedule",
         event_id=event_id,
         owner=principal.owner,
         admin=principal.is_admin,
         params=run.model_dump(mode="json"),
-        work=work,
     )
     return accepted(job)
 
@@ -187,53 +173,81 @@ def replan_schedule(
     """Keep every meeting of the latest schedule whose two participants are still registered
     and available; cancel the others; fill the free capacity → 202 job. The event's slots and
     tables are used, or those of the latest schedule when the event has none."""
-    record = owned_event(store, principal, event_id)
+    owned_event(store, principal, event_id)
     previous = latest_result(store, event_id, "schedule")
     body = body or ScheduleReplan()
-    event, version, doc = record.value, record.version, copy.deepcopy(previous.document)
-    preset = document_scorer(doc)
-
-    def work(ctx: JobContext) -> JobOutcome:
-        from matchmaker.plan.meetings import event_matrices
-        from matchmaker.plan.meetings import replan_schedule as replan
-
-        ctx.progress(0.05, "preparing: the published meetings and the participants now")
-        as_planned = schedule_event(doc)
-        ev = event.model_copy(
-            update={
-                "slots": event.slots or as_planned.slots,
-                "tables": event.tables or as_planned.tables,
-            }
-        )
-        result, changes = replan(ev, published_meetings(doc), scorer=preset, seed=body.seed)
-        ctx.progress(0.8, "writing the agendas and why each meeting")
-        matrices = event_matrices(ev, scorer=preset)
-        new_doc = schedule_document(
-            ev,
-            result,
-            matrices,
-            preset=preset,
-            event_version=version,
-            seed=body.seed,
-            changes=changes,
-        )
-        new_doc["replanned_from"] = previous.id
-        counts = {k: len(v) for k, v in changes.items()}
-        message = (
-            f"{counts['kept']} meetings kept, {counts['cancelled']} cancelled, "
-            f"{counts['added']} added"
-        )
-        return JobOutcome("schedule", new_doc, version, message)
-
     job = runner.submit(
         kind="schedule",
         event_id=event_id,
         owner=principal.owner,
         admin=principal.is_admin,
         params={"replan": previous.id, **body.model_dump(mode="json")},
-        work=work,
     )
     return accepted(job)
+
+
+def schedule_job(ctx: JobContext, job: JobRecord) -> JobOutcome:
+    """The work of a ``schedule`` job: a plan, or with ``params["replan"]`` a re-plan of that
+    result; the event as it is now."""
+    record = stored_event(ctx.store, job.event_id)
+    if "replan" in job.params:
+        params = dict(job.params)
+        previous = ctx.store.get_result(int(params.pop("replan")))
+        if previous is None:
+            raise NotFoundError("result", str(job.params["replan"]))
+        return _replan(ctx, record, previous, ScheduleReplan.model_validate(params))
+    return _plan(ctx, record, ScheduleRun.model_validate(job.params))
+
+
+def _plan(ctx: JobContext, record: EventRecord, run: ScheduleRun) -> JobOutcome:
+    from matchmaker.plan.meetings import plan_schedule
+
+    version = record.version
+    scorer = learned_or_preset(ctx.store, run.preset, run.scorer)
+    ev = _prepared(record.value, run)
+    ctx.progress(0.05, "preparing: scoring the participants and reading their requests")
+    result, matrices = plan_schedule(ev, scorer=scorer, seed=run.seed, time_limit=run.time_limit)
+    ctx.progress(0.8, "writing the agendas and why each meeting")
+    doc = schedule_document(
+        ev, result, matrices, preset=scorer, event_version=version, seed=run.seed
+    )
+    return JobOutcome("schedule", doc, version, str(result.message))
+
+
+def _replan(
+    ctx: JobContext, record: EventRecord, previous: ResultRecord, body: ScheduleReplan
+) -> JobOutcome:
+    from matchmaker.plan.meetings import event_matrices
+    from matchmaker.plan.meetings import replan_schedule as replan
+
+    event, version, doc = record.value, record.version, copy.deepcopy(previous.document)
+    preset = document_scorer(doc)
+    ctx.progress(0.05, "preparing: the published meetings and the participants now")
+    as_planned = schedule_event(doc)
+    ev = event.model_copy(
+        update={
+            "slots": event.slots or as_planned.slots,
+            "tables": event.tables or as_planned.tables,
+        }
+    )
+    result, changes = replan(ev, published_meetings(doc), scorer=preset, seed=body.seed)
+    ctx.progress(0.8, "writing the agendas and why each meeting")
+    matrices = event_matrices(ev, scorer=preset)
+    new_doc = schedule_document(
+        ev,
+        result,
+        matrices,
+        preset=preset,
+        event_version=version,
+        seed=body.seed,
+        changes=changes,
+    )
+    new_doc["replanned_from"] = previous.id
+    counts = {k: len(v) for k, v in changes.items()}
+    message = (
+        f"{counts['kept']} meetings kept, {counts['cancelled']} cancelled, {counts['added']} added"
+    )
+    return JobOutcome("schedule", new_doc, version, message)
 
 
 # --- exports -------------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 // Building the page: elements (text only, never HTML from the service), messages, tables,
 // labels for codes, and the live region that screen readers follow.
 
-import { encode, sendJson } from "./api.js";
+import { encode, getJson, sendJson } from "./api.js";
 
 /**
  * h("button", {class: "x", onclick: fn, disabled: true}, "text", child, [more])
@@ -238,18 +238,27 @@ const TYPE_LABELS = {
 
 export const ORG_TYPES = Object.keys(TYPE_LABELS);
 
-/** The scorer's presets: what makes two organisations a good match. */
-export const PRESETS = [
-  ["business", "Business partners"],
-  ["policy_learning", "Policy learning"],
-  ["research", "Research and innovation"],
-];
+/** The scorer's presets, as the service lists them (GET /api/presets): what makes two
+ * organisations a good match. Asked once; [[name, label], ...], in the order to offer. */
+let presetList = null;
+export function loadPresets() {
+  presetList ??= getJson("/api/presets")
+    .then(({ data }) => (data?.items ?? []).map((p) => [p.name, p.label]))
+    .catch(() => {
+      presetList = null; // asked again next time
+      return [];
+    });
+  return presetList;
+}
 
 /** A select of the presets; the first option leaves the choice to the service. */
 export function presetSelect(defaultLabel) {
-  return h("select", { name: "preset" },
-    defaultLabel ? h("option", { value: "" }, defaultLabel) : null,
-    PRESETS.map(([value, label]) => h("option", { value }, label)));
+  const select = h("select", { name: "preset" },
+    defaultLabel ? h("option", { value: "" }, defaultLabel) : null);
+  loadPresets().then((presets) => {
+    select.append(...presets.map(([value, label]) => h("option", { value }, label)));
+  });
+  return select;
 }
 
 export function typeLabel(type) {

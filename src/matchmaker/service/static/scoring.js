@@ -4,7 +4,7 @@
 
 import { getJson, sendJson } from "./api.js";
 import {
-  busy, clear, clearFields, field, fill, h, markFields, messageSlot, newId, percent, PRESETS,
+  busy, clear, clearFields, field, fill, h, markFields, messageSlot, newId, percent, loadPresets, presetSelect,
   showError, showMessage,
 } from "./dom.js";
 
@@ -21,7 +21,6 @@ export const COMPONENT_LABELS = {
   experience: "Experience in projects",
 };
 
-const PRESET_LABELS = Object.fromEntries(PRESETS);
 
 export async function renderScoring(view, me) {
   const title = h("h1", { tabindex: "-1", id: "scoring-title" }, "Scoring");
@@ -39,10 +38,11 @@ export async function renderScoring(view, me) {
 
   async function load() {
     try {
-      const { data } = await getJson("/api/scorers");
+      const [{ data }, presets] = await Promise.all([getJson("/api/scorers"), loadPresets()]);
       const items = data?.items ?? [];
+      const labels = Object.fromEntries(presets);
       fill(listSlot, items.length
-        ? items.map(scorerCard)
+        ? items.map((doc) => scorerCard(doc, labels))
         : h("p", {}, me.role === "admin"
           ? "No learned scorer yet: learn one above."
           : "No learned scorer yet; an administrator can learn one from the registry's partnerships."));
@@ -53,14 +53,14 @@ export async function renderScoring(view, me) {
   await load();
 }
 
-function scorerCard(doc) {
+function scorerCard(doc, labels) {
   const titleId = newId("scorer");
   const weights = Object.entries(doc.weights ?? {}).sort((a, b) => b[1] - a[1]);
   const validation = Object.entries(doc.validation ?? {});
   const split = doc.details?.validation?.split;
   return h("article", { class: "scorer", "data-scorer": doc.name, "aria-labelledby": titleId },
     h("h3", { id: titleId }, doc.name),
-    h("p", { class: "meta" }, `Based on the preset ${PRESET_LABELS[doc.preset] ?? doc.preset}. `,
+    h("p", { class: "meta" }, `Based on the preset ${labels[doc.preset] ?? doc.preset}. `,
       `Use it with ?scorer=${doc.name} or --scorer.`),
     h("div", { class: "grid-2" },
       h("div", { class: "table-wrap", tabindex: "0", role: "region", "aria-label": `Weights of ${doc.name}` },
@@ -78,7 +78,7 @@ function scorerCard(doc) {
               h("th", { scope: "col" }, "Right partners in the first 10"),
               h("th", { scope: "col" }, "New partners in the first 10"))),
             h("tbody", {}, validation.map(([name, m]) => h("tr", { "data-validated": name, class: name === doc.name ? "ours" : "" },
-              h("th", { scope: "row" }, name === doc.name ? `${name} (learned)` : (PRESET_LABELS[name] ?? name)),
+              h("th", { scope: "row" }, name === doc.name ? `${name} (learned)` : (labels[name] ?? name)),
               h("td", {}, share(m["all.recall@10"])),
               h("td", {}, share(m["new.recall@10"])))))))
         : null));
@@ -94,7 +94,7 @@ function learnSection(onLearned) {
     name: "name", type: "text", required: true, maxlength: "100", autocomplete: "off",
     spellcheck: "false", pattern: "[A-Za-z0-9][A-Za-z0-9_.\\-]*", value: "learned",
   });
-  const preset = h("select", { name: "preset" }, PRESETS.map(([value, label]) => h("option", { value }, label)));
+  const preset = presetSelect();
   const dates = h("textarea", {
     name: "project_starts", rows: "4", spellcheck: "false",
     placeholder: "NANOPILOT, 2019-03-01\nREMIX, 2016-04-01",

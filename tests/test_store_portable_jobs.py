@@ -1,0 +1,101 @@
+"""Portable jobs in the store: any worker that knows the kind claims them; a dead worker's job
+goes back to the queue once, then ends interrupted; a stopping worker gives its jobs back."""
+
+from __future__ import annotations
+
+import time
+
+from matchmaker.store import Store
+from matchmaker.store.jobs import RELEASED, REQUEUED
+
+LEASE = 0.5
+
+
+def _lapse() -> None:
+    time.sleep(LEASE + 0.6)
+
+
+def test_a_dead_workers_job_is_queued_again_once_then_ended(db_url: str) -> None:
+    with Store(db_url) as store:
+        job = store.create_job("pairs", event_id=None, owner="o", params={}, max_attempts=2)
+        assert (job.attempts, job.max_attempts, job.claimed_by) == (0, 2, None)
+        assert store.expire_leases() == 0  # queued and nobody's: it waits for a worker
+        first = store.claim_job("w1", lease_seconds=LEASE, kinds=["pairs"])
+        assert first is not None
+        assert (first.id, first.status, first.claimed_by, first.attempts) == (
+            job.id,
+            "running",
+            "w1",
+            1,
+        )
+        _lapse()  # w1 dies: no renewal
+        assert store.expire_leases() == 1
+        again = store.get_job(job.id)
+        assert again is not None
+        assert (again.status, again.claimed_by, again.message) == ("queued", None, REQUEUED)
+        second = store.claim_job("w2", lease_seconds=LEASE, kinds=["pairs"])
+        assert second is not None
+        assert (second.claimed_by, second.attempts) == ("w2", 2)
+        _lapse()  # w2 dies too: no third start
+        assert store.expire_leases() == 1
+        ended = store.get_job(job.id)
+        assert ended is not None
+        assert ended.status == "failed"
+        assert ended.problem is not None
+        assert ended.problem["type"] == "/problems/interrupted"
+
+
+def test_a_live_workers_job_is_never_taken(db_url: str) -> None:
+    with Store(db_url) as store:
+        job = store.create_job("pairs", event_id=None, owner="o", params={}, max_attempts=2)
+        assert store.claim_job("w1", lease_seconds=LEASE, kinds=["pairs"]) is not None
+        for _ in range(3):
+            time.sleep(LEASE / 2)
+            assert store.renew_leases("w1", [job.id], lease_seconds=LEASE) == {}
+            assert store.expire_leases() == 0
+        assert store.claim_job("w2", lease_seconds=LEASE, kinds=["pairs"]) is None
+        running = store.get_job(job.id)
+        assert running is not None
+        assert (running.status, running.claimed_by) == ("running", "w1")
+
+
+def test_a_stopping_worker_gives_its_job_back_without_counting_it(db_url: str) -> None:
+    with Store(db_url) as store:
+        job = store.create_job("schedule", event_id=None, owner="o", params={}, max_attempts=2)
+        held = store.create_job("pairs", event_id=None, owner="o", params={}, instance="w1",
+                                lease_seconds=30)  # fmt: skip
+        claimed = store.claim_job("w1", lease_seconds=30, kinds=["schedule"])
+        assert claimed is not None
+        assert claimed.id == job.id
+        assert store.release_jobs("w2", [job.id]) == 0  # not w2's
+        assert store.release_jobs("w1", [job.id, held.id]) == 1  # a held job is not portable
+        back = store.get_job(job.id)
+        assert back is not None
+        assert (back.status, back.attempts, back.claimed_by, back.message) == (
+            "queued",
+            0,
+            None,
+            RELEASED,
+        )
+        assert back.started_at is None
+
+
+def test_claims_by_kind_leave_other_processes_held_jobs_alone(db_url: str) -> None:
+    with Store(db_url) as store:
+        held = store.create_job("pairs", event_id=None, owner="a", params={}, instance="w1",
+                                lease_seconds=30)  # fmt: skip
+        portable = store.create_job("pairs", event_id=None, owner="b", params={}, max_attempts=2)
+        other = store.create_job("learn", event_id=None, owner="c", params={}, max_attempts=2)
+        assert store.has_claimable(job_ids=[], kinds=["pairs"])
+        assert not store.has_claimable(job_ids=[], kinds=["breakouts"])
+        assert not store.has_claimable(job_ids=[], kinds=None)
+        first = store.claim_job("w2", lease_seconds=30, job_ids=[], kinds=["pairs"])
+        assert first is not None
+        assert first.id == portable.id  # not w1's held job, not a kind w2 does not know
+        assert store.claim_job("w2", lease_seconds=30, job_ids=[], kinds=["pairs"]) is None
+        mine = store.claim_job("w1", lease_seconds=30, job_ids=[held.id], kinds=["pairs"])
+        assert mine is not None
+        assert mine.id == held.id
+        waiting = store.get_job(other.id)
+        assert waiting is not None
+        assert waiting.status == "queued"
