@@ -431,20 +431,20 @@ def test_plots_are_written_from_a_results_document(tmp_path: Path) -> None:
 # --- the command line -------------------------------------------------------------------------
 
 
-def test_matchmaker_bench_lists_the_cases(capsys: pytest.CaptureFixture[str]) -> None:
-    from matchmaker.cli import main
+def test_the_runner_lists_the_cases(capsys: pytest.CaptureFixture[str]) -> None:
+    from benchmarks.run import main
 
-    assert main(["bench", "--list", "--suite", "quick"]) == 0
+    assert main(["--list", "--suite", "quick"]) == 0
     out = capsys.readouterr().out
     assert "pairs.leuven" in out
     assert "breakouts.event" in out
     assert "[skipped in the quick suite: not part of the quick suite (runs in: full)]" in out
 
 
-def test_matchmaker_bench_names_an_unknown_case(capsys: pytest.CaptureFixture[str]) -> None:
-    from matchmaker.cli import main
+def test_the_runner_names_an_unknown_case(capsys: pytest.CaptureFixture[str]) -> None:
+    from benchmarks.run import main
 
-    assert main(["bench", "--only", "nope", "--out", "unused"]) == 2
+    assert main(["--only", "nope", "--out", "unused"]) == 2
     err = capsys.readouterr().err
     assert "error: no case matches 'nope'; the cases are: " in err
     assert "pairs.leuven" in err

@@ -232,9 +232,11 @@ def test_a_move_changes_the_allocation_and_its_version(
     client: TestClient, keys: Any, allocation: dict[str, Any]
 ) -> None:
     owner = _seed(client, keys, allocation)
-    pid, here = _single_movers(allocation)[0]
-    target = next(
-        room
+    # A person alone from their organisation, and another room with a free seat (the plan,
+    # made within a time limit, may leave the free seats in any room).
+    pid, here, target = next(
+        (pid, here, room)
+        for pid, here in _single_movers(allocation)
         for room in allocation["rounds"][0]["rooms"]
         if room["id"] != here and room["seats"] < room["capacity"]
     )
