@@ -230,11 +230,14 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
 def test_pairs_json(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["pairs", str(DEMO_DATA / "leuven-2018" / "event.json"), "--json"]) == 0
-    payload = json.loads(capsys.readouterr().out)
+    payload = json.loads(capsys.readouterr().out)  # the pairs document of the API
+    assert (payload["kind"], payload["event"]) == ("pairs", "leuven-2018")
     assert payload["status"] == "optimal"
     assert payload["gap"] == 0
-    seen = [p for pair in payload["pairs"] for p in (pair["a"], pair["b"])]
+    seen = [p["participant"] for pair in payload["pairs"] for p in pair["participants"]]
     assert len(seen) == len(set(seen)) == 32
+    assert payload["unpaired"] == []
+    assert all(pair["why"] and pair["request"] for pair in payload["pairs"])  # reasons too
 
 
 def test_pairs_with_sides_from_a_column(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -250,7 +253,9 @@ def test_pairs_with_sides_from_a_column(tmp_path: Path, capsys: pytest.CaptureFi
     payload = json.loads(capsys.readouterr().out)
     roles = {"a": "buyer", "b": "supplier", "c": "buyer", "d": "supplier"}
     assert payload["pairs"]
-    assert all(roles[p["a"]] != roles[p["b"]] for p in payload["pairs"])
+    for pair in payload["pairs"]:
+        a, b = (p["participant"] for p in pair["participants"])
+        assert roles[a] != roles[b]
     assert main(["pairs", str(path), "--sides", "colour"]) == 1
     assert "--sides colour: no such column" in capsys.readouterr().err
 
@@ -262,11 +267,13 @@ def test_schedule_with_calendars(tmp_path: Path, capsys: pytest.CaptureFixture[s
     payload = json.loads(capsys.readouterr().out)
     slots: dict[str, set[str]] = {}
     tables: dict[tuple[str, int], int] = {}
+    assert payload["kind"] == "schedule"
     for m in payload["meetings"]:
         people = slots.setdefault(m["slot"], set())
-        assert m["a"] not in people
-        assert m["b"] not in people
-        people.update((m["a"], m["b"]))
+        a, b = m["participants"]
+        assert a not in people
+        assert b not in people
+        people.update((a, b))
         tables[m["slot"], m["table"]] = tables.get((m["slot"], m["table"]), 0) + 1
     assert max(tables.values()) == 1
     assert len(list(ics.glob("*.ics"))) == 150
@@ -301,13 +308,15 @@ def test_replanning_keeps_published_meetings(
     args = ["schedule", str(second), "--previous", str(first), "--json", "--export", str(tmp_path)]
     assert main(args) == 0
     payload = json.loads(capsys.readouterr().out)
-    before = {
-        (m["slot"], m["table"], m["a"], m["b"]) for m in json.loads(first.read_text())["meetings"]
-    }
-    after = {(m["slot"], m["table"], m["a"], m["b"]) for m in payload["meetings"]}
+
+    def key(m: dict[str, Any]) -> tuple[str, int, str, str]:
+        return (m["slot"], m["table"], *m["participants"])
+
+    before = {key(m) for m in json.loads(first.read_text())["meetings"]}
+    after = {key(m) for m in payload["meetings"]}
     still_there = {m for m in before if not gone & {m[2], m[3]}}
     assert still_there <= after
-    cancelled = {(m["slot"], m["table"], m["a"], m["b"]) for m in payload["changes"]["cancelled"]}
+    cancelled = {key(m) for m in payload["changes"]["cancelled"]}
     assert cancelled == before - still_there
     assert any("LATE1" in (m[2], m[3]) for m in after)
     assert (tmp_path / "grid.xlsx").exists()

@@ -16,13 +16,15 @@ LEUVEN = DEMO_DATA / "leuven-2018" / "event.json"
 def test_breakouts_json(capsys: pytest.CaptureFixture[str]) -> None:
     code = main(["breakouts", str(LEUVEN), "--rooms", "3", "--rounds", "2", "--json"])
     assert code == 0
-    doc = json.loads(capsys.readouterr().out)
-    assert set(doc) == {"rounds", "objective", "repeats", "violations", "status", "message"}
-    assert [r["round"] for r in doc["rounds"]] == ["R1", "R2"]
+    doc = json.loads(capsys.readouterr().out)  # the allocation document of the API
+    assert (doc["kind"], doc["event"]) == ("breakouts", "leuven-2018")
+    assert {"objective", "repeats", "violations", "status", "message", "bound"} <= set(doc)
+    assert [r["id"] for r in doc["rounds"]] == ["R1", "R2"]
     for rnd in doc["rounds"]:
-        assert [room["room"] for room in rnd["rooms"]] == ["room-1", "room-2", "room-3"]
-        people = [p for room in rnd["rooms"] for p in room["participants"]]
+        assert [room["id"] for room in rnd["rooms"]] == ["room-1", "room-2", "room-3"]
+        people = [p["participant"] for room in rnd["rooms"] for p in room["people"]]
         assert len(people) == len(set(people)) == 32
+        assert all(p["why"] for room in rnd["rooms"] for p in room["people"])  # reasons
     assert doc["status"] in ("optimal", "feasible")
 
 
@@ -45,8 +47,8 @@ def test_breakouts_rooms_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert main(["breakouts", str(LEUVEN), "--rooms", str(rooms), "--json"]) == 0
     doc = json.loads(capsys.readouterr().out)
     for rnd in doc["rounds"]:
-        assert [room["room"] for room in rnd["rooms"]] == ["a", "b"]
-        assert all(5 <= len(room["participants"]) <= 17 for room in rnd["rooms"])
+        assert [room["id"] for room in rnd["rooms"]] == ["a", "b"]
+        assert all(5 <= len(room["people"]) <= 17 for room in rnd["rooms"])
 
 
 @pytest.mark.parametrize(

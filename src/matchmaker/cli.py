@@ -737,12 +737,20 @@ def _sides(event: Any, column: str, path: str) -> list[int]:
 
 
 def cmd_pairs(args: argparse.Namespace) -> int:
-    from matchmaker.plan.meetings import plan_pairs
+    from matchmaker.plan.documents import pairs_document
+    from matchmaker.plan.meetings import event_matrices, plan_pairs
 
     event = _event_or_registry(args.file, args.vocabulary)
     sides = _sides(event, args.sides, args.file) if args.sides else None
+    scorer = _scorer(args)
+    matrices = event_matrices(event, scorer=scorer)
     result, pairs = plan_pairs(
-        event, sides=sides, capacity=args.capacity, scorer=_scorer(args), seed=args.seed
+        event,
+        sides=sides,
+        capacity=args.capacity,
+        scorer=scorer,
+        seed=args.seed,
+        matrices=matrices,
     )
     people = {p.id: p for p in event.participants}
     orgs = {o.id: o for o in event.organisations}
@@ -752,17 +760,11 @@ def cmd_pairs(args: argparse.Namespace) -> int:
         org = orgs[p.organisation].name
         return f"{p.person} ({org})" if p.person else org
 
-    if args.json:
-        payload = {
-            "pairs": [{"a": a, "b": b} for a, b in pairs],
-            "objective": round(result.objective, 6),
-            "upper_bound": round(result.upper_bound, 6),
-            "gap": result.gap,
-            "status": result.status,
-            "message": result.message,
-        }
-        json.dump(payload, sys.stdout, ensure_ascii=False, indent=2)
-        sys.stdout.write("\n")
+    if args.json:  # the pairs document, as GET /api/events/{id}/pairs gives it
+        doc = pairs_document(
+            event, result, pairs, matrices, preset=scorer, capacity=args.capacity, seed=args.seed
+        )
+        _print_json(doc)
         return 0
     print(result.message)
     for n, (a, b) in enumerate(pairs, start=1):
@@ -770,18 +772,23 @@ def cmd_pairs(args: argparse.Namespace) -> int:
     return 0
 
 
+def _print_json(doc: Any) -> None:
+    json.dump(doc, sys.stdout, ensure_ascii=False, indent=2)
+    sys.stdout.write("\n")
+
+
 def _published(path: str) -> list[Any]:
-    """The meetings of an earlier ``schedule --json`` output."""
-    from matchmaker.plan.meetings import PublishedMeeting
+    """The meetings of a schedule document: an earlier ``schedule --json`` output, or the
+    service's ``GET /api/events/{id}/schedule``."""
+    from matchmaker.plan.documents import published_meetings
 
     try:
         doc = json.loads(Path(path).read_bytes())
-        return [
-            PublishedMeeting(
-                slot=str(m["slot"]), table=int(m["table"]), a=str(m["a"]), b=str(m["b"])
-            )
-            for m in doc["meetings"]
-        ]
+        published = published_meetings(doc)
+        for pm in published:
+            if not all(isinstance(v, str) for v in (pm.slot, pm.a, pm.b)):
+                raise TypeError("a meeting's slot and participants must be strings")
+        return published
     except OSError as exc:
         raise MatchmakerError(f"file '{path}' cannot be read ({exc.strerror})") from None
     except (ValueError, KeyError, TypeError, RecursionError) as exc:
@@ -792,7 +799,8 @@ def _published(path: str) -> list[Any]:
 
 def cmd_schedule(args: argparse.Namespace) -> int:
     from matchmaker.io import read_event
-    from matchmaker.plan.meetings import plan_schedule, replan_schedule, with_slots
+    from matchmaker.plan.documents import schedule_document
+    from matchmaker.plan.meetings import event_matrices, plan_schedule, replan_schedule, with_slots
 
     event = read_event(args.event_file)
     if args.slots or args.tables is not None:
@@ -808,12 +816,15 @@ def cmd_schedule(args: argparse.Namespace) -> int:
             tables=args.tables,
         )
     changes = None
+    scorer = _scorer(args)
     if args.previous:
         published = _published(args.previous)
-        result, changes = replan_schedule(event, published, scorer=_scorer(args), seed=args.seed)
+        matrices = event_matrices(event, scorer=scorer)
+        result, changes = replan_schedule(
+            event, published, scorer=scorer, seed=args.seed, matrices=matrices
+        )
     else:
-        result, _ = plan_schedule(event, scorer=_scorer(args), seed=args.seed)
-    people = event.participants
+        result, matrices = plan_schedule(event, scorer=scorer, seed=args.seed)
     meetings = list(result.meetings)
     if args.ics_dir:
         from matchmaker.export.agenda import write_agendas
@@ -839,31 +850,11 @@ def cmd_schedule(args: argparse.Namespace) -> int:
             f"cancelled, {len(changes['added'])} added",
             file=sys.stderr,
         )
-    if args.json:
-        payload = {
-            "meetings": [
-                {
-                    "slot": event.slots[m.slot].id,
-                    "start": event.slots[m.slot].start.isoformat(),
-                    "table": m.table + 1,
-                    "a": people[m.a].id,
-                    "b": people[m.b].id,
-                }
-                for m in result.meetings
-            ],
-            "objective": round(result.objective, 6),
-            "upper_bound": round(result.upper_bound, 6),
-            "gap": result.gap,
-            "status": result.status,
-            "message": result.message,
-            "stats": {k: v for k, v in result.stats.items() if isinstance(v, int | float | str)},
-        }
-        if changes is not None:
-            payload["changes"] = {
-                kind: [vars(pm) for pm in items] for kind, items in changes.items()
-            }
-        json.dump(payload, sys.stdout, ensure_ascii=False, indent=2)
-        sys.stdout.write("\n")
+    if args.json:  # the schedule document, as GET /api/events/{id}/schedule gives it
+        doc = schedule_document(
+            event, result, matrices, preset=scorer, seed=args.seed, changes=changes
+        )
+        _print_json(doc)
         return 0
     print(result.message)
     counts = list(result.meetings_per_participant)
@@ -901,12 +892,13 @@ def cmd_breakouts(args: argparse.Namespace) -> int:
     if args.rounds is not None:
         rounds = max(args.rounds, len(event.rounds))
     started = time.perf_counter()
+    scorer = _scorer(args)
     plan = plan_breakouts(
         event,
         rooms=rooms,
         rounds=rounds,
         mode=args.mode,
-        scorer=_scorer(args),
+        scorer=scorer,
         seed=args.seed,
         time_limit=args.time_limit,
     )
@@ -920,26 +912,11 @@ def cmd_breakouts(args: argparse.Namespace) -> int:
             f"wrote rooms.csv, rooms.xlsx and {len(written) - 2} room pages to {args.export}",
             file=sys.stderr,
         )
-    if args.json:
-        payload = {
-            "rounds": [
-                {
-                    "round": rnd.id,
-                    "rooms": [
-                        {"room": room.id, "participants": plan.assignment[rnd.id][room.id]}
-                        for room in plan.event.rooms
-                    ],
-                }
-                for rnd in plan.event.rounds
-            ],
-            "objective": round(float(result.objective), 6),
-            "repeats": int(result.repeats),
-            "violations": list(result.violations),
-            "status": result.status,
-            "message": result.message,
-        }
-        json.dump(payload, sys.stdout, ensure_ascii=False, indent=2)
-        sys.stdout.write("\n")
+    if args.json:  # the allocation document, as GET /api/events/{id}/breakouts gives it
+        from matchmaker.plan.documents import allocation_document
+
+        doc = allocation_document(plan, preset=scorer, seed=args.seed, time_limit=args.time_limit)
+        _print_json(doc)
         return 0
     people = {p.id: p for p in plan.event.participants}
     orgs = {o.id: o.name for o in plan.event.organisations}

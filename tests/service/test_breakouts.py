@@ -23,7 +23,7 @@ from event_api_support import (
 from matchmaker.demo import DATA as DEMO_DATA
 from matchmaker.io import read_event
 from matchmaker.plan.breakouts import plan_breakouts
-from matchmaker.service.documents import allocation_document
+from matchmaker.plan.documents import allocation_document
 
 BASE = "/api/events/leuven-2018/breakouts"
 EVENT = "/api/events/leuven-2018"

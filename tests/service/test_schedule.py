@@ -19,8 +19,8 @@ from fastapi.testclient import TestClient
 from api_support import assert_problem
 from event_api_support import BROKERAGE, check_access, create_event, leuven_document, wait_job
 from matchmaker.io import read_event
+from matchmaker.plan.documents import schedule_document
 from matchmaker.plan.meetings import plan_schedule
-from matchmaker.service.documents import schedule_document
 
 SQLITE_ONLY = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 EVENT = "/api/events/brokerage-b2b"

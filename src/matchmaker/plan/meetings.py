@@ -154,12 +154,14 @@ def plan_pairs(
     capacity: int = 1,
     scorer: Scorer | str | None = None,
     seed: int | None = None,
+    matrices: EventMatrices | None = None,
 ) -> tuple[Any, list[tuple[str, str]]]:
     """Partner pairs for the participants of ``event``; returns the solver's result and the
-    pairs as participant ids."""
+    pairs as participant ids. ``matrices``: the event's scores when they are at hand (from
+    :func:`event_matrices` with the same scorer), so that the event is scored once."""
     from matchmaker.solvers.pairs import solve_pairs
 
-    m = event_matrices(event, scorer=scorer)
+    m = matrices if matrices is not None else event_matrices(event, scorer=scorer)
     result = solve_pairs(
         m.wishes,
         capacities=capacity,
@@ -274,8 +276,10 @@ def replan_schedule(
     *,
     scorer: Scorer | str | None = None,
     seed: int | None = None,
+    matrices: EventMatrices | None = None,
 ) -> tuple[Any, dict[str, list[PublishedMeeting]]]:
-    """Re-plan after late registrations, cancellations or no-shows.
+    """Re-plan after late registrations, cancellations or no-shows (``matrices``: the event's
+    scores when they are at hand, as for :func:`plan_pairs`).
 
     ``event`` is the event as it is now (participants who left are no longer in it; late
     registrations are). Every published meeting whose two participants are still there (and
@@ -291,7 +295,7 @@ def replan_schedule(
 
     if not event.slots or event.tables < 1:
         raise InvalidInputError(f"event '{event.id}' needs time slots and tables to re-plan")
-    m = event_matrices(event, scorer=scorer)
+    m = matrices if matrices is not None else event_matrices(event, scorer=scorer)
     index = {pid: i for i, pid in enumerate(m.ids)}
     slot_index = {s.id: k for k, s in enumerate(event.slots)}
     carried: list[Meeting] = []

@@ -22,9 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from matchmaker.errors import InvalidInputError, NotFoundError, Problem, VersionConflictError
 from matchmaker.limits import Rooms, Rounds, Seed, TimeLimit
 from matchmaker.models import Event, Pin, Rules
-from matchmaker.score import PresetName
-from matchmaker.service.deps import IfMatchDep, StoreDep
-from matchmaker.service.documents import (
+from matchmaker.plan.documents import (
     MOVED,
     AllocationArrays,
     allocation_arrays,
@@ -33,6 +31,8 @@ from matchmaker.service.documents import (
     plan_from_allocation,
     refresh_allocation,
 )
+from matchmaker.score import PresetName
+from matchmaker.service.deps import IfMatchDep, StoreDep
 from matchmaker.service.event_access import (
     Organiser,
     RunnerDep,

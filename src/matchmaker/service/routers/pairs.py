@@ -7,9 +7,9 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from matchmaker.limits import Partners, Seed
+from matchmaker.plan.documents import pairs_document
 from matchmaker.score import PresetName
 from matchmaker.service.deps import StoreDep
-from matchmaker.service.documents import pairs_document
 from matchmaker.service.event_access import (
     Organiser,
     RunnerDep,
@@ -82,9 +82,11 @@ def pairs_job(ctx: JobContext, job: JobRecord) -> JobOutcome:
     event, version = record.value, record.version
     scorer = learned_or_preset(ctx.store, run.preset, run.scorer)
     ctx.progress(0.05, "preparing: scoring the participants and reading their requests")
-    result, pairs = plan_pairs(event, capacity=run.capacity, scorer=scorer, seed=run.seed)
-    ctx.progress(0.8, "writing the pairs and why")
     matrices = event_matrices(event, scorer=scorer)
+    result, pairs = plan_pairs(
+        event, capacity=run.capacity, scorer=scorer, seed=run.seed, matrices=matrices
+    )
+    ctx.progress(0.8, "writing the pairs and why")
     doc = pairs_document(
         event,
         result,

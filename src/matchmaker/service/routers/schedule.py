@@ -23,15 +23,15 @@ from matchmaker.limits import (
     TimeLimit,
 )
 from matchmaker.models import Event, error_text
-from matchmaker.score import PresetName
-from matchmaker.service.deps import StoreDep
-from matchmaker.service.documents import (
+from matchmaker.plan.documents import (
     document_scorer,
     published_meetings,
     schedule_document,
     schedule_event,
     schedule_meetings,
 )
+from matchmaker.score import PresetName
+from matchmaker.service.deps import StoreDep
 from matchmaker.service.event_access import (
     Organiser,
     RunnerDep,
@@ -230,9 +230,11 @@ def _replan(
             "tables": event.tables or as_planned.tables,
         }
     )
-    result, changes = replan(ev, published_meetings(doc), scorer=preset, seed=body.seed)
-    ctx.progress(0.8, "writing the agendas and why each meeting")
     matrices = event_matrices(ev, scorer=preset)
+    result, changes = replan(
+        ev, published_meetings(doc), scorer=preset, seed=body.seed, matrices=matrices
+    )
+    ctx.progress(0.8, "writing the agendas and why each meeting")
     new_doc = schedule_document(
         ev,
         result,

@@ -1,4 +1,4 @@
-"""Solver results as JSON documents and back (matchmaker.service.documents): no database, no
+"""Solver results as JSON documents and back (matchmaker.plan.documents): no database, no
 HTTP."""
 
 from __future__ import annotations
@@ -18,8 +18,7 @@ from matchmaker.export.breakouts import room_html, rooms_csv
 from matchmaker.io import read_event
 from matchmaker.models import Event, Pin, Rules
 from matchmaker.plan.breakouts import BreakoutPlan, plan_breakouts, replan_breakouts
-from matchmaker.plan.meetings import event_matrices, plan_pairs, plan_schedule, replan_schedule
-from matchmaker.service.documents import (
+from matchmaker.plan.documents import (
     MOVED,
     NO_THEME,
     allocation_document,
@@ -33,6 +32,7 @@ from matchmaker.service.documents import (
     schedule_event,
     schedule_meetings,
 )
+from matchmaker.plan.meetings import event_matrices, plan_pairs, plan_schedule, replan_schedule
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 
@@ -220,7 +220,7 @@ def test_a_plan_keeps_every_hard_rule_of_its_document(
     """The document read back as arrays: the planner's answer keeps the capacities, pins,
     keep-apart and keep-together sets and the spread of colleagues as the move endpoint
     checks them, and its soft-rule misses are the solver's."""
-    from matchmaker.service.documents import allocation_arrays
+    from matchmaker.plan.documents import allocation_arrays
     from matchmaker.solvers import check_allocation
 
     rules = Rules.model_validate(allocation["rules"])
@@ -253,7 +253,7 @@ def test_a_plan_keeps_every_hard_rule_of_its_document(
 
 
 def _arrays(doc: dict[str, Any], rules: Rules) -> tuple[Any, Any]:
-    from matchmaker.service.documents import allocation_arrays
+    from matchmaker.plan.documents import allocation_arrays
 
     arrays = allocation_arrays(doc["rounds"], rules)
     return arrays.instance, arrays.rooms
