@@ -1555,30 +1555,24 @@ def _from_json_list(data: bytes, vocabulary: dict[str, str], max_bytes: int) -> 
 
 
 def restrict_rules(rules: Rules, people: set[str]) -> tuple[Rules, list[Problem]]:
-    """``rules`` without the participants that are no longer registered, and what was dropped."""
-    dropped: list[Problem] = []
-    pins = []
-    for pin in rules.pins:
-        if pin.participant in people:
-            pins.append(pin)
-        else:
-            dropped.append(
-                Problem(
-                    None,
-                    "rules.pins",
-                    pin.participant,
-                    f"the pin of '{pin.participant}' to room '{pin.room}' was removed: "
-                    "the participant is no longer registered",
-                )
-            )
-    groups: dict[str, list[list[str]]] = {}
+    """``rules`` without the participants that are no longer registered
+    (:meth:`Rules.restricted_to`), and what was dropped, in words."""
+    dropped = [
+        Problem(
+            None,
+            "rules.pins",
+            pin.participant,
+            f"the pin of '{pin.participant}' to room '{pin.room}' was removed: "
+            "the participant is no longer registered",
+        )
+        for pin in rules.pins
+        if pin.participant not in people
+    ]
     for name, given in (("keep_apart", rules.keep_apart), ("keep_together", rules.keep_together)):
-        kept = []
         for group in given:
-            left = [pid for pid in group if pid in people]
             gone = [pid for pid in group if pid not in people]
             if gone:
-                what = "shortened" if len(left) > 1 else "removed"
+                what = "shortened" if len(group) - len(gone) > 1 else "removed"
                 dropped.append(
                     Problem(
                         None,
@@ -1588,10 +1582,7 @@ def restrict_rules(rules: Rules, people: set[str]) -> tuple[Rules, list[Problem]
                         f"{', '.join(repr(g) for g in gone)} no longer registered",
                     )
                 )
-            if len(left) > 1:
-                kept.append(left)
-        groups[name] = kept
-    return rules.model_copy(update={"pins": pins, **groups}), dropped
+    return rules.restricted_to(people), dropped
 
 
 def apply_registrations(ev: Event, report: RegistrationReport) -> tuple[Event, list[Problem]]:
