@@ -82,15 +82,15 @@ def schedule_setup(prepared: dict[str, Any], params: dict[str, Any]) -> dict[str
     """The solver's inputs as :func:`matchmaker.plan.meetings.plan_schedule` builds them (slots
     added
     when the event has none), and the greedy and random first-fit baselines on them."""
-    from matchmaker.plan.meetings import _schedule_inputs, event_matrices, with_slots
+    from matchmaker.plan.meetings import encode_schedule, with_slots
 
     event = read(params["event"])
     if not event.slots or event.tables < 1:
         slots = len(event.slots) or int(params.get("slots", DEFAULT_SLOTS))
         event = with_slots(event, slots, tables=max(1, len(event.participants) // 2))
-    m = event_matrices(event)
-    scores = np.where(np.isfinite(m.scores), m.scores, -np.inf)
-    inputs = _schedule_inputs(event, m, None)
+    problem, _ = encode_schedule(event)
+    scores = problem.scores
+    inputs = dict(problem.options)
     baselines = schedule_baselines(
         scores,
         slots=inputs["slots"],
@@ -153,17 +153,16 @@ def breakouts_setup(prepared: dict[str, Any], params: dict[str, Any]) -> dict[st
     """The solver's inputs as :func:`matchmaker.plan.breakouts.plan_breakouts` builds them (the
     event's
     rooms and rounds, or ``rooms``/``rounds`` from the parameters) and the baselines on them."""
-    from matchmaker.plan.breakouts import _check_seats, _inputs, _prepare, _sizes
+    from matchmaker.plan.breakouts import encode_breakouts
 
-    event = _prepare(read(params["event"]), params.get("rooms"), params.get("rounds"))
-    _check_seats(event)
-    inputs = _inputs(event, None)
-    sizes = _sizes(event)
-    kwargs = {**inputs.kwargs, "mode": params.get("mode", "affinity"), "seed": 0}
+    event = read(params["event"])
+    problem, _ = encode_breakouts(event, rooms=params.get("rooms"), rounds=params.get("rounds"))
+    sizes = list(problem.sizes)
+    kwargs = {**problem.options, "mode": params.get("mode", "affinity"), "seed": 0}
     country, kind = _labels(event)
-    baselines = baseline_setup(inputs.affinity, sizes, kwargs, country, kind)
+    baselines = baseline_setup(problem.affinity, sizes, kwargs, country, kind)
     return {
-        "affinity": inputs.affinity,
+        "affinity": problem.affinity,
         "sizes": sizes,
         "kwargs": kwargs,
         "country": country,

@@ -37,6 +37,7 @@ import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any, Literal
 
 import numpy as np
@@ -53,8 +54,12 @@ from matchmaker.vectorise import THEME_LABELS, ProfileMatrix, ProfileSpace, code
 
 __all__ = [
     "BreakoutPlan",
+    "BreakoutsIndex",
+    "BreakoutsProblem",
     "Explanation",
     "Partner",
+    "decode_breakouts",
+    "encode_breakouts",
     "plan_breakouts",
     "replan_breakouts",
 ]
@@ -420,14 +425,12 @@ def _sizes(event: Event) -> list[tuple[int, int]]:
 
 
 def _assignment(event: Event, rooms: Array) -> dict[str, dict[str, list[str]]]:
-    out: dict[str, dict[str, list[str]]] = {}
-    for t, rnd in enumerate(event.rounds):
-        row = rooms[t]
-        out[rnd.id] = {
-            room.id: [p.id for i, p in enumerate(event.participants) if int(row[i]) == k]
-            for k, room in enumerate(event.rooms)
-        }
-    return out
+    index = BreakoutsIndex(
+        participants=tuple(p.id for p in event.participants),
+        rooms=tuple(r.id for r in event.rooms),
+        rounds=tuple(r.id for r in event.rounds),
+    )
+    return decode_breakouts(rooms, index)
 
 
 def _person(p: Participant) -> str:
@@ -551,11 +554,80 @@ def _check_seats(event: Event) -> None:
         )
 
 
+@dataclass(frozen=True)
+class BreakoutsIndex:
+    """What the rows and columns of a :class:`BreakoutsProblem` are: participant ids (rows),
+    room ids (room indices) and round ids (round indices), in the event's order."""
+
+    participants: tuple[str, ...]
+    rooms: tuple[str, ...]
+    rounds: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class BreakoutsProblem:
+    """An event as :func:`~matchmaker.solvers.breakouts.solve_breakouts` takes it:
+    ``solve_breakouts(affinity, sizes, **options)``. ``affinity`` is participants x
+    participants (symmetric, 0 on the diagonal), ``sizes`` the (minimum, capacity) of each
+    room in seats, ``options`` the seats, rounds, room fit, pins, keep-apart and keep-together
+    sets and the soft rules, all as indices."""
+
+    affinity: Array
+    sizes: tuple[tuple[int, int], ...]
+    options: Mapping[str, Any]
+
+
+def encode_breakouts(
+    event: Event,
+    scorer: Scorer | str | None = None,
+    *,
+    rooms: int | Sequence[Room] | None = None,
+    rounds: int | Sequence[Round] | None = None,
+) -> tuple[BreakoutsProblem, BreakoutsIndex]:
+    """The event as the solver's arrays, and the index that maps them back to labels: the
+    only bridge between an event and the breakout solver (:func:`plan_breakouts` uses it).
+    ``rooms`` and ``rounds`` as for :func:`plan_breakouts`."""
+    ev = _prepare(event, rooms, rounds)
+    _check_seats(ev)
+    return _encoded(_inputs(ev, scorer))
+
+
+def decode_breakouts(
+    rooms: npt.ArrayLike, index: BreakoutsIndex
+) -> dict[str, dict[str, list[str]]]:
+    """A solver's ``rooms`` (rounds x participants, room indices) as ``{round id: {room id:
+    [participant ids]}}``, rooms and participants in the index's order."""
+    grid = np.asarray(rooms, dtype=np.int64).reshape(len(index.rounds), len(index.participants))
+    return {
+        rnd: {
+            room: [pid for i, pid in enumerate(index.participants) if int(grid[t, i]) == k]
+            for k, room in enumerate(index.rooms)
+        }
+        for t, rnd in enumerate(index.rounds)
+    }
+
+
+def _encoded(inputs: _Inputs) -> tuple[BreakoutsProblem, BreakoutsIndex]:
+    ev = inputs.event
+    instance = BreakoutsProblem(
+        affinity=inputs.affinity,
+        sizes=tuple(_sizes(ev)),
+        options=MappingProxyType(dict(inputs.kwargs)),
+    )
+    index = BreakoutsIndex(
+        participants=tuple(p.id for p in ev.participants),
+        rooms=tuple(r.id for r in ev.rooms),
+        rounds=tuple(r.id for r in ev.rounds),
+    )
+    return instance, index
+
+
 def _solve(inputs: _Inputs, mode: Mode, **extra: Any) -> Any:
     from matchmaker.solvers.breakouts import solve_breakouts
 
-    kwargs = {**inputs.kwargs, **extra}
-    return solve_breakouts(inputs.affinity, _sizes(inputs.event), mode=mode, **kwargs)
+    instance, _ = _encoded(inputs)
+    options = {**instance.options, **extra}
+    return solve_breakouts(instance.affinity, list(instance.sizes), mode=mode, **options)
 
 
 def _plan(inputs: _Inputs, result: Any, mode: Mode) -> BreakoutPlan:

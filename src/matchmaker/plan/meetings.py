@@ -9,8 +9,9 @@ wish weighs more than a one-sided one) and maps the solvers' indices back to ids
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -23,7 +24,14 @@ from matchmaker.vectorise import ProfileSpace
 
 __all__ = [
     "EventMatrices",
+    "PairsProblem",
     "PublishedMeeting",
+    "ScheduleIndex",
+    "ScheduleProblem",
+    "decode_pairs",
+    "decode_schedule",
+    "encode_pairs",
+    "encode_schedule",
     "event_matrices",
     "plan_pairs",
     "plan_schedule",
@@ -147,6 +155,33 @@ def event_matrices(
     )
 
 
+@dataclass(frozen=True)
+class PairsProblem:
+    """An event as :func:`~matchmaker.solvers.pairs.solve_pairs` takes it:
+    ``solve_pairs(weights, **options)``. ``weights`` are the scores plus the requests' weight
+    (participants x participants); ``options`` the forbidden and required pairs as indices."""
+
+    weights: Array
+    options: Mapping[str, Any]
+
+
+def encode_pairs(
+    event: Event, scorer: Scorer | str | None = None, *, matrices: EventMatrices | None = None
+) -> tuple[PairsProblem, tuple[str, ...]]:
+    """The event as the pairing solver's arrays, and the participant ids of its rows: the only
+    bridge between an event and the pairing solver (:func:`plan_pairs` uses it)."""
+    m = matrices if matrices is not None else event_matrices(event, scorer=scorer)
+    options = {"forbidden": m.forbidden, "required": m.required or None}
+    return PairsProblem(weights=m.wishes, options=MappingProxyType(options)), tuple(m.ids)
+
+
+def decode_pairs(
+    pairs: Sequence[tuple[int, int]], participants: Sequence[str]
+) -> list[tuple[str, str]]:
+    """A solver's pairs (row indices) as pairs of participant ids."""
+    return [(participants[a], participants[b]) for a, b in pairs]
+
+
 def plan_pairs(
     event: Event,
     *,
@@ -161,16 +196,15 @@ def plan_pairs(
     :func:`event_matrices` with the same scorer), so that the event is scored once."""
     from matchmaker.solvers.pairs import solve_pairs
 
-    m = matrices if matrices is not None else event_matrices(event, scorer=scorer)
+    problem, participants = encode_pairs(event, scorer, matrices=matrices)
     result = solve_pairs(
-        m.wishes,
+        problem.weights,
         capacities=capacity,
-        forbidden=m.forbidden,
         sides=None if sides is None else np.asarray(sides),
-        required=m.required or None,
         seed=seed,
+        **problem.options,
     )
-    return result, [(m.ids[a], m.ids[b]) for a, b in result.pairs]
+    return result, decode_pairs(result.pairs, participants)
 
 
 def with_slots(
@@ -217,22 +251,15 @@ def plan_schedule(
     """A 1:1 schedule for ``event`` over its slots and tables."""
     from matchmaker.solvers.schedule import solve_schedule
 
-    if not event.slots:
-        raise InvalidInputError(f"event '{event.id}' has no time slots; give --slots N")
-    if event.tables < 1:
-        raise InvalidInputError(f"event '{event.id}' has no tables; give --tables M")
-    m = event_matrices(event, scorer=scorer)
-    inputs = _schedule_inputs(event, m, min_meetings)
-    if max_meetings is not None:
-        inputs["max_meetings"] = np.minimum(inputs["max_meetings"], max_meetings)
+    m = event_matrices(event, scorer=scorer) if event.slots and event.tables >= 1 else None
+    problem, _ = encode_schedule(
+        event, scorer, min_meetings=min_meetings, max_meetings=max_meetings, matrices=m
+    )
+    assert m is not None
     # Everyone who may have a meeting counts for fairness, not only those who asked for one: a
     # schedule planned from scores must not leave anyone out where the tables allow.
     result = solve_schedule(
-        np.where(np.isfinite(m.scores), m.scores, -np.inf),
-        seed=seed,
-        time_limit=time_limit,
-        fair_to="everyone",
-        **inputs,
+        problem.scores, seed=seed, time_limit=time_limit, fair_to="everyone", **problem.options
     )
     return result, m
 
@@ -270,6 +297,66 @@ def _schedule_inputs(event: Event, m: EventMatrices, min_meetings: int | None) -
     }
 
 
+@dataclass(frozen=True)
+class ScheduleProblem:
+    """An event as :func:`~matchmaker.solvers.schedule.solve_schedule` takes it:
+    ``solve_schedule(scores, **options)``. ``scores`` is participants x participants (``-inf``
+    where two may not meet); ``options`` the slots, tables, availability, requests, minimum
+    and maximum meetings, forbidden and required pairs, all as indices."""
+
+    scores: Array
+    options: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class ScheduleIndex:
+    """What the rows and slot indices of a :class:`ScheduleProblem` are."""
+
+    participants: tuple[str, ...]
+    slots: tuple[str, ...]
+
+
+def encode_schedule(
+    event: Event,
+    scorer: Scorer | str | None = None,
+    *,
+    min_meetings: int | None = None,
+    max_meetings: int | None = None,
+    matrices: EventMatrices | None = None,
+) -> tuple[ScheduleProblem, ScheduleIndex]:
+    """The event as the schedule solver's arrays, and the index that maps them back to labels:
+    the only bridge between an event and the schedule solver (:func:`plan_schedule` and
+    :func:`replan_schedule` use it). ``matrices``: the event's scores when they are at hand."""
+    if not event.slots:
+        raise InvalidInputError(f"event '{event.id}' has no time slots; give --slots N")
+    if event.tables < 1:
+        raise InvalidInputError(f"event '{event.id}' has no tables; give --tables M")
+    m = matrices if matrices is not None else event_matrices(event, scorer=scorer)
+    options = _schedule_inputs(event, m, min_meetings)
+    if max_meetings is not None:
+        options["max_meetings"] = np.minimum(options["max_meetings"], max_meetings)
+    problem = ScheduleProblem(
+        scores=np.where(np.isfinite(m.scores), m.scores, -np.inf),
+        options=MappingProxyType(options),
+    )
+    index = ScheduleIndex(participants=tuple(m.ids), slots=tuple(slot.id for slot in event.slots))
+    return problem, index
+
+
+def decode_schedule(meetings: Sequence[Any], index: ScheduleIndex) -> list[PublishedMeeting]:
+    """A solver's meetings (slot, table and participants as indices) as published meetings:
+    slot ids, tables from 1, participant ids."""
+    return [
+        PublishedMeeting(
+            slot=index.slots[mt.slot],
+            table=mt.table + 1,
+            a=index.participants[mt.a],
+            b=index.participants[mt.b],
+        )
+        for mt in meetings
+    ]
+
+
 def replan_schedule(
     event: Event,
     published: Sequence[PublishedMeeting],
@@ -290,12 +377,13 @@ def replan_schedule(
     (ScheduleResult, changes)
         ``changes`` has the lists ``kept``, ``cancelled`` and ``added``.
     """
-    from matchmaker.solvers._result import Meeting, ScheduleResult
+    from matchmaker.solvers import Meeting, ScheduleResult
     from matchmaker.solvers.schedule import replan
 
     if not event.slots or event.tables < 1:
         raise InvalidInputError(f"event '{event.id}' needs time slots and tables to re-plan")
     m = matrices if matrices is not None else event_matrices(event, scorer=scorer)
+    problem, labels = encode_schedule(event, scorer, matrices=m)
     index = {pid: i for i, pid in enumerate(m.ids)}
     slot_index = {s.id: k for k, s in enumerate(event.slots)}
     carried: list[Meeting] = []
@@ -320,21 +408,15 @@ def replan_schedule(
     )
     result, changes = replan(
         previous,
-        np.where(np.isfinite(m.scores), m.scores, -np.inf),
+        problem.scores,
         present=np.ones(len(m.ids), dtype=bool),
         seed=seed,
         published=True,
-        **_schedule_inputs(event, m, None),
+        **problem.options,
     )
-
-    def label(mt: Any) -> PublishedMeeting:
-        return PublishedMeeting(
-            slot=event.slots[mt.slot].id, table=mt.table + 1, a=m.ids[mt.a], b=m.ids[mt.b]
-        )
-
     report = {
-        "kept": [label(mt) for mt in changes.kept],
-        "cancelled": gone + [label(mt) for mt in changes.cancelled],
-        "added": [label(mt) for mt in changes.added],
+        "kept": decode_schedule(changes.kept, labels),
+        "cancelled": gone + decode_schedule(changes.cancelled, labels),
+        "added": decode_schedule(changes.added, labels),
     }
     return result, report
