@@ -10,7 +10,8 @@ import pytest
 
 from matchmaker.errors import InvalidInputError
 from matchmaker.models import Event, Organisation
-from matchmaker.plan.meetings import MUTUAL_WISH, ONE_SIDED_WISH, event_matrices, with_slots
+from matchmaker.plan.meetings import with_slots
+from matchmaker.score.event import MUTUAL_WISH, ONE_SIDED_WISH, event_matrices
 
 
 def _event(org: Callable[..., Organisation], **overrides: object) -> Event:

@@ -34,7 +34,6 @@ Decisions
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -47,10 +46,19 @@ from matchmaker import taxonomy
 from matchmaker.errors import InfeasibleError, InvalidInputError
 from matchmaker.explain import reasons
 from matchmaker.models import Event, HelixRole, Organisation, Participant, Room, Round
-from matchmaker.plan.meetings import event_matrices
 from matchmaker.score import Scorer, make_scorer, pair_components
+from matchmaker.score.event import event_matrices
+from matchmaker.score.themes import (
+    RoomThemes,
+    cosine,
+    event_vocabulary,
+    fit_matrix,
+    item_cosines,
+    room_themes,
+    theme_features,
+)
 from matchmaker.solvers.rules import BreakoutsInstance, check_allocation, colleague_apart_sets
-from matchmaker.vectorise import THEME_LABELS, ProfileMatrix, ProfileSpace, code_features
+from matchmaker.vectorise import THEME_LABELS, ProfileMatrix, ProfileSpace
 
 __all__ = [
     "BreakoutPlan",
@@ -76,11 +84,8 @@ FIT_SHARE = 0.5
 TEXT_FLOOR = 0.15
 #: How many partners an explanation names.
 PARTNERS = 3
-#: Sector codes count for half as much as S3 priorities in the fit to a room.
-SECTOR_WEIGHT = 0.5
 
 _ROLES = list(HelixRole)
-_WORDS = re.compile(r"\s+")
 
 
 @dataclass(frozen=True)
@@ -213,103 +218,6 @@ def _prepare(
     return event.model_copy(update={"rooms": room_list, "rounds": round_list, "rules": rules})
 
 
-def _vocabulary(event: Event) -> taxonomy.S3Vocabulary:
-    return taxonomy.s3().with_custom(event.vocabulary) if event.vocabulary else taxonomy.s3()
-
-
-def _theme_code(theme: str, vocab: taxonomy.S3Vocabulary) -> str | None:
-    """The S3 code a theme names, ``theme:<name>`` for a broad theme, or ``None``."""
-    if vocab.is_valid(theme):
-        return vocab.normalise(theme)
-    folded = _WORDS.sub(" ", theme.casefold()).strip()
-    for key, label in THEME_LABELS.items():
-        if folded in (key, label):
-            return f"theme:{key}"
-    return None
-
-
-def _features(code: str, *, weight: float = 1.0, s3: bool = True) -> dict[str, float]:
-    if code.startswith("theme:"):
-        return {code: weight}
-    return {f: w * weight for f, w in code_features(code, s3=s3).items()}
-
-
-def _merge(vectors: Sequence[Mapping[str, float]]) -> dict[str, float]:
-    out: dict[str, float] = {}
-    for vec in vectors:
-        for f, w in vec.items():
-            out[f] = max(out.get(f, 0.0), w)
-    return out
-
-
-def _cosine(a: Mapping[str, float], b: Mapping[str, float]) -> float:
-    na = math.sqrt(sum(w * w for w in a.values()))
-    nb = math.sqrt(sum(w * w for w in b.values()))
-    if na == 0 or nb == 0:
-        return 0.0
-    return sum(w * b.get(f, 0.0) for f, w in a.items()) / (na * nb)
-
-
-def _org_vector(org: Organisation) -> dict[str, float]:
-    return _merge(
-        [_features(c) for c in org.s3_priorities]
-        + [_features(c, weight=SECTOR_WEIGHT) for c in org.sectors]
-    )
-
-
-@dataclass(frozen=True)
-class _RoomThemes:
-    codes: list[tuple[str, str]]  # (theme as written, code)
-    words: list[str]
-    vector: dict[str, float]
-    text: Array | None  # the free words (rows) in the profiles' text space, unit length
-
-
-def _room_themes(room: Room, vocab: taxonomy.S3Vocabulary, space: ProfileSpace) -> _RoomThemes:
-    codes: list[tuple[str, str]] = []
-    words: list[str] = []
-    for theme in room.themes:
-        code = _theme_code(theme, vocab)
-        if code is None:
-            words.append(theme)
-        else:
-            codes.append((theme, code))
-    vector = _merge([_features(c) for _, c in codes])
-    text = None
-    if words:
-        # Each word is a short text in the space the offers and needs live in.
-        embedded = space.embed(words)
-        if embedded.size and np.linalg.norm(embedded, axis=1).max() > 0:
-            text = embedded
-    return _RoomThemes(codes, words, vector, text)
-
-
-def _item_cosines(p: ProfileMatrix, row: int, text: Array) -> tuple[Array, Array]:
-    """Offers x words and needs x words cosines of organisation ``row``."""
-    needs = p.needs[p.need_ptr[row] : p.need_ptr[row + 1]]
-    offers = p.offers[p.offer_ptr[row] : p.offer_ptr[row + 1]]
-    return np.clip(offers @ text.T, 0, 1), np.clip(needs @ text.T, 0, 1)
-
-
-def _fit_matrix(p: ProfileMatrix, org_rows: Array, themes: Sequence[_RoomThemes]) -> Array:
-    """Participants x rooms fit in [0, 1]."""
-    n_org = len(p)
-    org_fit = np.zeros((n_org, len(themes)), dtype=np.float64)
-    vectors = [_org_vector(o) for o in p.organisations]
-    for r, th in enumerate(themes):
-        for i in range(n_org):
-            parts: list[float] = []
-            if th.vector:
-                parts.append(_cosine(vectors[i], th.vector))
-            if th.text is not None:
-                offers, needs = _item_cosines(p, i, th.text)
-                both = np.concatenate([offers, needs])
-                parts.append(float(both.max()) if both.size else 0.0)
-            org_fit[i, r] = float(np.mean(parts)) if parts else 0.0
-    fit: Array = org_fit[org_rows]
-    return fit
-
-
 def _labels(values: Sequence[str]) -> Array:
     index: dict[str, int] = {}
     return np.array([index.setdefault(v, len(index)) for v in values], dtype=np.int64)
@@ -335,7 +243,7 @@ class _Inputs:
     profiles: ProfileMatrix
     org_rows: Array
     affinity: Array
-    themes: list[_RoomThemes]
+    themes: list[RoomThemes]
     kwargs: dict[str, Any]
 
 
@@ -358,9 +266,9 @@ def _inputs(event: Event, scorer: Scorer | str | None, previous: Array | None = 
     people = event.participants
     n = len(people)
     org_rows = np.array([profiles.index[p.organisation] for p in people], dtype=np.int64)
-    vocab = _vocabulary(event)
-    themes = [_room_themes(r, vocab, space) for r in event.rooms]
-    fit = _fit_matrix(profiles, org_rows, themes)
+    vocab = event_vocabulary(event)
+    themes = [room_themes(r, vocab, space) for r in event.rooms]
+    fit = fit_matrix(profiles, org_rows, themes)
     n_rooms = len(event.rooms)
     positive = affinity[affinity > 0]
     mean_pair = float(positive.mean()) if positive.size else 1.0
@@ -440,15 +348,15 @@ def _person(p: Participant) -> str:
 def _theme_reasons(
     org: Organisation,
     row: int,
-    th: _RoomThemes,
+    th: RoomThemes,
     profiles: ProfileMatrix,
     vocab: taxonomy.S3Vocabulary,
 ) -> list[str]:
     out: list[tuple[float, str]] = []
-    own = [(c, _features(c)) for c in org.s3_priorities]
-    own += [(c, _features(c, s3=True)) for c in org.sectors]
+    own = [(c, theme_features(c)) for c in org.s3_priorities]
+    own += [(c, theme_features(c, s3=True)) for c in org.sectors]
     for written, code in th.codes:
-        best = max(((_cosine(v, _features(code)), c) for c, v in own), default=(0.0, ""))
+        best = max(((cosine(v, theme_features(code)), c) for c, v in own), default=(0.0, ""))
         if best[0] <= 0:
             continue
         mine = best[1]
@@ -460,7 +368,7 @@ def _theme_reasons(
         else:
             out.append((best[0], f"your {kind} {name} matches the room's theme {theme}"))
     if th.text is not None:
-        offers, needs = _item_cosines(profiles, row, th.text)
+        offers, needs = item_cosines(profiles, row, th.text)
         for kind, sims, items in (("offer", offers, org.offers), ("need", needs, org.needs)):
             if sims.size and float(sims.max()) >= TEXT_FLOOR:
                 k, w = np.unravel_index(int(np.argmax(sims)), sims.shape)
@@ -483,7 +391,7 @@ def _code_label(code: str, vocab: taxonomy.S3Vocabulary) -> str:
 def _explain(inputs: _Inputs, rooms: Array) -> dict[str, dict[str, Explanation]]:
     event, profiles, sc = inputs.event, inputs.profiles, inputs.scorer
     people = event.participants
-    vocab = _vocabulary(event)
+    vocab = event_vocabulary(event)
     themes = inputs.themes
     org_names = {o.id: o.name for o in event.organisations}
     out: dict[str, dict[str, Explanation]] = {}
