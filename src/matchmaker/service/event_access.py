@@ -8,15 +8,18 @@ the admin); an admin every event; a member none. A missing event is 404, someone
 
 from __future__ import annotations
 
+import datetime as dt
 import re
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
 from fastapi import Depends, Request
 from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, ConfigDict, Field
 
 from matchmaker.errors import NotFoundError
 from matchmaker.models import ID_PATTERN
+from matchmaker.plan.document_models import AllocationDocument, PairsDocument, ScheduleDocument
 from matchmaker.service.deps import Principal, etag, forbidden, require
 from matchmaker.service.job_runner import JobRunner
 from matchmaker.service.problems import ProblemError
@@ -24,8 +27,12 @@ from matchmaker.store import Store
 from matchmaker.store.records import EventRecord, JobRecord, ResultRecord
 
 __all__ = [
+    "JobDocument",
     "Organiser",
     "RunnerDep",
+    "StoredAllocation",
+    "StoredPairs",
+    "StoredSchedule",
     "accepted",
     "download",
     "job_document",
@@ -117,6 +124,27 @@ def latest_result(store: Store, event_id: str, kind: str) -> ResultRecord:
     return record
 
 
+class _Stored(BaseModel):
+    """What the store adds to a result document (:func:`result_document`)."""
+
+    id: int = Field(description="the result's id")
+    version: int = Field(description="the result's version (its ETag); a move adds one")
+    created: dt.datetime = Field(description="when the result was stored")
+    updated: dt.datetime = Field(description="when it was last changed (a move)")
+
+
+class StoredAllocation(AllocationDocument, _Stored):
+    """The latest allocation, as ``GET /api/events/{id}/breakouts`` answers it."""
+
+
+class StoredSchedule(ScheduleDocument, _Stored):
+    """The latest schedule, as ``GET /api/events/{id}/schedule`` answers it."""
+
+
+class StoredPairs(PairsDocument, _Stored):
+    """The latest pairs, as ``GET /api/events/{id}/pairs`` answers them."""
+
+
 def result_document(record: ResultRecord) -> dict[str, Any]:
     """A stored result as the API shows it: its id, version and times, then the document."""
     return {
@@ -132,6 +160,31 @@ def result_document(record: ResultRecord) -> dict[str, Any]:
 def with_etag(body: Any, version: int, status: int = 200, **headers: str) -> JSONResponse:
     """A JSON answer with the version as ``ETag``."""
     return JSONResponse(body, status_code=status, headers={"ETag": etag(version), **headers})
+
+
+class JobDocument(BaseModel):
+    """A job, as :func:`job_document` shows it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(description="the job's id")
+    kind: str = Field(description="what the job makes: breakouts, schedule or pairs")
+    event: str | None = Field(description="the event it works on")
+    status: Literal["queued", "running", "succeeded", "failed", "cancelled"] = Field(
+        description="where the job stands"
+    )
+    progress: float = Field(description="how far it is, from 0 to 1")
+    message: str = Field(description="what it is doing, or how it ended, in words")
+    result: str | None = Field(description="the address of its result, once it succeeded")
+    result_id: int | None = Field(description="the id of its result, once it succeeded")
+    problem: dict[str, Any] | None = Field(
+        description="why it failed: an RFC 9457 problem (null unless it failed)"
+    )
+    params: dict[str, Any] = Field(description="the run's parameters, as sent")
+    attempts: int = Field(description="how often it was started")
+    created: dt.datetime = Field(description="when it was queued")
+    started: dt.datetime | None = Field(description="when it started")
+    finished: dt.datetime | None = Field(description="when it ended")
 
 
 def job_document(job: JobRecord) -> dict[str, Any]:

@@ -36,6 +36,7 @@ from matchmaker.service.deps import IfMatchDep, StoreDep
 from matchmaker.service.event_access import (
     Organiser,
     RunnerDep,
+    StoredAllocation,
     accepted,
     download,
     latest_result,
@@ -134,7 +135,13 @@ def run_breakouts(
     return accepted(job)
 
 
-@router.get("", summary="The latest allocation", responses=error_responses(401, 403, 404, 429))
+@router.get(
+    "",
+    summary="The latest allocation",
+    response_model=StoredAllocation,
+    response_description="The allocation; ETag its version",
+    responses=error_responses(401, 403, 404, 429),
+)
 def get_breakouts(principal: Organiser, store: StoreDep, event_id: str) -> Response:
     """The newest allocation: rounds, rooms, people with why, quality; ``ETag`` its version."""
     owned_event(store, principal, event_id)

@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse, Response
 
 from matchmaker.errors import NotFoundError
 from matchmaker.service.deps import Principal, StoreDep, forbidden, require
-from matchmaker.service.event_access import job_document
+from matchmaker.service.event_access import JobDocument, job_document
 from matchmaker.service.job_runner import job_runner_lifespan
 from matchmaker.service.problems import ProblemError, error_responses
 from matchmaker.store import Store
@@ -44,7 +44,13 @@ def _job_of(store: Store, principal: Principal, job_id: str) -> JobRecord:
     return job
 
 
-@router.get("/{job_id}", summary="A job", responses=error_responses(401, 403, 404, 429))
+@router.get(
+    "/{job_id}",
+    summary="A job",
+    response_model=JobDocument,
+    response_description="The job",
+    responses=error_responses(401, 403, 404, 429),
+)
 def get_job(principal: Caller, store: StoreDep, job_id: str) -> Response:
     """The job's status (queued, running, succeeded, failed, cancelled), progress (0..1),
     message, the address of its result when it succeeded, and its problem when it failed. For

@@ -13,6 +13,7 @@ from matchmaker.service.deps import StoreDep
 from matchmaker.service.event_access import (
     Organiser,
     RunnerDep,
+    StoredPairs,
     accepted,
     latest_result,
     owned_event,
@@ -100,7 +101,13 @@ def pairs_job(ctx: JobContext, job: JobRecord) -> JobOutcome:
     return JobOutcome("pairs", doc, version, str(result.message))
 
 
-@router.get("", summary="The latest pairs", responses=error_responses(401, 403, 404, 429))
+@router.get(
+    "",
+    summary="The latest pairs",
+    response_model=StoredPairs,
+    response_description="The pairs; ETag their version",
+    responses=error_responses(401, 403, 404, 429),
+)
 def get_pairs(principal: Organiser, store: StoreDep, event_id: str) -> Response:
     """The newest pairs: each pair's participants, score, request and why; who is unpaired;
     the objective, bound and gap. ``ETag`` its version."""

@@ -35,6 +35,7 @@ from matchmaker.service.deps import StoreDep
 from matchmaker.service.event_access import (
     Organiser,
     RunnerDep,
+    StoredSchedule,
     accepted,
     download,
     latest_result,
@@ -149,7 +150,13 @@ def run_schedule(
     return accepted(job)
 
 
-@router.get("", summary="The latest schedule", responses=error_responses(401, 403, 404, 429))
+@router.get(
+    "",
+    summary="The latest schedule",
+    response_model=StoredSchedule,
+    response_description="The schedule; ETag its version",
+    responses=error_responses(401, 403, 404, 429),
+)
 def get_schedule(principal: Organiser, store: StoreDep, event_id: str) -> Response:
     """The newest schedule: slots, meetings with why, agendas, figures; ``ETag`` its version."""
     owned_event(store, principal, event_id)
