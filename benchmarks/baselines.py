@@ -254,10 +254,10 @@ def random_grouping(
 ) -> Array:
     """A random allocation that keeps the sizes, pins and keep-apart pairs: every free node
     into a random room with space (the grouping engine's randomised construction)."""
-    from matchmaker.solvers._grouping import _construct
+    from matchmaker.solvers.grouping import construct
 
     fx = np.full(len(seats), -1, dtype=np.int64) if fixed is None else fixed
-    return _construct(w, seats, lo, hi, fx, conflict, rng, randomize=True)
+    return construct(w, seats, lo, hi, fx, conflict, rng, randomize=True)
 
 
 def greedy_grouping(
@@ -446,11 +446,11 @@ def breakout_instance(
     """The solver's own validated instance of ``solve_breakouts(affinity, sizes, **kwargs)``:
     its mode matrix, soft-rule penalties, repeat penalty, pins and sets, so that the baselines
     optimise exactly what the solver optimises."""
-    from matchmaker.solvers.breakouts import _breakouts_iv, solve_breakouts
+    from matchmaker.solvers.breakouts import breakouts_instance, solve_breakouts
 
     bound = inspect.signature(solve_breakouts).bind(affinity, sizes, **kwargs)
     bound.apply_defaults()
-    return _breakouts_iv(**bound.arguments)
+    return breakouts_instance(**bound.arguments)
 
 
 def breakout_baselines(
@@ -469,10 +469,10 @@ def breakout_baselines(
     """
     import scipy.sparse as sp
 
-    from matchmaker.solvers.breakouts import _contract
+    from matchmaker.solvers.breakouts import contract_together
 
     p = breakout_instance(affinity, sizes, kwargs)
-    node_of, members = _contract(p)
+    node_of, members = contract_together(p)
     n, nn, rounds = p.n, len(members), p.rounds
     c = sp.csr_array((np.ones(n), (np.arange(n), node_of)), shape=(n, nn))
     base = p.matrix - p.soft

@@ -20,7 +20,7 @@ from pathlib import Path
 from benchmarks.instances import read_instance
 from matchmaker.errors import MatchmakerError
 from matchmaker.limits import LIMITS, check_range, check_time_limit
-from matchmaker.solvers._grouping import local_search
+from matchmaker.solvers.grouping import local_search
 
 __all__ = ["main"]
 

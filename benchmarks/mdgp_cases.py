@@ -65,7 +65,7 @@ def _load(prepared: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
     """Read the instances and compile the engine once (untimed)."""
     _one_core()
     from benchmarks.instances import read_instance
-    from matchmaker.solvers._grouping import local_search
+    from matchmaker.solvers.grouping import local_search
 
     local_search(np.ones((4, 4)) - np.eye(4), np.ones(4, dtype=np.int64), [2, 2], [2, 2])
     return {"instances": {n: read_instance(p) for n, p in params["instances"].items()}}
@@ -106,7 +106,7 @@ def _with_baselines(prepared: dict[str, Any], params: dict[str, Any]) -> dict[st
 
 def _solve_each(state: dict[str, Any], params: dict[str, Any]) -> dict[str, tuple[float, float]]:
     """The engine's value of each instance and the seconds it took."""
-    from matchmaker.solvers._grouping import local_search
+    from matchmaker.solvers.grouping import local_search
 
     out: dict[str, tuple[float, float]] = {}
     for name, inst in state["instances"].items():

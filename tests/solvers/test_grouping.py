@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from benchmarks.instances import read_instance
 from matchmaker.errors import InfeasibleError, InvalidInputError
-from matchmaker.solvers._grouping import local_search
+from matchmaker.solvers.grouping import local_search
 
 MDGP = Path(__file__).resolve().parents[3] / "shared" / "data" / "benchmarks" / "mdgplib"
 OPTIMA = MDGP / "exact_optima_n10_n12.json"
@@ -234,7 +234,7 @@ def test_kernels_compile_without_a_writable_cache(monkeypatch: pytest.MonkeyPatc
     compiled in the process instead of failing at import."""
     import numba.core.caching
 
-    from matchmaker.solvers._grouping import _jit
+    from matchmaker.solvers.grouping import _jit
 
     monkeypatch.setattr(numba.core.caching.CacheImpl, "_locator_classes", [])
 

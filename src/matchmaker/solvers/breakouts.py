@@ -14,7 +14,7 @@ result reports the repeated encounters and a proven lower bound on them.
 
 A tiny single round (at most :data:`EXACT_LIMIT` nodes after contraction) is solved exactly by
 an exhaustive search over room subsets; anything else by the local search of
-:mod:`matchmaker.solvers._grouping`, with a simple proven upper bound.
+:mod:`matchmaker.solvers.grouping`, with a simple proven upper bound.
 
 Decisions
 ---------
@@ -38,17 +38,25 @@ import numpy.typing as npt
 import scipy.sparse as sp
 
 from matchmaker.errors import InfeasibleError, InvalidInputError
-from matchmaker.solvers._grouping import exact_search, local_search
 from matchmaker.solvers._result import SolverResult, Status, check_magnitude, relative_gap
+from matchmaker.solvers.grouping import exact_search, local_search
 from matchmaker.solvers.rules import BreakoutsInstance, Violation, check_allocation
 
-__all__ = ["EXACT_LIMIT", "MODES", "BreakoutsResult", "solve_breakouts"]
+__all__ = [
+    "EXACT_LIMIT",
+    "MODES",
+    "BreakoutsResult",
+    "SolverInstance",
+    "breakouts_instance",
+    "contract_together",
+    "solve_breakouts",
+]
 
 Array = npt.NDArray[Any]
 
 EXACT_LIMIT = 12
 """A single round of at most this many nodes (participants after contraction of the
-keep-together sets) is solved exactly (:func:`~matchmaker.solvers._grouping.exact_search`,
+keep-together sets) is solved exactly (:func:`~matchmaker.solvers.grouping.exact_search`,
 O(rooms x 3**nodes): about 0.01 s for 12 nodes in 4 rooms)."""
 
 MODES = ("affinity", "diversity")
@@ -85,7 +93,7 @@ class BreakoutsResult(SolverResult):
 
 
 @dataclass(frozen=True, kw_only=True, eq=False)
-class _Instance(BreakoutsInstance):
+class SolverInstance(BreakoutsInstance):
     """A validated instance: the rules (:class:`~matchmaker.solvers.rules.BreakoutsInstance`),
     the pair matrices and the search's settings."""
 
@@ -253,7 +261,7 @@ def _weight_iv(value: float | None, name: str, default: float) -> float:
     return float(value)
 
 
-def _breakouts_iv(
+def breakouts_instance(
     affinity: npt.ArrayLike,
     sizes: Sequence[tuple[int, int]],
     seats: npt.ArrayLike | None,
@@ -276,7 +284,10 @@ def _breakouts_iv(
     language_weight: float | None,
     initial: npt.ArrayLike | None,
     max_iterations: int | None,
-) -> _Instance:
+) -> SolverInstance:
+    """The arguments of :func:`solve_breakouts`, checked, as the instance the search works on
+    (its mode matrix, soft-rule penalties, pins and sets): baselines that must optimise
+    exactly what the solver optimises start from it."""
     if mode not in MODES:
         raise InvalidInputError(f"mode '{mode}' must be in {list(MODES)}")
     a = _affinity_iv(affinity)
@@ -372,7 +383,7 @@ def _breakouts_iv(
                 f"got shape {init.shape}"
             )
         init = init.astype(np.int64)
-    return _Instance(
+    return SolverInstance(
         matrix=matrix,
         soft=soft,
         seats=st,
@@ -404,7 +415,7 @@ def _fmt_set(members: Array) -> str:
     return "{" + shown + (", ..." if members.size > 8 else "") + "}"
 
 
-def _contract(p: _Instance) -> tuple[Array, list[Array]]:
+def contract_together(p: SolverInstance) -> tuple[Array, list[Array]]:
     """Node of each participant: keep-together sets that overlap are merged (union-find)."""
     parent = np.arange(p.n)
 
@@ -428,7 +439,7 @@ def _contract(p: _Instance) -> tuple[Array, list[Array]]:
     return node_of, list(np.split(order, bounds))
 
 
-def _check_feasible(p: _Instance, node_of: Array, members: list[Array]) -> None:
+def _check_feasible(p: SolverInstance, node_of: Array, members: list[Array]) -> None:
     """Raise :class:`InfeasibleError` on every hard rule that cannot be met, before searching."""
     total = int(p.seats.sum())
     if total > int(p.hi.sum()):
@@ -510,7 +521,7 @@ def _check_feasible(p: _Instance, node_of: Array, members: list[Array]) -> None:
                     )
 
 
-def _hard_rule_breaks(p: _Instance, rooms: Array) -> list[str]:
+def _hard_rule_breaks(p: SolverInstance, rooms: Array) -> list[str]:
     """What of the hard rules an allocation ``rooms`` (rounds x participants) breaks: room
     sizes, pins, keep-apart, keep-together (:func:`~matchmaker.solvers.rules.check_allocation`).
     Empty for every answer the solver gives; checked on each answer all the same, so that an
@@ -537,7 +548,7 @@ def _water_fill(n: int, caps: Array, cost: Any) -> int:
     return total
 
 
-def _repeats_lower_bound(p: _Instance, members: list[Array]) -> tuple[int, int]:
+def _repeats_lower_bound(p: SolverInstance, members: list[Array]) -> tuple[int, int]:
     """A lower bound on repeated encounters, and the part forced by the hard rules.
 
     Three counts, each valid alone (the bound is their maximum):
@@ -603,7 +614,7 @@ def _upper_bound(w: Array, bonus: Array | None, fixed: Array, seats: Array, hi: 
 
 
 def _exact(
-    p: _Instance,
+    p: SolverInstance,
     w: Array,
     seats: Array,
     bonus: Array | None,
@@ -697,7 +708,7 @@ def _draft(
 # --------------------------------------------------------------------------- reporting
 
 
-def _room_report(p: _Instance, rooms: Array) -> tuple[list[dict[str, Any]], list[Violation]]:
+def _room_report(p: SolverInstance, rooms: Array) -> tuple[list[dict[str, Any]], list[Violation]]:
     """Per round and room: the participants, seats, matrix value and soft-rule penalty; and
     the soft rules missed (:func:`~matchmaker.solvers.rules.check_allocation`)."""
     per_room: list[dict[str, Any]] = []
@@ -845,7 +856,7 @@ def solve_breakouts(
     (2.0, 'optimal', True)
     """
     t0 = time.perf_counter()
-    p = _breakouts_iv(
+    p = breakouts_instance(
         affinity,
         sizes,
         seats,
@@ -869,7 +880,7 @@ def solve_breakouts(
         initial,
         max_iterations,
     )
-    node_of, members = _contract(p)
+    node_of, members = contract_together(p)
     _check_feasible(p, node_of, members)
     n, nn, g, rounds_ = p.n, len(members), p.g, p.rounds
     contract = sp.csr_array((np.ones(n), (np.arange(n), node_of)), shape=(n, nn))

@@ -37,7 +37,7 @@ import numpy.typing as npt
 
 from matchmaker.errors import InfeasibleError, InvalidInputError
 
-__all__ = ["EXACT_NODES", "exact_search", "local_search"]
+__all__ = ["EXACT_NODES", "construct", "exact_search", "local_search"]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -629,7 +629,7 @@ def _target_sizes(lo: IntArray, hi: IntArray, total: int, mean_weight: float) ->
     return sizes
 
 
-def _construct(
+def construct(
     weights: FloatArray,
     seats: IntArray,
     lo: IntArray,
@@ -897,7 +897,7 @@ def local_search(
     )
     n, n_groups = len(s), len(lo_)
     rng = np.random.default_rng(seed)
-    assign = _construct(w, s, lo_, hi_, fx, cf, rng) if init is None else init.copy()
+    assign = construct(w, s, lo_, hi_, fx, cf, rng) if init is None else init.copy()
     free = np.ascontiguousarray(np.flatnonzero(fx < 0), dtype=np.int64)
     if n_groups < 2 or len(free) == 0:
         return assign, float(_value(w, b, assign))
@@ -982,7 +982,7 @@ def local_search(
                 # A fresh random start: with seats, pins and keep-apart pairs the moves need
                 # not connect every feasible solution.
                 try:
-                    accepted[:] = _construct(w, s, lo_, hi_, fx, cf, rng, randomize=True)
+                    accepted[:] = construct(w, s, lo_, hi_, fx, cf, rng, randomize=True)
                     accepted_value = -np.inf
                 except InfeasibleError:
                     pass
