@@ -17,8 +17,8 @@ from matchmaker.models import Event, Organisation, Participant, Registry, Room
 
 _SOLVERS = {
     "BreakoutsResult": "matchmaker.solvers.breakouts",
-    "PairsResult": "matchmaker.solvers._result",
-    "ScheduleResult": "matchmaker.solvers._result",
+    "PairsResult": "matchmaker.solvers.result",
+    "ScheduleResult": "matchmaker.solvers.result",
     "solve_breakouts": "matchmaker.solvers.breakouts",
     "solve_pairs": "matchmaker.solvers.pairs",
     "solve_schedule": "matchmaker.solvers.schedule",

@@ -28,7 +28,7 @@ from matchmaker.export.agenda import (
     write_agendas,
 )
 from matchmaker.models import Event, Organisation, Participant, TimeSlot
-from matchmaker.solvers._result import Meeting
+from matchmaker.solvers.result import Meeting
 
 T0 = dt.datetime(2025, 3, 10, 9, 0)
 MIN20 = dt.timedelta(minutes=20)

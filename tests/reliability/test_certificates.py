@@ -23,9 +23,9 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 from benchmarks.instances import read_instance
 from matchmaker.errors import InfeasibleError
 from matchmaker.solvers import solve_pairs, solve_schedule
-from matchmaker.solvers._result import milp_certificate
 from matchmaker.solvers.breakouts import EXACT_LIMIT, solve_breakouts
 from matchmaker.solvers.grouping import exact_search
+from matchmaker.solvers.result import milp_certificate
 
 DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "benchmarks" / "mdgplib"
 OPTIMA = DATA / "exact_optima_n10_n12.json"

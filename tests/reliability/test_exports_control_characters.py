@@ -60,7 +60,7 @@ from matchmaker.models import Event
 from matchmaker.plan.breakouts import plan_breakouts
 from matchmaker.service.app import create_app
 from matchmaker.service.settings import Settings
-from matchmaker.solvers._result import Meeting
+from matchmaker.solvers.result import Meeting
 from matchmaker.store import Store
 
 CONTROLS = [chr(c) for c in range(0x20)] + ["\x7f", "\x85", "\u2028", "\u2029"]

@@ -14,8 +14,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from matchmaker.errors import InfeasibleError, InvalidInputError
-from matchmaker.solvers._result import PairsResult, relative_gap
 from matchmaker.solvers.pairs import solve_pairs
+from matchmaker.solvers.result import PairsResult, relative_gap
 
 Pair = tuple[int, int]
 

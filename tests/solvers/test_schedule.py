@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from scipy.optimize import LinearConstraint, milp
 
 from matchmaker.errors import InfeasibleError, InvalidInputError
-from matchmaker.solvers._result import Meeting, ScheduleResult
+from matchmaker.solvers.result import Meeting, ScheduleResult
 from matchmaker.solvers.schedule import Changes, replan, solve_schedule
 
 

@@ -1,6 +1,6 @@
 r"""Exports of a 1:1 meeting schedule: personal agendas, the organiser's grid, calendars.
 
-The solvers speak indices (:class:`~matchmaker.solvers._result.Meeting` holds a slot index, a
+The solvers speak indices (:class:`~matchmaker.solvers.result.Meeting` holds a slot index, a
 0-based table and two participant indices); this module is the edge where they become labels:
 "Table 5", a person's name, an organisation's name. Every public function checks the schedule
 once (indices in range, no participant or table twice in one slot, participants available) and
@@ -51,7 +51,7 @@ from matchmaker.io.sheets import (
     xlsx_bytes,
 )
 from matchmaker.models import Event, Organisation, Participant, TimeSlot
-from matchmaker.solvers._result import Meeting
+from matchmaker.solvers.result import Meeting
 
 __all__ = [
     "AGENDA_COLUMNS",

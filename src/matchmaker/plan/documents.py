@@ -55,7 +55,7 @@ from matchmaker.plan.breakouts import BreakoutPlan, Explanation, Partner
 from matchmaker.plan.document_models import PairsDocument, ScheduleDocument
 from matchmaker.plan.meetings import EventMatrices, PublishedMeeting
 from matchmaker.score import DEFAULT_PRESET, Scorer, make_scorer, pair_components
-from matchmaker.solvers._result import Meeting
+from matchmaker.solvers.result import Meeting
 from matchmaker.solvers.rules import BreakoutsInstance, check_allocation
 from matchmaker.vectorise import ProfileSpace
 
@@ -698,7 +698,7 @@ def schedule_document(
     event:
         The event as scheduled (with its slots and tables).
     result:
-        A :class:`~matchmaker.solvers._result.ScheduleResult`.
+        A :class:`~matchmaker.solvers.result.ScheduleResult`.
     matrices:
         The event's matrices (:func:`~matchmaker.plan.meetings.event_matrices`): who asked whom.
     preset:

@@ -1,8 +1,8 @@
 """Solvers: they take matrices and indices and return indices (labels at the edge)."""
 
-from matchmaker.solvers._result import Meeting, PairsResult, ScheduleResult, SolverResult
 from matchmaker.solvers.breakouts import BreakoutsResult, solve_breakouts
 from matchmaker.solvers.pairs import solve_pairs
+from matchmaker.solvers.result import Meeting, PairsResult, ScheduleResult, SolverResult
 from matchmaker.solvers.rules import (
     BreakoutsInstance,
     ScheduleInstance,

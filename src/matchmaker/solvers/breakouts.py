@@ -38,8 +38,8 @@ import numpy.typing as npt
 import scipy.sparse as sp
 
 from matchmaker.errors import InfeasibleError, InvalidInputError
-from matchmaker.solvers._result import SolverResult, Status, check_magnitude, relative_gap
 from matchmaker.solvers.grouping import exact_search, local_search
+from matchmaker.solvers.result import SolverResult, Status, check_magnitude, relative_gap
 from matchmaker.solvers.rules import BreakoutsInstance, Violation, check_allocation
 
 __all__ = [

@@ -7,7 +7,7 @@ the optimum is integral) and a mixed-integer program on one pool. A large dense 
 a sparse candidate graph, each participant's best ``candidates`` partners, and the answer comes
 with a proven upper bound computed on the full matrix, so the gap to the optimum is known.
 
-Every method returns a :class:`~matchmaker.solvers._result.PairsResult`; the method used is in
+Every method returns a :class:`~matchmaker.solvers.result.PairsResult`; the method used is in
 ``stats["method"]``.
 """
 
@@ -26,7 +26,7 @@ import scipy.sparse as sp
 from scipy.optimize import LinearConstraint, linear_sum_assignment, linprog, milp
 
 from matchmaker.errors import InfeasibleError, InvalidInputError
-from matchmaker.solvers._result import (
+from matchmaker.solvers.result import (
     PairsResult,
     Status,
     check_magnitude,

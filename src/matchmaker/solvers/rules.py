@@ -546,7 +546,7 @@ def check_schedule(
     instance: ScheduleInstance, meetings: Sequence[Any]
 ) -> tuple[ScheduleViolation, ...]:
     """Every rule the 1:1 ``meetings`` (each with ``slot``, ``table``, ``a`` and ``b``, as
-    :class:`~matchmaker.solvers._result.Meeting`) break.
+    :class:`~matchmaker.solvers.result.Meeting`) break.
 
     Hard: a participant not available in the slot of a meeting (``availability``), in two
     meetings of one slot (``double_booking``), a table outside the slot's tables or two
@@ -564,7 +564,7 @@ def check_schedule(
     Examples
     --------
     >>> import numpy as np
-    >>> from matchmaker.solvers._result import Meeting
+    >>> from matchmaker.solvers.result import Meeting
     >>> inst = ScheduleInstance(tables=np.array([1, 1]), avail=np.ones((3, 2), dtype=bool))
     >>> check_schedule(inst, [Meeting(0, 0, 0, 1), Meeting(1, 0, 1, 2)])
     ()

@@ -42,7 +42,7 @@ from scipy import sparse
 from scipy.optimize import linprog
 
 from matchmaker.errors import InfeasibleError, InvalidInputError
-from matchmaker.solvers._result import (
+from matchmaker.solvers.result import (
     Meeting,
     ScheduleResult,
     Status,
