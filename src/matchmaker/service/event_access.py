@@ -39,6 +39,8 @@ __all__ = [
     "latest_result",
     "owned_event",
     "result_document",
+    "run_inputs",
+    "start_run",
     "stored_event",
     "with_etag",
 ]
@@ -108,6 +110,51 @@ def stored_event(store: Store, event_id: str | None) -> EventRecord:
     if record is None:
         raise NotFoundError("event", str(event_id))
     return record
+
+
+def start_run(
+    runner: JobRunner,
+    principal: Principal,
+    kind: str,
+    event_id: str,
+    params: dict[str, Any],
+    *,
+    replan: ResultRecord | None = None,
+) -> JSONResponse:
+    """Queue a job of ``kind`` for the event (a re-plan of ``replan`` when given) → 202 with
+    the job and ``Location``. Its parameters say all of the run: any worker can run it."""
+    if replan is not None:
+        params = {"replan": replan.id, **params}
+    job = runner.submit(
+        kind=kind,
+        event_id=event_id,
+        owner=principal.owner,
+        admin=principal.is_admin,
+        params=params,
+    )
+    return accepted(job)
+
+
+def run_inputs(
+    store: Store, job: JobRecord
+) -> tuple[EventRecord, ResultRecord | None, dict[str, Any]]:
+    """What a job works on: its event as it is now, the result a re-plan starts from
+    (``None`` for a plan) and the run's own parameters.
+
+    Raises
+    ------
+    NotFoundError
+        The event, or the result to re-plan, was deleted after the job was queued.
+    """
+    record = stored_event(store, job.event_id)
+    params = dict(job.params)
+    if "replan" not in params:
+        return record, None, params
+    result_id = params.pop("replan")
+    previous = store.get_result(int(result_id))
+    if previous is None:
+        raise NotFoundError("result", str(result_id))
+    return record, previous, params
 
 
 def latest_result(store: Store, event_id: str, kind: str) -> ResultRecord:

@@ -19,7 +19,7 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from matchmaker.errors import InvalidInputError, NotFoundError, Problem, VersionConflictError
+from matchmaker.errors import InvalidInputError, Problem, VersionConflictError
 from matchmaker.limits import Rooms, Rounds, Seed, TimeLimit
 from matchmaker.models import Event, Pin, Rules
 from matchmaker.plan.documents import (
@@ -37,12 +37,12 @@ from matchmaker.service.event_access import (
     Organiser,
     RunnerDep,
     StoredAllocation,
-    accepted,
     download,
     latest_result,
     owned_event,
     result_document,
-    stored_event,
+    run_inputs,
+    start_run,
     with_etag,
 )
 from matchmaker.service.gate import long_request
@@ -125,14 +125,7 @@ def run_breakouts(
     owned_event(store, principal, event_id)
     run = run or BreakoutRun()
     learned_or_preset(store, run.preset, run.scorer)  # an unknown scorer is a 404 now
-    job = runner.submit(
-        kind="breakouts",
-        event_id=event_id,
-        owner=principal.owner,
-        admin=principal.is_admin,
-        params=run.model_dump(mode="json"),
-    )
-    return accepted(job)
+    return start_run(runner, principal, "breakouts", event_id, run.model_dump(mode="json"))
 
 
 @router.get(
@@ -167,27 +160,18 @@ def replan(
     owned_event(store, principal, event_id)
     previous = latest_result(store, event_id, "breakouts")
     body = body or Replan()
-    job = runner.submit(
-        kind="breakouts",
-        event_id=event_id,
-        owner=principal.owner,
-        admin=principal.is_admin,
-        params={"replan": previous.id, **body.model_dump(mode="json")},
+    return start_run(
+        runner, principal, "breakouts", event_id, body.model_dump(mode="json"), replan=previous
     )
-    return accepted(job)
 
 
 def breakouts_job(ctx: JobContext, job: JobRecord) -> JobOutcome:
     """The work of a ``breakouts`` job: an allocation, or with ``params["replan"]`` a re-plan
     of that allocation; the event as it is now."""
-    record = stored_event(ctx.store, job.event_id)
-    if "replan" in job.params:
-        params = dict(job.params)
-        previous = ctx.store.get_result(int(params.pop("replan")))
-        if previous is None:
-            raise NotFoundError("result", str(job.params["replan"]))
+    record, previous, params = run_inputs(ctx.store, job)
+    if previous is not None:
         return _replan_job(ctx, record, previous, Replan.model_validate(params))
-    return _plan_job(ctx, record, BreakoutRun.model_validate(job.params))
+    return _plan_job(ctx, record, BreakoutRun.model_validate(params))
 
 
 def _plan_job(ctx: JobContext, record: EventRecord, run: BreakoutRun) -> JobOutcome:

@@ -14,10 +14,10 @@ from matchmaker.service.event_access import (
     Organiser,
     RunnerDep,
     StoredPairs,
-    accepted,
     latest_result,
     owned_event,
     result_document,
+    start_run,
     stored_event,
     with_etag,
 )
@@ -64,14 +64,7 @@ def run_pairs(
     owned_event(store, principal, event_id)
     run = run or PairsRun()
     learned_or_preset(store, run.preset, run.scorer)  # an unknown scorer is a 404 now
-    job = runner.submit(
-        kind="pairs",
-        event_id=event_id,
-        owner=principal.owner,
-        admin=principal.is_admin,
-        params=run.model_dump(mode="json"),
-    )
-    return accepted(job)
+    return start_run(runner, principal, "pairs", event_id, run.model_dump(mode="json"))
 
 
 def pairs_job(ctx: JobContext, job: JobRecord) -> JobOutcome:

@@ -12,7 +12,7 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from matchmaker.errors import InvalidInputError, NotFoundError, Problem
+from matchmaker.errors import InvalidInputError, Problem
 from matchmaker.limits import (
     LIMITS,
     EventDateTime,
@@ -36,12 +36,12 @@ from matchmaker.service.event_access import (
     Organiser,
     RunnerDep,
     StoredSchedule,
-    accepted,
     download,
     latest_result,
     owned_event,
     result_document,
-    stored_event,
+    run_inputs,
+    start_run,
     with_etag,
 )
 from matchmaker.service.gate import long_request
@@ -140,14 +140,7 @@ def run_schedule(
     run = run or ScheduleRun()
     learned_or_preset(store, run.preset, run.scorer)  # an unknown scorer is a 404 now
     _prepared(record.value, run)  # slots past the years events may have are a 422 now
-    job = runner.submit(
-        kind="schedule",
-        event_id=event_id,
-        owner=principal.owner,
-        admin=principal.is_admin,
-        params=run.model_dump(mode="json"),
-    )
-    return accepted(job)
+    return start_run(runner, principal, "schedule", event_id, run.model_dump(mode="json"))
 
 
 @router.get(
@@ -183,27 +176,18 @@ def replan_schedule(
     owned_event(store, principal, event_id)
     previous = latest_result(store, event_id, "schedule")
     body = body or ScheduleReplan()
-    job = runner.submit(
-        kind="schedule",
-        event_id=event_id,
-        owner=principal.owner,
-        admin=principal.is_admin,
-        params={"replan": previous.id, **body.model_dump(mode="json")},
+    return start_run(
+        runner, principal, "schedule", event_id, body.model_dump(mode="json"), replan=previous
     )
-    return accepted(job)
 
 
 def schedule_job(ctx: JobContext, job: JobRecord) -> JobOutcome:
     """The work of a ``schedule`` job: a plan, or with ``params["replan"]`` a re-plan of that
     result; the event as it is now."""
-    record = stored_event(ctx.store, job.event_id)
-    if "replan" in job.params:
-        params = dict(job.params)
-        previous = ctx.store.get_result(int(params.pop("replan")))
-        if previous is None:
-            raise NotFoundError("result", str(job.params["replan"]))
+    record, previous, params = run_inputs(ctx.store, job)
+    if previous is not None:
         return _replan(ctx, record, previous, ScheduleReplan.model_validate(params))
-    return _plan(ctx, record, ScheduleRun.model_validate(job.params))
+    return _plan(ctx, record, ScheduleRun.model_validate(params))
 
 
 def _plan(ctx: JobContext, record: EventRecord, run: ScheduleRun) -> JobOutcome:
