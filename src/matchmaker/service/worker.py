@@ -88,7 +88,9 @@ def serve(
         try:
             while not stop.wait(1.0):
                 if parent is not None and not _alive(parent):
-                    log.warning("worker %s: its server stopped; stopping", runner.instance)
+                    # The server that started it has ended (uvicorn ends its process with
+                    # the signal it stopped on, before any code after it runs).
+                    log.info("worker %s: its server stopped; stopping", runner.instance)
                     break
         finally:
             runner.shutdown()
@@ -113,6 +115,7 @@ def main(argv: Sequence[str] | None = None, prog: str = "matchmaker worker") -> 
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # the migrations' chatter
     from matchmaker.errors import MatchmakerError
     from matchmaker.store import database_url
 
