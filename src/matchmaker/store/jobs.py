@@ -119,13 +119,16 @@ def _finish(session: Session, job_id: str, result_id: int, message: str) -> None
 
 def _claimable(job_ids: Collection[str] | None, kinds: Collection[str] | None) -> Any:
     """The queued jobs a process may claim: its held ones (``job_ids``) and the portable
-    ones of ``kinds`` that nobody holds; any queued job with neither."""
+    ones of ``kinds`` (nobody holds them, and they may be started more than once: see
+    :meth:`JobStore.create_job`); any queued job with neither."""
     if job_ids is None and kinds is None:
         return JobRow.id.is_not(None)
     held = JobRow.id.in_(list(job_ids or ()))
     if not kinds:
         return held
-    portable = JobRow.claimed_by.is_(None) & JobRow.kind.in_(list(kinds))
+    portable = (
+        JobRow.claimed_by.is_(None) & (JobRow.max_attempts > 1) & JobRow.kind.in_(list(kinds))
+    )
     return or_(held, portable)
 
 
