@@ -20,19 +20,18 @@ from matchmaker.models import Event, Pin, Rules
 from matchmaker.plan.breakouts import BreakoutPlan, plan_breakouts, replan_breakouts
 from matchmaker.plan.documents import (
     MOVED,
-    NO_THEME,
     allocation_document,
     allocation_violations,
     pairs_document,
     plan_from_allocation,
     published_meetings,
     refresh_allocation,
-    room_quality,
     schedule_document,
     schedule_event,
     schedule_meetings,
 )
 from matchmaker.plan.meetings import event_matrices, plan_pairs, plan_schedule, replan_schedule
+from matchmaker.quality.rooms import NO_THEME, room_quality
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 

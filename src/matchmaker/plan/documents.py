@@ -40,20 +40,19 @@ from __future__ import annotations
 import datetime as dt
 import math
 import statistics
-from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from scipy.stats import entropy
 
 from matchmaker.explain import reasons
 from matchmaker.models import Event, HelixRole, Organisation, OrgType, Participant, Rules
 from matchmaker.plan.breakouts import BreakoutPlan, Explanation, Partner
 from matchmaker.plan.document_models import PairsDocument, ScheduleDocument
 from matchmaker.plan.meetings import EventMatrices, PublishedMeeting
+from matchmaker.quality.rooms import room_quality
 from matchmaker.score import DEFAULT_PRESET, Scorer, make_scorer, pair_components
 from matchmaker.solvers.result import Meeting
 from matchmaker.solvers.rules import BreakoutsInstance, check_allocation
@@ -61,7 +60,7 @@ from matchmaker.vectorise import ProfileSpace
 
 __all__ = [
     "ENTROPY_UNIT",
-    "NO_THEME",
+    "MOVED",
     "AllocationArrays",
     "allocation_arrays",
     "allocation_document",
@@ -70,7 +69,6 @@ __all__ = [
     "plan_from_allocation",
     "published_meetings",
     "refresh_allocation",
-    "room_quality",
     "schedule_document",
     "schedule_event",
     "schedule_meetings",
@@ -79,9 +77,6 @@ __all__ = [
 Doc = dict[str, Any]
 
 ENTROPY_UNIT = "bits"
-#: What :mod:`matchmaker.plan.breakouts` says of a person whose profile names none of the room's
-#: themes.
-NO_THEME = "your profile does not name the room's themes; the room balances the plan"
 #: The why of a person placed by the organiser (the solver did not choose the room).
 MOVED = "Placed in this room by the organiser."
 
@@ -195,52 +190,6 @@ def _explanation_doc(explanation: Explanation | None) -> dict[str, Any]:
             }
             for p in explanation.partners
         ],
-    }
-
-
-def _fits_theme(person: Mapping[str, Any]) -> bool | None:
-    """Whether a person's explanation names one of the room's themes (``None``: not known)."""
-    if person.get("moved"):
-        return None
-    themes = person.get("reasons", {}).get("themes", [])
-    return bool(themes) and themes != [NO_THEME]
-
-
-def room_quality(room: Mapping[str, Any]) -> dict[str, Any]:
-    """The quality figures of one room of an allocation document.
-
-    Returns
-    -------
-    dict
-        ``people``, ``seats``, ``countries`` and ``types`` (how many distinct),
-        ``country_entropy`` and ``type_entropy`` (Shannon, bits, weighted by seats) and ``fit``
-        (the share of people whose profile matches one of the room's themes; ``None`` for a room
-        without themes or people).
-    """
-    people = room.get("people", [])
-    by_country: Counter[str] = Counter()
-    by_type: Counter[str] = Counter()
-    for p in people:
-        by_country[p.get("country") or "?"] += int(p["seats"])
-        by_type[p.get("type") or "?"] += int(p["seats"])
-
-    def bits(counts: Counter[str]) -> float:
-        if not counts:
-            return 0.0
-        return round(float(entropy(list(counts.values()), base=2)), 6)
-
-    known = [f for f in (_fits_theme(p) for p in people) if f is not None]
-    fit = None
-    if room.get("themes") and known:
-        fit = round(sum(known) / len(known), 6)
-    return {
-        "people": len(people),
-        "seats": sum(int(p["seats"]) for p in people),
-        "countries": len(by_country),
-        "types": len(by_type),
-        "country_entropy": bits(by_country),
-        "type_entropy": bits(by_type),
-        "fit": fit,
     }
 
 

@@ -1,4 +1,5 @@
-"""Quality figures: ranking metrics of partner suggestions (:mod:`matchmaker.quality.ranking`)."""
+"""Quality figures: ranking metrics of partner suggestions (:mod:`matchmaker.quality.ranking`)
+and the figures of breakout rooms (:mod:`matchmaker.quality.rooms`)."""
 
 from matchmaker.quality.ranking import (
     catalogue_coverage,
