@@ -92,3 +92,62 @@ def test_the_flow_check_can_fail(tmp_path: Path) -> None:
     modules = [m for _, m in _imports(bad)]
     assert modules == ["matchmaker.plan.breakouts", "sqlalchemy"]
     assert LAYERS["plan"] > LAYERS["io"]
+
+
+ROOT = SRC.parents[1]
+CHECKED = sorted(
+    p
+    for folder in ("src/matchmaker", "tests", "benchmarks")
+    for p in (ROOT / folder).rglob("*.py")
+    if "__pycache__" not in p.parts
+)
+
+
+def _private_imports(path: Path, rel: Path) -> list[str]:
+    """Imports of another module's private names (``_name``), or of a private module from
+    outside its package; ``rel`` is the file's place in the tree (``src/matchmaker/...``)."""
+    package = ".".join(rel.with_suffix("").parts[1:-1]) if rel.parts[0] == "src" else None
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if not (isinstance(node, ast.ImportFrom) and node.module and node.level == 0):
+            continue
+        parts = node.module.split(".")
+        if parts[0] != "matchmaker":
+            continue
+        private = [
+            a.name for a in node.names if a.name.startswith("_") and not a.name.startswith("__")
+        ]
+        if private:
+            found.append(f"line {node.lineno}: {', '.join(private)} from {node.module}")
+        hidden = next((k for k, p in enumerate(parts) if p.startswith("_")), None)
+        if hidden is not None:
+            owner = ".".join(parts[:hidden])
+            if package is None or not (package == owner or package.startswith(owner + ".")):
+                found.append(f"line {node.lineno}: the private module {node.module}")
+    return found
+
+
+def test_no_module_imports_another_modules_private_names() -> None:
+    found = {str(p.relative_to(ROOT)): _private_imports(p, p.relative_to(ROOT)) for p in CHECKED}
+    found = {k: v for k, v in found.items() if v}
+    assert not found, found
+
+
+def test_the_private_import_check_can_fail(tmp_path: Path) -> None:
+    probe = tmp_path / "probe.py"
+    probe.write_text(
+        "from matchmaker.cli import _helper\n"
+        "from matchmaker.solvers._x import y\n"
+        "from matchmaker.taxonomy._countries import z\n"
+    )
+    assert _private_imports(probe, Path("tests/probe.py")) == [
+        "line 1: _helper from matchmaker.cli",
+        "line 2: the private module matchmaker.solvers._x",
+        "line 3: the private module matchmaker.taxonomy._countries",
+    ]
+    # a private module used inside its own package is its package's business
+    inside = Path("src/matchmaker/taxonomy/nuts.py")
+    assert _private_imports(probe, inside) == [
+        "line 1: _helper from matchmaker.cli",
+        "line 2: the private module matchmaker.solvers._x",
+    ]

@@ -15,7 +15,7 @@ from matchmaker.models import Event, Participant, Pin, Room, Round, Rules
 from matchmaker.plan.breakouts import (
     ROOM_SLACK,
     BreakoutPlan,
-    _colleague_sets,
+    colleague_sets,
     plan_breakouts,
     replan_breakouts,
 )
@@ -150,10 +150,10 @@ def test_colleague_sets_spread_large_organisations() -> None:
             + [Participant(id="x", organisation="o1")]
         }
     )
-    assert _colleague_sets(event, 3, []) == [[0, 1, 2], [3, 4]]
-    assert _colleague_sets(event, 6, []) == [[0, 1, 2, 3, 4]]
-    assert _colleague_sets(event, 3, [{0, 1}]) == []  # keep-together wins
-    assert _colleague_sets(event, 1, []) == []
+    assert colleague_sets(event, 3, []) == [[0, 1, 2], [3, 4]]
+    assert colleague_sets(event, 6, []) == [[0, 1, 2, 3, 4]]
+    assert colleague_sets(event, 3, [{0, 1}]) == []  # keep-together wins
+    assert colleague_sets(event, 1, []) == []
 
 
 @pytest.mark.parametrize(

@@ -482,7 +482,7 @@ def _words(text: str) -> set[str]:
 
 
 def test_paraphrase_mode_words_each_side_its_own_way() -> None:
-    from matchmaker.synth import _vocabulary, capability_text
+    from matchmaker.synth import capability_text, vocabulary
 
     reg = generate_registry(300, seed=2, wording="paraphrase")
     by_id = reg.by_id()
@@ -499,15 +499,15 @@ def test_paraphrase_mode_words_each_side_its_own_way() -> None:
             union = _words(need.text) | {k.casefold() for k in need.keywords}
             shared.append(len(_words(offer.text) & union) / max(1, len(_words(offer.text))))
     assert float(np.mean(shared)) < 0.1
-    assert _vocabulary()  # the vocabulary itself is unchanged
+    assert vocabulary()  # the vocabulary itself is unchanged
 
 
 def test_native_mode_writes_offers_in_the_organisations_languages() -> None:
-    from matchmaker.synth import _vocabulary, _wordings
+    from matchmaker.synth import vocabulary, wordings
 
     reg = generate_registry(400, seed=3, languages="native")
-    caps = {c.key: c for c in _vocabulary().capabilities}
-    words = _wordings()
+    caps = {c.key: c for c in vocabulary().capabilities}
+    words = wordings()
     seen = set()
     for o in reg.organisations:
         lang = {"DE": "de", "FR": "fr", "ES": "es", "IT": "it", "PL": "pl"}.get(o.region[:2])

@@ -151,7 +151,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     else:
         print(f"{args.file}: {len(report.problems)} problems; {report.summary()}")
         _print_problems(report.problems, sys.stdout)
-    _print_warnings(report.warnings, sys.stdout)
+    print_warnings(report.warnings, sys.stdout)
     return 0 if report.ok else 1
 
 
@@ -163,7 +163,7 @@ def _kind(message: str) -> str:
     return _QUOTED.sub("…", message)
 
 
-def _print_warnings(warnings: Sequence[Problem], out: TextIO, limit: int = LIMITS.warnings) -> None:
+def print_warnings(warnings: Sequence[Problem], out: TextIO, limit: int = LIMITS.warnings) -> None:
     """Warnings grouped by kind, at most ``limit`` printed in full: a file of 200,000 unknown
     columns gives a few lines and "and 199,995 more like this", not 200,000 lines."""
     kinds: dict[str, list[Problem]] = {}

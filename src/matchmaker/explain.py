@@ -11,7 +11,7 @@ import numpy as np
 from matchmaker import taxonomy
 from matchmaker.models import Organisation
 from matchmaker.score import COMPONENTS, Scorer, network_of
-from matchmaker.vectorise import S3_THEMES, THEME_LABELS, ProfileMatrix, _nace_themes
+from matchmaker.vectorise import S3_THEMES, THEME_LABELS, ProfileMatrix, nace_themes
 
 __all__ = ["contributions", "reasons"]
 
@@ -170,7 +170,7 @@ def _themes(codes: list[str]) -> dict[str, str]:
     out: dict[str, str] = {}
     nace = taxonomy.nace()
     for c in codes:
-        themes = _nace_themes(c) if nace.is_valid(c) else S3_THEMES.get(c, ())
+        themes = nace_themes(c) if nace.is_valid(c) else S3_THEMES.get(c, ())
         for t in themes:
             out.setdefault(t, c)
     return out

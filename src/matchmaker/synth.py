@@ -152,7 +152,7 @@ _NATIVE: dict[str, str] = {"DE": "de", "FR": "fr", "ES": "es", "IT": "it", "PL":
 
 
 @functools.cache
-def _wordings() -> dict[str, dict[str, Any]]:
+def wordings() -> dict[str, dict[str, Any]]:
     """Paraphrases and translations of every term, by its canonical text (package data)."""
     from importlib import resources
 
@@ -864,7 +864,7 @@ class _Vocabulary:
 
 
 @functools.cache
-def _vocabulary() -> _Vocabulary:
+def vocabulary() -> _Vocabulary:
     caps: list[_Capability] = []
     technical: list[tuple[int, ...]] = []
     support: list[tuple[int, ...]] = []
@@ -892,7 +892,7 @@ def _vocabulary() -> _Vocabulary:
 
 @functools.cache
 def _canonical_texts() -> dict[str, str]:
-    return {c.key: _render(c, 0, 0, 0) for c in _vocabulary().capabilities}
+    return {c.key: _render(c, 0, 0, 0) for c in vocabulary().capabilities}
 
 
 def _render(c: _Capability, si: int, ti: int, ai: int) -> str:
@@ -1250,7 +1250,7 @@ def _generate(
     languages: Languages = "english",
 ) -> SyntheticRegistry:
     noise = _DIFFICULTY[difficulty]
-    vocab = _vocabulary()
+    vocab = vocabulary()
     rng = np.random.default_rng(seed)
 
     types = list(TYPE_SHARES)
@@ -1630,7 +1630,7 @@ class _Builder:
             return self.item(cap)
         c = self.vocab.capabilities[cap]
         d = self.draw
-        words = _wordings()
+        words = wordings()
         parts = []
         for term in (c.service, c.topic, c.application):
             entry = words[term.variants[0]]

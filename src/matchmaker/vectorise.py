@@ -160,7 +160,7 @@ NACE_THEMES: dict[str, tuple[str, ...]] = {
 }
 
 
-def _nace_themes(code: str) -> tuple[str, ...]:
+def nace_themes(code: str) -> tuple[str, ...]:
     for end in range(len(code), 0, -1):
         themes = NACE_THEMES.get(code[:end])
         if themes is not None:
@@ -181,7 +181,7 @@ def code_features(code: str, *, s3: bool) -> dict[str, float]:
             for c in (code, *nace.parents(code)):
                 feats[f"nace:{c}"] = NACE_LEVEL_WEIGHTS[nace.level(c)]
         if s3:
-            for theme in _nace_themes(code):
+            for theme in nace_themes(code):
                 feats[f"theme:{theme}"] = THEME_WEIGHT
         return feats
     feats[f"s3:{code}"] = 1.0

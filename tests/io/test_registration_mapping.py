@@ -313,15 +313,15 @@ def test_organisation_types_of_the_platforms_and_six_languages(value: str, code:
 
 
 def test_a_type_that_cannot_be_placed_is_a_problem_with_a_suggestion_by_meaning() -> None:
-    from matchmaker.io.values import _type_by_meaning
+    from matchmaker.io.values import type_by_meaning
 
     # The suggestion: the closest English type word by meaning, named; none when none is close.
-    assert _type_by_meaning("city administration office") == (
+    assert type_by_meaning("city administration office") == (
         OrgType.PUBLIC_AUTHORITY,
         "local authority",
     )
-    assert _type_by_meaning("chamber of industry") == (OrgType.NETWORK, "chamber of commerce")
-    assert _type_by_meaning("Stammtisch") is None
+    assert type_by_meaning("chamber of industry") == (OrgType.NETWORK, "chamber of commerce")
+    assert type_by_meaning("Stammtisch") is None
     placed = org_type("city administration office")
     assert (placed.code, placed.suggestion) == (None, "public_authority")
     assert placed.why == "closest in meaning to 'local authority': public_authority?"

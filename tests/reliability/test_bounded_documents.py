@@ -24,7 +24,7 @@ import pytest
 from fastapi.testclient import TestClient
 from pydantic import ValidationError
 
-from matchmaker.cli import _print_warnings, main
+from matchmaker.cli import main, print_warnings
 from matchmaker.errors import InvalidInputError, Problem
 from matchmaker.io import read_event
 from matchmaker.limits import LIMITS
@@ -389,7 +389,7 @@ def test_a_warning_of_each_kind_is_printed_a_few_times_with_a_count() -> None:
     warnings = [Problem(1, f"c{k}", f"c{k}", f"column 'c{k}' is not used") for k in range(200_000)]
     warnings += [Problem(None, None, None, "the e-mail 'x' is in the website column")]
     out = io.StringIO()
-    _print_warnings(warnings, out)
+    print_warnings(warnings, out)
     lines = out.getvalue().splitlines()
     assert len(lines) <= LIMITS.warnings + 4
     assert "  warning: row 1, column 'c0': column 'c0' is not used" in lines

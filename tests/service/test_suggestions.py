@@ -218,7 +218,7 @@ def test_a_fit_is_calibrated_for_every_preset_before_it_answers(
     """Each preset's calibration is fitted with the fit (in the background after an edit), not
     by the first request of that preset in a request thread."""
     from matchmaker.score import PRESETS, make_scorer
-    from matchmaker.score.calibrate import _key
+    from matchmaker.score.calibrate import calibration_key
 
     index = SuggestionIndex(store, background=False)
     for fit in (index.fit_for("nanomat"), _edited(store, index)):
@@ -226,7 +226,7 @@ def test_a_fit_is_calibrated_for_every_preset_before_it_answers(
         for preset in PRESETS:
             scorer = make_scorer(preset)
             if scorer.calibrate:
-                assert _key(scorer) in cache, preset
+                assert calibration_key(scorer) in cache, preset
 
 
 def _edited(store: Store, index: SuggestionIndex) -> Any:

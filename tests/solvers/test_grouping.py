@@ -234,14 +234,14 @@ def test_kernels_compile_without_a_writable_cache(monkeypatch: pytest.MonkeyPatc
     compiled in the process instead of failing at import."""
     import numba.core.caching
 
-    from matchmaker.solvers.grouping import _jit
+    from matchmaker.solvers.grouping import cached_jit
 
     monkeypatch.setattr(numba.core.caching.CacheImpl, "_locator_classes", [])
 
     def add_one(x: int) -> int:
         return x + 1
 
-    assert _jit(add_one)(2) == 3
+    assert cached_jit(add_one)(2) == 3
 
 
 def test_rooms_at_their_bounds_regroup_nodes_of_different_seats() -> None:

@@ -11,8 +11,8 @@ from importlib.resources import files
 
 import pytest
 
-from matchmaker.taxonomy._closest import did_you_mean, rank, tied_best
-from matchmaker.taxonomy._resources import read_rows
+from matchmaker.taxonomy.closest import did_you_mean, rank, tied_best
+from matchmaker.taxonomy.resources import read_rows
 
 FOLDERS = ["nuts", "nuts_geo", "nace_rev2", "nace_rev2_1", "s3", "country_languages"]
 

@@ -49,10 +49,10 @@ class Area:
 def own_code(term: str) -> str:
     """The own vocabulary code of a term: 'area:' and its words in Latin letters (a hash of a
     term that has none), at most 64 characters."""
-    from matchmaker.io.organisations import _slug
+    from matchmaker.io.organisations import slug
 
-    slug = _slug(term)
-    return (AREA_CODE_PREFIX + slug)[:64].rstrip("-")
+    made = slug(term)
+    return (AREA_CODE_PREFIX + made)[:64].rstrip("-")
 
 
 @functools.cache

@@ -136,14 +136,14 @@ def validate_organisations(
             data, _ = read_source(opened, name, max_bytes=max_bytes)
             if fmt == "json":
                 with paused_gc():
-                    return _capped_report(_from_json(data, vocabulary, max_bytes))
+                    return _capped_report(organisations_from_json(data, vocabulary, max_bytes))
             table = read_xlsx(data, sheet=sheet, max_bytes=max_bytes)
     except InvalidInputError as exc:
         return ImportReport(
             [], exc.problems or [Problem(None, None, None, exc.message)], format=fmt
         )
     with paused_gc():
-        return _capped_report(_from_table(table, dict(vocabulary or {}), fmt))
+        return _capped_report(organisations_from_table(table, dict(vocabulary or {}), fmt))
 
 
 def _capped_report(report: ImportReport) -> ImportReport:
@@ -232,7 +232,7 @@ _LATIN = str.maketrans(
 )
 
 
-def _slug(text: str) -> str:
+def slug(text: str) -> str:
     """An id made from a name: its letters in Latin, lower case, words joined by '-'. A name
     with no letter or digit that can be written so gets a short hash of itself."""
     latin = unicodedata.normalize("NFC", text).translate(_LATIN)
@@ -321,7 +321,7 @@ def _pydantic_message(
     return f"{column} {shown}: {msg[0].lower()}{msg[1:]}" if msg else f"{column} is not valid"
 
 
-def _from_table(
+def organisations_from_table(
     table: Table, vocabulary: dict[str, str], fmt: str, *, unique_ids: bool = True
 ) -> ImportReport:
     """Check a table of organisations; ``unique_ids=False`` lets rows share an id (colleagues
@@ -585,7 +585,7 @@ def _record(
             Problem(number, header[i], "", f"{header[i]} is empty; give a NUTS code or a country")
         )
     if "id" not in columns and "name" in record:
-        record["id"] = _slug(record["name"])
+        record["id"] = slug(record["name"])
         raw[("id",)] = record["id"]
     return record, raw
 
@@ -705,7 +705,7 @@ def _json_value(data: Any, loc: Sequence[Any]) -> str | None:
     return None if value is None else str(value)
 
 
-def _from_json(
+def organisations_from_json(
     data: bytes,
     vocabulary: Mapping[str, str] | None,
     max_bytes: int,

@@ -31,12 +31,12 @@ from matchmaker.io.columns import Column
 from matchmaker.io.mapping import MappingProposal
 from matchmaker.io.organisations import (
     ImportReport,
-    _from_json,
-    _from_table,
-    _slug,
     also_used,
     capped,
     organisation_rows,
+    organisations_from_json,
+    organisations_from_table,
+    slug,
 )
 from matchmaker.io.sheets import csv_bytes, write_atomic, xlsx_bytes
 from matchmaker.io.tabular import (
@@ -618,7 +618,7 @@ def _from_mapped_table(
         if not record["id"] and record["name"] and "organisation_id" in given:
             # An id column left empty on this row (a sole trader without a company number):
             # the id is made from the name, as without an id column.
-            record["id"] = _slug(record["name"])
+            record["id"] = slug(record["name"])
         if not record["region"] and not found:
             unplaced.append(len(org_rows))
         availability = m.get("availability")
@@ -677,7 +677,7 @@ def _from_mapped_table(
             encoding=table.encoding,
             delimiter=table.delimiter,
         )
-        report = _from_table(part, vocab, fmt, unique_ids=False)
+        report = organisations_from_table(part, vocab, fmt, unique_ids=False)
         if report.problems and not report.rejected_rows:  # cannot happen: the header is ours
             return RegistrationReport(
                 [], [], report.problems, warnings, rows=len(table.rows), format=fmt
@@ -1132,7 +1132,7 @@ def _key(cells: list[str], id_at: int | None, name_at: int | None, number: int) 
     if id_at is not None and id_at < len(cells) and cells[id_at]:
         return "id:" + cells[id_at]
     if name_at is not None and name_at < len(cells) and cells[name_at]:
-        return "id:" + _slug(cells[name_at])  # the id the organisation reader makes of it
+        return "id:" + slug(cells[name_at])  # the id the organisation reader makes of it
     return f"row:{number}"
 
 
@@ -1501,7 +1501,7 @@ def _from_json_list(data: bytes, vocabulary: dict[str, str], max_bytes: int) -> 
         own, items = None, doc
     if not isinstance(items, list):
         # Let the organisation reader say what is wrong with the file (syntax, size, shape).
-        report = _from_json(data, vocabulary, max_bytes)
+        report = organisations_from_json(data, vocabulary, max_bytes)
         if report.problems:
             return whole_file(report)
         problem = Problem(
@@ -1543,7 +1543,9 @@ def _from_json_list(data: bytes, vocabulary: dict[str, str], max_bytes: int) -> 
         if own is not None:
             payload["vocabulary"] = own
         raw = json.dumps(payload, ensure_ascii=False).encode()
-        report = _from_json(raw, vocabulary, max(max_bytes, len(raw)), unique_ids=False)
+        report = organisations_from_json(
+            raw, vocabulary, max(max_bytes, len(raw)), unique_ids=False
+        )
         vocab = report.vocabulary or vocab
         if report.problems and not report.rejected_rows:
             return whole_file(report)

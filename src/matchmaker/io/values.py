@@ -362,7 +362,7 @@ def org_type(value: str, *, by_meaning: bool = True) -> Placed:
     if hits:
         _, _, stem, code = hits[0]
         return Placed(value, code.value, why=f"'{stem}' in '{value}'")
-    found = _type_by_meaning(value) if by_meaning else None
+    found = type_by_meaning(value) if by_meaning else None
     if found is None:
         return Placed(value, None)
     suggestion, word = found
@@ -371,7 +371,7 @@ def org_type(value: str, *, by_meaning: bool = True) -> Placed:
     )
 
 
-def _type_by_meaning(value: str) -> tuple[OrgType, str] | None:
+def type_by_meaning(value: str) -> tuple[OrgType, str] | None:
     """The type of the closest word in meaning (the sentence encoder) among the types' known
     words and descriptions, and that word, if it is close enough."""
     try:

@@ -223,7 +223,7 @@ def _labels(values: Sequence[str]) -> Array:
     return np.array([index.setdefault(v, len(index)) for v in values], dtype=np.int64)
 
 
-def _colleague_sets(
+def colleague_sets(
     event: Event,
     n_rooms: int,
     together: Sequence[set[int]],
@@ -249,7 +249,7 @@ class _Inputs:
 
 def _inputs(event: Event, scorer: Scorer | str | None, previous: Array | None = None) -> _Inputs:
     """Everything the solver needs, from an event whose rooms and rounds are set
-    (``previous``: the rooms of a plan being re-planned, see :func:`_colleague_sets`)."""
+    (``previous``: the rooms of a plan being re-planned, see :func:`colleague_sets`)."""
     sc = scorer if isinstance(scorer, Scorer) else make_scorer(scorer or "business")
     orgs = event.organisations
     if not orgs:
@@ -290,7 +290,7 @@ def _inputs(event: Event, scorer: Scorer | str | None, previous: Array | None = 
     together = [sorted({index[pid] for pid in group}) for group in rules.keep_together]
     apart = [sorted({index[pid] for pid in group}) for group in rules.keep_apart]
     if rules.apart_same_organisation:
-        apart += _colleague_sets(event, n_rooms, [set(g) for g in together], previous)
+        apart += colleague_sets(event, n_rooms, [set(g) for g in together], previous)
     org_of = {o.id: o for o in orgs}
     kwargs: dict[str, Any] = {
         "seats": np.array([p.seats for p in people], dtype=np.int64),

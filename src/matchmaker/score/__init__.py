@@ -8,8 +8,7 @@ registry's own partnerships.
 from matchmaker.score.calibrate import Calibration, calibrated, calibration, fit_calibration
 from matchmaker.score.network import Network, network_of
 from matchmaker.score.pair import (
-    _combine,
-    _transposed,
+    combine_directions,
     complementarity,
     components,
     geography_matrix,
@@ -21,6 +20,7 @@ from matchmaker.score.pair import (
     segments,
     states_needs,
     total,
+    transposed,
 )
 from matchmaker.score.presets import (
     COMPONENTS,
@@ -47,10 +47,9 @@ __all__ = [
     "PresetName",
     "Reciprocity",
     "Scorer",
-    "_combine",
-    "_transposed",
     "calibrated",
     "calibration",
+    "combine_directions",
     "complementarity",
     "components",
     "fit_calibration",
@@ -65,4 +64,5 @@ __all__ = [
     "segments",
     "states_needs",
     "total",
+    "transposed",
 ]

@@ -145,7 +145,7 @@ def fit_calibration(
     return Calibration(typical, top, len(values[COMPONENTS[0]]), lowest)
 
 
-def _key(scorer: Scorer) -> tuple[Any, ...]:
+def calibration_key(scorer: Scorer) -> tuple[Any, ...]:
     return ("calibration", scorer.geography, scorer.reciprocity, scorer.type_matrix.tobytes())
 
 
@@ -153,7 +153,7 @@ def calibration(p: ProfileMatrix, scorer: Scorer) -> Calibration:
     """The :class:`Calibration` of ``p`` for the scorer's settings, fitted on first use and
     kept with ``p``."""
     cache = p.derived()
-    key = _key(scorer)
+    key = calibration_key(scorer)
     found = cache.get(key)
     if found is None:
         found = cache[key] = fit_calibration(p, scorer)

@@ -68,7 +68,7 @@ EARTH_RADIUS_KM = 6371.0
 # --- components -----------------------------------------------------------------------------
 
 
-def _combine(
+def combine_directions(
     ab: Array,
     ba: Array,
     how: Reciprocity,
@@ -122,7 +122,7 @@ def complementarity(p: ProfileMatrix, i: int, js: Array, how: Reciprocity) -> Ar
     ab = _direction(p, i, js, needs_of_i=True)
     ba = _direction(p, i, js, needs_of_i=False)
     asks = states_needs(p)
-    return _combine(ab, ba, how, asks[i], asks[js])
+    return combine_directions(ab, ba, how, asks[i], asks[js])
 
 
 def _direction(p: ProfileMatrix, i: int, js: Array, *, needs_of_i: bool) -> Array:
@@ -181,7 +181,7 @@ def _groups(p: ProfileMatrix, key: str) -> tuple[Array, Array]:
     return result
 
 
-def _transposed(p: ProfileMatrix, name: str) -> Any:
+def transposed(p: ProfileMatrix, name: str) -> Any:
     cache = p.derived()
     key = f"{name}.T"
     if key not in cache:
@@ -317,7 +317,7 @@ def raw_block(p: ProfileMatrix, rows: Array, cols: Array, scorer: Scorer) -> dic
     ba = _complementarity_matrix(p, scorer.reciprocity, cols, rows).T
     net = network_of(p)
     return {
-        "complementarity": _combine(
+        "complementarity": combine_directions(
             ab,
             ba,
             scorer.reciprocity,
@@ -421,7 +421,7 @@ def score_matrix(
         rows = list(range(start, min(n, start + chunk)))
         directed[start : start + len(rows)] = _complementarity_matrix(p, scorer.reciprocity, rows)
     comps: dict[str, Array] = {
-        "complementarity": _combine(
+        "complementarity": combine_directions(
             directed,
             directed.T,
             scorer.reciprocity,

@@ -60,7 +60,7 @@ _RELOCATE_SHARE = 0.5
 _OSCILLATION_STEP = 1.005
 
 
-def _jit(func: _F) -> _F:
+def cached_jit(func: _F) -> _F:
     """``numba.njit(cache=True)``; without any writable cache folder (a read-only checkout and
     home), compile in every process instead of failing at import."""
     try:
@@ -72,19 +72,19 @@ def _jit(func: _F) -> _F:
 # --- compiled kernels (private; their callers pass validated, contiguous arrays) ------------
 
 
-@_jit
+@cached_jit
 def _clock() -> float:  # pragma: no cover - compiled
     with numba.objmode(t="float64"):
         t = time.perf_counter()
     return t
 
 
-@_jit
+@cached_jit
 def _seed(seed: int) -> None:  # pragma: no cover - compiled
     np.random.seed(seed)  # noqa: NPY002 (numba has only the legacy API)
 
 
-@_jit
+@cached_jit
 def _build_state(
     weights: FloatArray,
     bonus: FloatArray,
@@ -110,7 +110,7 @@ def _build_state(
     return gain, clash, size
 
 
-@_jit
+@cached_jit
 def _value(weights: FloatArray, bonus: FloatArray, assign: IntArray) -> float:  # pragma: no cover
     n = weights.shape[0]
     total = 0.0
@@ -122,7 +122,7 @@ def _value(weights: FloatArray, bonus: FloatArray, assign: IntArray) -> float:  
     return total
 
 
-@_jit
+@cached_jit
 def _relocate(  # pragma: no cover - compiled
     i: int,
     g: int,
@@ -151,14 +151,14 @@ def _relocate(  # pragma: no cover - compiled
     assign[i] = g
 
 
-@_jit
+@cached_jit
 def _shift(size: int, by: int, lo: int, hi: int) -> int:  # pragma: no cover - compiled
     """The change in a room's seats outside ``[lo, hi]`` when its size moves by ``by``."""
     new = size + by
     return (max(0, lo - new) + max(0, new - hi)) - (max(0, lo - size) + max(0, size - hi))
 
 
-@_jit
+@cached_jit
 def _tabu(  # pragma: no cover - compiled
     weights: FloatArray,
     bonus: FloatArray,
@@ -354,7 +354,7 @@ def _tabu(  # pragma: no cover - compiled
     return best, done
 
 
-@_jit
+@cached_jit
 def _perturb(  # pragma: no cover - compiled
     weights: FloatArray,
     seats: IntArray,
@@ -408,7 +408,7 @@ def _perturb(  # pragma: no cover - compiled
     return made
 
 
-@_jit
+@cached_jit
 def _subset_dp(  # pragma: no cover - compiled
     weights: FloatArray,
     bonus: FloatArray,

@@ -25,9 +25,8 @@ from matchmaker.models import OrgType, parse_org_type
 from matchmaker.score import (
     COMPONENTS,
     Scorer,
-    _combine,
-    _transposed,
     calibration,
+    combine_directions,
     complementarity,
     geography_matrix,
     language_matrix,
@@ -35,6 +34,7 @@ from matchmaker.score import (
     network_of,
     relatedness,
     states_needs,
+    transposed,
 )
 from matchmaker.vectorise import ProfileMatrix
 
@@ -189,13 +189,15 @@ def _block(p: ProfileMatrix, rows: Array, scorer: Scorer) -> tuple[dict[str, Arr
             ab = np.clip(p.needs_mean[rows] @ p.offers_mean.T, 0, 1)
             ba = np.clip(p.offers_mean[rows] @ p.needs_mean.T, 0, 1)
             asks = states_needs(p)
-            both = _combine(ab, ba, scorer.reciprocity, asks[rows][:, None], asks[None, :])
+            both = combine_directions(
+                ab, ba, scorer.reciprocity, asks[rows][:, None], asks[None, :]
+            )
             value = scale(name, both)
         elif name == "relatedness":
             value = scale(name, np.clip(p.topic_retrieval[rows] @ p.topic_retrieval.T, 0, 1))
         elif name in ("s3", "sector"):
             codes = "s3" if name == "s3" else "sectors"
-            prod = (getattr(p, codes)[rows] @ _transposed(p, codes)).toarray()
+            prod = (getattr(p, codes)[rows] @ transposed(p, codes)).toarray()
             value = scale(name, np.minimum(prod, 1.0, dtype=F32))
         elif name == "geography":
             value = scale(name, geography_matrix(p, rows, None, scorer.geography)[0])

@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 
-from matchmaker.taxonomy._resources import read_rows
+from matchmaker.taxonomy.resources import read_rows
 
 __all__ = ["ISO_TO_NUTS", "NUTS_TO_ISO", "Country", "countries", "to_nuts_country"]
 

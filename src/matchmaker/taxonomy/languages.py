@@ -13,9 +13,9 @@ from dataclasses import dataclass
 import pycountry
 
 from matchmaker.errors import UnknownCodeError
-from matchmaker.taxonomy._closest import RankKey, did_you_mean, rank, tied_best
 from matchmaker.taxonomy._countries import countries, to_nuts_country
-from matchmaker.taxonomy._resources import read_rows
+from matchmaker.taxonomy.closest import RankKey, did_you_mean, rank, tied_best
+from matchmaker.taxonomy.resources import read_rows
 
 __all__ = ["OFFICIAL_STATUSES", "CountryLanguage", "Languages", "languages"]
 

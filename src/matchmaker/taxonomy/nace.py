@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 from matchmaker.errors import InvalidInputError, UnknownCodeError
-from matchmaker.taxonomy._closest import RankKey, did_you_mean, rank, tied_best
-from matchmaker.taxonomy._resources import read_rows
+from matchmaker.taxonomy.closest import RankKey, did_you_mean, rank, tied_best
+from matchmaker.taxonomy.resources import read_rows
 
 __all__ = [
     "Activity",

@@ -17,9 +17,9 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from matchmaker.errors import InvalidInputError, UnknownCodeError
-from matchmaker.taxonomy._closest import did_you_mean, rank, tied_best
 from matchmaker.taxonomy._countries import ISO_TO_NUTS, countries, to_nuts_country
-from matchmaker.taxonomy._resources import read_rows
+from matchmaker.taxonomy.closest import did_you_mean, rank, tied_best
+from matchmaker.taxonomy.resources import read_rows
 
 __all__ = ["VERSIONS", "Nuts", "Region", "nuts"]
 

@@ -23,9 +23,9 @@ from collections.abc import Mapping
 from typing import Literal
 
 from matchmaker.errors import InvalidInputError, Problem, UnknownCodeError
-from matchmaker.taxonomy._closest import RankKey, did_you_mean, rank, tied_best
-from matchmaker.taxonomy._resources import read_rows
+from matchmaker.taxonomy.closest import RankKey, did_you_mean, rank, tied_best
 from matchmaker.taxonomy.nace import nace
+from matchmaker.taxonomy.resources import read_rows
 
 __all__ = ["FAMILIES", "S3Family", "S3Vocabulary", "s3"]
 
