@@ -9,11 +9,11 @@ from typing import Any
 import numpy as np
 
 from matchmaker import taxonomy
-from matchmaker.models import Organisation
+from matchmaker.models import Organisation, OrgType
 from matchmaker.score import COMPONENTS, Scorer, network_of
 from matchmaker.vectorise import S3_THEMES, THEME_LABELS, ProfileMatrix, nace_themes
 
-__all__ = ["contributions", "reasons"]
+__all__ = ["contributions", "indefinite", "reasons", "type_phrase"]
 
 # A component below this value gives no reason: there is nothing to say about it.
 # (Components as the scorer weighs them: calibrated to the registry by default.)
@@ -221,16 +221,42 @@ def _geography_reason(oa: Organisation, ob: Organisation, relation: int) -> str 
     return f"both in {nuts.country_name(oa.country)}"
 
 
-def _article(text: str) -> str:
-    return ("an " if text[:1].lower() in "aeiou" or text.startswith("SME") else "a ") + text
+# Letters whose names start with a vowel sound, for acronyms read letter by letter ("an SME",
+# "an NGO", "a EU body" is read "a you").
+_VOWEL_LETTERS = set("AEFHILMNORSX")
+# Words spelt with a vowel but said with a consonant ("a university", "a European network"),
+# and words spelt with a consonant but said with a vowel ("an hour").
+_SAID_WITH_A = ("uni", "use", "usu", "uti", "ure", "eu", "one", "once", "ubiq")
+_SAID_WITH_AN = ("hour", "honest", "honour", "honor", "heir")
+
+
+def indefinite(text: str) -> str:
+    """``text`` with the indefinite article it takes: "a university", "an agency",
+    "an SME", "a European network", "an hour"."""
+    word = text.split(" ", 1)[0]
+    if len(word) > 1 and word.isupper():  # an acronym, read letter by letter
+        return ("an " if word[0] in _VOWEL_LETTERS else "a ") + text
+    low = word.casefold()
+    if low.startswith(_SAID_WITH_AN):
+        return "an " + text
+    vowel = low[:1] in ("a", "e", "i", "o", "u") and not low.startswith(_SAID_WITH_A)
+    return ("an " if vowel else "a ") + text
+
+
+def type_phrase(kind: OrgType) -> str:
+    """An organisation of this type, with its article ("an organisation of another kind" for
+    the type other)."""
+    if kind is OrgType.OTHER:
+        return "an organisation of another kind"
+    return indefinite(kind.label)
 
 
 def _type_reason(oa: Organisation, ob: Organisation) -> str:
     ra, rb = oa.type.helix.value, ob.type.helix.value
     if oa.type is ob.type:
-        return f"peers: you are both {_article(oa.type.label)} ({ra})"
+        return f"peers: you are both {type_phrase(oa.type)} ({ra})"
     roles = ra if ra == rb else f"{ra} meets {rb}"
-    return f"you are {_article(oa.type.label)}, they are {_article(ob.type.label)}: {roles}"
+    return f"you are {type_phrase(oa.type)}, they are {type_phrase(ob.type)}: {roles}"
 
 
 def _language_reason(oa: Organisation, ob: Organisation) -> str | None:
