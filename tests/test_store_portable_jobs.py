@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
 from matchmaker.store import Store
 from matchmaker.store.jobs import RELEASED, REQUEUED
 
@@ -99,3 +101,35 @@ def test_claims_by_kind_leave_other_processes_held_jobs_alone(db_url: str) -> No
         waiting = store.get_job(other.id)
         assert waiting is not None
         assert waiting.status == "queued"
+
+
+def test_a_worker_whose_lease_ran_out_cannot_write_over_the_next_run(db_url: str) -> None:
+    from matchmaker.errors import MatchmakerError
+    from matchmaker.models import Event
+
+    with Store(db_url) as store:
+        store.create_event(Event(id="ev", name="E"), owner="o")
+        job = store.create_job("pairs", event_id="ev", owner="o", params={}, max_attempts=2)
+        assert store.claim_job("w1", lease_seconds=LEASE, kinds=["pairs"]) is not None
+        store.set_job_progress(job.id, 0.5, "solving", holder="w1")
+        _lapse()  # w1 is slow, not dead: its heartbeat did not come in time
+        assert store.expire_leases() == 1
+        assert store.claim_job("w2", lease_seconds=30, kinds=["pairs"]) is not None
+        # w1 comes back: its progress, its result and its failure are all refused
+        with pytest.raises(MatchmakerError, match="no longer held by this process"):
+            store.set_job_progress(job.id, 0.9, "writing", holder="w1")
+        with pytest.raises(MatchmakerError, match="no longer held by this process"):
+            store.save_result(
+                "ev", "pairs", {"event": "ev"}, event_version=1, job_id=job.id, holder="w1"
+            )
+        with pytest.raises(MatchmakerError, match="no longer held by this process"):
+            store.fail_job(job.id, {"type": "/problems/internal"}, holder="w1")
+        assert store.list_results("ev", "pairs") == []  # nothing of w1's run was stored
+        # w2's run goes through
+        store.set_job_progress(job.id, 0.5, "solving", holder="w2")
+        result = store.save_result(
+            "ev", "pairs", {"event": "ev"}, event_version=1, job_id=job.id, holder="w2"
+        )
+        done = store.get_job(job.id)
+        assert done is not None
+        assert (done.status, done.result_id, done.attempts) == ("succeeded", result.id, 2)

@@ -97,9 +97,16 @@ class JobOutcome:
 class JobContext:
     """Given to a job's work: its id, a way to report progress, and whether to stop."""
 
-    def __init__(self, store: Store, job_id: str, cancel: threading.Event | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        job_id: str,
+        cancel: threading.Event | None = None,
+        holder: str | None = None,
+    ) -> None:
         self.store = store
         self.job_id = job_id
+        self.holder = holder
         self._cancel = cancel or threading.Event()
 
     @property
@@ -117,7 +124,12 @@ class JobContext:
         """
         if self._cancel.is_set():
             raise JobCancelled(self.job_id)
-        self.store.set_job_progress(self.job_id, max(0.0, min(1.0, fraction)), message)
+        try:
+            self.store.set_job_progress(
+                self.job_id, max(0.0, min(1.0, fraction)), message, holder=self.holder
+            )
+        except MatchmakerError as exc:  # ended, or held by another process now
+            raise JobCancelled(self.job_id) from exc
 
 
 Work = Callable[[JobContext], JobOutcome]
@@ -570,18 +582,18 @@ class JobRunner:
 
     def _fail(self, job_id: str, problem: dict[str, Any]) -> None:
         try:
-            self.store.fail_job(job_id, problem)
-        except MatchmakerError as exc:  # cancelled or ended meanwhile
+            self.store.fail_job(job_id, problem, holder=self.instance)
+        except MatchmakerError as exc:  # cancelled, ended, or held by another process meanwhile
             log.info("job %s: not marked failed: %s", job_id, exc)
         except Exception:  # the database itself is gone; the lease will run out
             log.exception("job %s: could not record its failure", job_id)
 
     def _run(self, job_id: str, held: _Held) -> None:
         try:
-            outcome = held.work(JobContext(self.store, job_id, held.cancel))
+            outcome = held.work(JobContext(self.store, job_id, held.cancel, self.instance))
             if held.cancel.is_set():
                 raise JobCancelled(job_id)
-            self.store.set_job_progress(job_id, 0.95, "writing the result")
+            self.store.set_job_progress(job_id, 0.95, "writing the result", holder=self.instance)
             # The result and the job's success are one transaction; a job cancelled
             # meanwhile refuses it and nothing is stored.
             self.store.save_result(
@@ -591,6 +603,7 @@ class JobRunner:
                 event_version=outcome.event_version,
                 job_id=job_id,
                 message=outcome.message,
+                holder=self.instance,
             )
         except JobCancelled:
             log.info("job %s: cancelled; its result is not kept", job_id)

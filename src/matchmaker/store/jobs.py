@@ -95,13 +95,20 @@ def _check_kind(kind: str) -> None:
         raise ValueError(f"result kind '{kind}' must be one of: {', '.join(RESULT_KINDS)}")
 
 
-def _open_job(session: Session, job_id: str) -> JobRow:
-    """The job's row, locked for the change; refused when the job has ended."""
+def _open_job(session: Session, job_id: str, holder: str | None = None) -> JobRow:
+    """The job's row, locked for the change; refused when the job has ended, or (with
+    ``holder``) when another process holds it now: a worker whose lease ran out while it was
+    still alive must not write over the run that took its place."""
     row = session.scalars(select(JobRow).where(JobRow.id == job_id).with_for_update()).first()
     if row is None:
         raise NotFoundError("job", job_id)
     if row.status not in _OPEN:
         raise MatchmakerError(f"job '{job_id}' has already {row.status}; it cannot change")
+    if holder is not None and row.claimed_by != holder:
+        raise MatchmakerError(
+            f"job '{job_id}' is no longer held by this process (its lease ran out and the job "
+            "went back to the queue); its run is dropped"
+        )
     return row
 
 
@@ -111,8 +118,10 @@ def _end(row: JobRow, status: str) -> None:
     row.claimed_by, row.lease_expires_at = None, None
 
 
-def _finish(session: Session, job_id: str, result_id: int, message: str) -> None:
-    row = _open_job(session, job_id)
+def _finish(
+    session: Session, job_id: str, result_id: int, message: str, holder: str | None = None
+) -> None:
+    row = _open_job(session, job_id, holder)
     _end(row, "succeeded")
     row.progress, row.result_id, row.message = 1.0, result_id, message
 
@@ -150,6 +159,7 @@ class JobStore(StoreBase):
         event_version: int,
         job_id: str | None = None,
         message: str = "",
+        holder: str | None = None,
     ) -> ResultRecord:
         """Store a new result of an event at version 1.
 
@@ -162,6 +172,9 @@ class JobStore(StoreBase):
         job_id:
             The job that computed it: marked succeeded (with ``message``) in the same
             transaction, so that a result is never stored without its job saying so.
+        holder:
+            The process that ran the job: the result is refused (and nothing stored) when the
+            job is held by another process now.
 
         Raises
         ------
@@ -186,7 +199,7 @@ class JobStore(StoreBase):
             session.add(row)
             session.flush()
             if job_id is not None:
-                _finish(session, job_id, row.id, message)
+                _finish(session, job_id, row.id, message, holder)
             return _result(row)
 
         return self._write(run)
@@ -565,12 +578,15 @@ class JobStore(StoreBase):
 
         return self._write(run)
 
-    def set_job_progress(self, job_id: str, progress: float, message: str) -> None:
-        """Record how far a job is (``progress`` is clamped to [0, 1]) and what it does."""
+    def set_job_progress(
+        self, job_id: str, progress: float, message: str, *, holder: str | None = None
+    ) -> None:
+        """Record how far a job is (``progress`` is clamped to [0, 1]) and what it does
+        (``holder``: refused when another process holds the job now)."""
         value = 0.0 if math.isnan(progress) else min(max(float(progress), 0.0), 1.0)
 
         def run(session: Session) -> None:
-            row = _open_job(session, job_id)
+            row = _open_job(session, job_id, holder)
             row.progress, row.message = value, message
 
         self._write(run)
@@ -586,12 +602,15 @@ class JobStore(StoreBase):
 
         return self._write(run)
 
-    def fail_job(self, job_id: str, problem: dict[str, Any]) -> JobRecord:
+    def fail_job(
+        self, job_id: str, problem: dict[str, Any], *, holder: str | None = None
+    ) -> JobRecord:
         """Mark a job failed; ``problem`` is an RFC 9457 problem (``type``, ``title``,
-        ``status``, ``detail``, ...)."""
+        ``status``, ``detail``, ...). ``holder``: refused when another process holds the job
+        now."""
 
         def run(session: Session) -> JobRecord:
-            row = _open_job(session, job_id)
+            row = _open_job(session, job_id, holder)
             _end(row, "failed")
             row.problem = problem
             return _job(row)
