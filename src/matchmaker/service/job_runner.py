@@ -64,6 +64,7 @@ from matchmaker.errors import InfeasibleError, InvalidInputError, MatchmakerErro
 from matchmaker.limits import LIMITS
 from matchmaker.service.problems import ProblemError, problems_of
 from matchmaker.store import INTERRUPTED, Store
+from matchmaker.store.jobs import JobGoneError
 from matchmaker.store.records import JobRecord
 
 __all__ = [
@@ -103,10 +104,12 @@ class JobContext:
         job_id: str,
         cancel: threading.Event | None = None,
         holder: str | None = None,
+        attempt: int | None = None,
     ) -> None:
         self.store = store
         self.job_id = job_id
         self.holder = holder
+        self.attempt = attempt
         self._cancel = cancel or threading.Event()
 
     @property
@@ -126,9 +129,13 @@ class JobContext:
             raise JobCancelled(self.job_id)
         try:
             self.store.set_job_progress(
-                self.job_id, max(0.0, min(1.0, fraction)), message, holder=self.holder
+                self.job_id,
+                max(0.0, min(1.0, fraction)),
+                message,
+                holder=self.holder,
+                attempt=self.attempt,
             )
-        except MatchmakerError as exc:  # ended, or held by another process now
+        except JobGoneError as exc:  # ended, or held by another claim now
             raise JobCancelled(self.job_id) from exc
 
 
@@ -192,6 +199,7 @@ class _Held:
 
     work: Work
     portable: bool = False
+    attempt: int | None = None  # the claim that started it: its writes name it
     cancel: threading.Event = field(default_factory=threading.Event)
     thread: threading.Thread | None = None
     done: threading.Event = field(default_factory=threading.Event)
@@ -256,6 +264,7 @@ class JobRunner:
         self._lock = threading.Lock()
         self._wake = threading.Condition(self._lock)
         self._threads: set[threading.Thread] = set()
+        self._claiming = 0  # claims under way (shutdown waits for them)
         self._started = False
         self._stopping = threading.Event()
         # The heartbeat outlives the claims: leases are renewed during the shutdown's grace.
@@ -292,6 +301,11 @@ class JobRunner:
         grace = self.shutdown_grace if grace is None else grace
         with self._wake:
             self._wake.notify_all()
+            # A claim under way ends in this runner's books (or back in the queue) before the
+            # held jobs are looked at; a few seconds at most.
+            deadline = time.monotonic() + max(3.0, self.tick)
+            while self._claiming and time.monotonic() < deadline:
+                self._wake.wait(0.05)
             queued = [job_id for job_id, held in self._held.items() if held.thread is None]
             for job_id in queued:
                 held = self._held.pop(job_id)
@@ -470,7 +484,8 @@ class JobRunner:
                 self._run(job_id, held)
             finally:
                 with self._wake:
-                    self._held.pop(job_id, None)
+                    if self._held.get(job_id) is held:  # not a later claim's entry
+                        del self._held[job_id]
                     held.done.set()
                     self._wake.notify_all()
 
@@ -480,28 +495,44 @@ class JobRunner:
         if not waiting and not self.kinds:
             return None
         kinds = list(self.kinds) or None
+        with self._lock:
+            if self._stopping.is_set():
+                return None
+            self._claiming += 1  # shutdown waits for the claims under way
         try:
-            if kinds and not self.store.has_claimable(job_ids=waiting, kinds=kinds):
-                return None  # a read: an idle worker takes no write lock
-            job = self.store.claim_job(
-                self.instance,
-                lease_seconds=self.lease_seconds,
-                job_ids=waiting,
-                per_owner=self.per_owner,
-                kinds=kinds,
-            )
+            job = None
+            if not kinds or self.store.has_claimable(
+                job_ids=waiting, kinds=kinds, per_owner=self.per_owner
+            ):  # a read first: an idle worker takes no write lock
+                job = self.store.claim_job(
+                    self.instance,
+                    lease_seconds=self.lease_seconds,
+                    job_ids=waiting,
+                    per_owner=self.per_owner,
+                    kinds=kinds,
+                )
         except Exception:
             log.exception("could not claim a job; trying again")
             self._stopping.wait(self.tick)
             return None
+        finally:
+            with self._wake:
+                self._claiming -= 1
+                self._wake.notify_all()
         if job is None:
             return None
         with self._lock:
             held = self._held.get(job.id)
-            if held is None and job.id not in self._held and job.kind in self.kinds:
-                # A portable job: its kind's work, with the job as claimed.
+            if job.kind in self.kinds and (held is None or held.portable):
+                # A portable job: its kind's work, with the job as claimed. A run of an earlier
+                # claim still here (its lease ran out, the job came back) is let go: its
+                # writes are refused, as they name the earlier attempt.
+                if held is not None:
+                    held.cancel.set()
                 held = _Held(_bind(self.kinds[job.kind], job), portable=True)
                 self._held[job.id] = held
+            if held is not None:
+                held.attempt = job.attempts
             if held is not None and not self._stopping.is_set():
                 held.thread = me
                 return job.id, held
@@ -580,9 +611,9 @@ class JobRunner:
             log.warning("ended %d jobs interrupted: their process stopped holding them", expired)
         return expired
 
-    def _fail(self, job_id: str, problem: dict[str, Any]) -> None:
+    def _fail(self, job_id: str, problem: dict[str, Any], attempt: int | None = None) -> None:
         try:
-            self.store.fail_job(job_id, problem, holder=self.instance)
+            self.store.fail_job(job_id, problem, holder=self.instance, attempt=attempt)
         except MatchmakerError as exc:  # cancelled, ended, or held by another process meanwhile
             log.info("job %s: not marked failed: %s", job_id, exc)
         except Exception:  # the database itself is gone; the lease will run out
@@ -590,10 +621,11 @@ class JobRunner:
 
     def _run(self, job_id: str, held: _Held) -> None:
         try:
-            outcome = held.work(JobContext(self.store, job_id, held.cancel, self.instance))
+            ctx = JobContext(self.store, job_id, held.cancel, self.instance, held.attempt)
+            outcome = held.work(ctx)
             if held.cancel.is_set():
                 raise JobCancelled(job_id)
-            self.store.set_job_progress(job_id, 0.95, "writing the result", holder=self.instance)
+            ctx.progress(0.95, "writing the result")
             # The result and the job's success are one transaction; a job cancelled
             # meanwhile refuses it and nothing is stored.
             self.store.save_result(
@@ -604,17 +636,18 @@ class JobRunner:
                 job_id=job_id,
                 message=outcome.message,
                 holder=self.instance,
+                attempt=held.attempt,
             )
-        except JobCancelled:
-            log.info("job %s: cancelled; its result is not kept", job_id)
+        except (JobCancelled, JobGoneError):
+            log.info("job %s: cancelled or taken over; its result is not kept", job_id)
         except MatchmakerError as exc:
             if held.cancel.is_set():
                 log.info("job %s: cancelled; its result is not kept", job_id)
                 return
-            self._fail(job_id, job_problem(exc, job_id))
+            self._fail(job_id, job_problem(exc, job_id), held.attempt)
         except Exception as exc:
             log.exception("job %s failed on an unexpected error", job_id)
-            self._fail(job_id, job_problem(exc, job_id))
+            self._fail(job_id, job_problem(exc, job_id), held.attempt)
 
 
 def _bind(work: KindWork, job: JobRecord) -> Work:

@@ -140,6 +140,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     import uvicorn
 
     worker = _start_worker() if args.worker else None
+    if worker is not None:
+        # uvicorn ends its process with the signal it stopped on (it raises it again once the
+        # server is down): stop the worker first, so that it gives its unfinished jobs back.
+        grace = settings.job_shutdown_grace_s + 10
+
+        def stop_worker_and_exit(signum: int, frame: object) -> None:
+            _stop_worker(worker, grace)
+            raise SystemExit(0)
+
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, stop_worker_and_exit)
     if not args.demo:
         print(f"API docs: {base_url}/docs   organiser page: {base_url}/", flush=True)
     sys.stdout.flush()

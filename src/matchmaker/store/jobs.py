@@ -34,7 +34,7 @@ from matchmaker.store.organisations import aware
 from matchmaker.store.records import RESULT_KINDS, JobRecord, ResultRecord
 from matchmaker.store.schema import EventRow, JobRow, ResultRow, now
 
-__all__ = ["CANCELLED_BY", "INTERRUPTED", "RELEASED", "REQUEUED", "JobStore"]
+__all__ = ["CANCELLED_BY", "INTERRUPTED", "RELEASED", "REQUEUED", "JobGoneError", "JobStore"]
 
 INTERRUPTED: dict[str, Any] = {
     "type": "/problems/interrupted",
@@ -95,19 +95,29 @@ def _check_kind(kind: str) -> None:
         raise ValueError(f"result kind '{kind}' must be one of: {', '.join(RESULT_KINDS)}")
 
 
-def _open_job(session: Session, job_id: str, holder: str | None = None) -> JobRow:
+class JobGoneError(MatchmakerError):
+    """The job ended, or is no longer held by the run that asks: its work stops and nothing of
+    it is stored."""
+
+
+def _open_job(
+    session: Session, job_id: str, holder: str | None = None, attempt: int | None = None
+) -> JobRow:
     """The job's row, locked for the change; refused when the job has ended, or (with
-    ``holder``) when another process holds it now: a worker whose lease ran out while it was
-    still alive must not write over the run that took its place."""
+    ``holder`` and ``attempt``, the claim that started the run) when another claim holds it
+    now: a worker whose lease ran out while it was still alive must not write over the run
+    that took its place, even in its own process."""
     row = session.scalars(select(JobRow).where(JobRow.id == job_id).with_for_update()).first()
     if row is None:
         raise NotFoundError("job", job_id)
     if row.status not in _OPEN:
-        raise MatchmakerError(f"job '{job_id}' has already {row.status}; it cannot change")
-    if holder is not None and row.claimed_by != holder:
-        raise MatchmakerError(
-            f"job '{job_id}' is no longer held by this process (its lease ran out and the job "
-            "went back to the queue); its run is dropped"
+        raise JobGoneError(f"job '{job_id}' has already {row.status}; it cannot change")
+    if (holder is not None and row.claimed_by != holder) or (
+        attempt is not None and row.attempts != attempt
+    ):
+        raise JobGoneError(
+            f"job '{job_id}' is no longer held by this run (its lease ran out and the job went "
+            "back to the queue); the run is dropped"
         )
     return row
 
@@ -119,9 +129,14 @@ def _end(row: JobRow, status: str) -> None:
 
 
 def _finish(
-    session: Session, job_id: str, result_id: int, message: str, holder: str | None = None
+    session: Session,
+    job_id: str,
+    result_id: int,
+    message: str,
+    holder: str | None = None,
+    attempt: int | None = None,
 ) -> None:
-    row = _open_job(session, job_id, holder)
+    row = _open_job(session, job_id, holder, attempt)
     _end(row, "succeeded")
     row.progress, row.result_id, row.message = 1.0, result_id, message
 
@@ -160,6 +175,7 @@ class JobStore(StoreBase):
         job_id: str | None = None,
         message: str = "",
         holder: str | None = None,
+        attempt: int | None = None,
     ) -> ResultRecord:
         """Store a new result of an event at version 1.
 
@@ -172,9 +188,9 @@ class JobStore(StoreBase):
         job_id:
             The job that computed it: marked succeeded (with ``message``) in the same
             transaction, so that a result is never stored without its job saying so.
-        holder:
-            The process that ran the job: the result is refused (and nothing stored) when the
-            job is held by another process now.
+        holder, attempt:
+            The process that ran the job and the attempt it claimed: the result is refused
+            (:class:`JobGoneError`, nothing stored) when another claim holds the job now.
 
         Raises
         ------
@@ -199,7 +215,7 @@ class JobStore(StoreBase):
             session.add(row)
             session.flush()
             if job_id is not None:
-                _finish(session, job_id, row.id, message, holder)
+                _finish(session, job_id, row.id, message, holder, attempt)
             return _result(row)
 
         return self._write(run)
@@ -414,21 +430,41 @@ class JobStore(StoreBase):
         return self._write(run)
 
     def has_claimable(
-        self, *, job_ids: Collection[str] | None = None, kinds: Collection[str] | None = None
+        self,
+        *,
+        job_ids: Collection[str] | None = None,
+        kinds: Collection[str] | None = None,
+        per_owner: int | None = None,
     ) -> bool:
-        """Whether :meth:`claim_job` could find a queued job (a read: idle workers ask this
-        before they claim, so that they take no write lock while there is nothing to do)."""
+        """Whether :meth:`claim_job` with the same arguments could start a job (a read: idle
+        workers ask this before they claim, so that they take no write lock while there is
+        nothing they may start, an owner at its cap included)."""
         if job_ids is not None and not job_ids and not kinds:
             return False
         where = (JobRow.status == "queued") & _claimable(job_ids, kinds)
-        return bool(
-            self._read(lambda session: session.scalar(select(JobRow.id).where(where).limit(1)))
-        )
+
+        def run(session: Session) -> bool:
+            owners = set(session.scalars(select(JobRow.owner).where(where).distinct()))
+            if not owners:
+                return False
+            if per_owner is None:
+                return True
+            running = dict(
+                session.execute(
+                    select(JobRow.owner, func.count())
+                    .where(JobRow.status == "running", JobRow.owner.in_(owners))
+                    .group_by(JobRow.owner)
+                ).all()
+            )
+            return any(running.get(owner, 0) < per_owner for owner in owners)
+
+        return bool(self._read(run))
 
     def release_jobs(self, instance: str, job_ids: Collection[str]) -> int:
         """Give back to the queue the portable jobs among ``job_ids`` that ``instance`` runs
         (it is stopping and will not finish them): another worker starts them afresh. The
-        attempt is not counted, as the worker did not fail. Returns how many went back."""
+        attempt is not held against the job (one more is allowed), as the worker did not
+        fail. Returns how many went back."""
         ids = list(job_ids)
         if not ids or self.read_only:
             return 0
@@ -449,9 +485,9 @@ class JobStore(StoreBase):
                     claimed_by=None,
                     lease_expires_at=None,
                     started_at=None,
-                    attempts=func.max(JobRow.attempts - 1, 0)
-                    if session.get_bind().dialect.name == "sqlite"
-                    else func.greatest(JobRow.attempts - 1, 0),
+                    # The stop is not a failed attempt: one more is allowed. (``attempts``
+                    # keeps counting claims: each claim is told apart by it.)
+                    max_attempts=JobRow.max_attempts + 1,
                 )
                 .execution_options(synchronize_session=False)
             )
@@ -530,7 +566,10 @@ class JobStore(StoreBase):
 
         def run(session: Session) -> int:
             again = (
-                expired() & (JobRow.status == "running") & (JobRow.attempts < JobRow.max_attempts)
+                expired()
+                & (JobRow.status == "running")
+                & (JobRow.max_attempts > 1)
+                & (JobRow.attempts < JobRow.max_attempts)
             )
             requeued = session.execute(
                 update(JobRow)
@@ -579,14 +618,20 @@ class JobStore(StoreBase):
         return self._write(run)
 
     def set_job_progress(
-        self, job_id: str, progress: float, message: str, *, holder: str | None = None
+        self,
+        job_id: str,
+        progress: float,
+        message: str,
+        *,
+        holder: str | None = None,
+        attempt: int | None = None,
     ) -> None:
         """Record how far a job is (``progress`` is clamped to [0, 1]) and what it does
-        (``holder``: refused when another process holds the job now)."""
+        (``holder``, ``attempt``: refused when another claim holds the job now)."""
         value = 0.0 if math.isnan(progress) else min(max(float(progress), 0.0), 1.0)
 
         def run(session: Session) -> None:
-            row = _open_job(session, job_id, holder)
+            row = _open_job(session, job_id, holder, attempt)
             row.progress, row.message = value, message
 
         self._write(run)
@@ -603,14 +648,19 @@ class JobStore(StoreBase):
         return self._write(run)
 
     def fail_job(
-        self, job_id: str, problem: dict[str, Any], *, holder: str | None = None
+        self,
+        job_id: str,
+        problem: dict[str, Any],
+        *,
+        holder: str | None = None,
+        attempt: int | None = None,
     ) -> JobRecord:
         """Mark a job failed; ``problem`` is an RFC 9457 problem (``type``, ``title``,
-        ``status``, ``detail``, ...). ``holder``: refused when another process holds the job
-        now."""
+        ``status``, ``detail``, ...). ``holder``, ``attempt``: refused when another claim
+        holds the job now."""
 
         def run(session: Session) -> JobRecord:
-            row = _open_job(session, job_id, holder)
+            row = _open_job(session, job_id, holder, attempt)
             _end(row, "failed")
             row.problem = problem
             return _job(row)
