@@ -106,10 +106,16 @@ def _check_rooms(
 
 
 def _run(page: Page) -> None:
+    """Run the allocation and wait until the new one is shown (not only "Done": the words of
+    an earlier run say it too, and the rooms shown must be the run's own)."""
+    shown = page.locator("div.rounds")
+    before = shown.get_attribute("data-result") if shown.count() else None
     page.get_by_role("button", name="Run the allocation").click()
     expect(page.locator(".progress-words").first).to_have_text(
         re.compile("Done"), timeout=JOB_TIMEOUT_MS
     )
+    if before:
+        expect(shown).not_to_have_attribute("data-result", before, timeout=JOB_TIMEOUT_MS)
     expect(page.locator("article.room-card")).to_have_count(6)
 
 

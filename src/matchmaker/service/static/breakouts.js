@@ -102,6 +102,8 @@ export function breakoutsPanel(state) {
   function renderAllocation() {
     clear(resultSlot);
     const a = allocation;
+    // Which stored allocation is shown (its id and version): what a download gives.
+    roundsBox.dataset.result = `${a.id ?? ""}/${a.version ?? ""}`;
     const people = new Set();
     for (const round of a.rounds ?? []) for (const room of round.rooms ?? []) for (const p of room.people ?? []) people.add(p.participant);
     const violations = a.violations ?? [];
