@@ -333,12 +333,7 @@ def _sizes(event: Event) -> list[tuple[int, int]]:
 
 
 def _assignment(event: Event, rooms: Array) -> dict[str, dict[str, list[str]]]:
-    index = BreakoutsIndex(
-        participants=tuple(p.id for p in event.participants),
-        rooms=tuple(r.id for r in event.rooms),
-        rounds=tuple(r.id for r in event.rounds),
-    )
-    return decode_breakouts(rooms, index)
+    return decode_breakouts(rooms, _index(event))
 
 
 def _person(p: Participant) -> str:
@@ -522,12 +517,16 @@ def _encoded(inputs: _Inputs) -> tuple[BreakoutsProblem, BreakoutsIndex]:
         sizes=tuple(_sizes(ev)),
         options=MappingProxyType(dict(inputs.kwargs)),
     )
-    index = BreakoutsIndex(
-        participants=tuple(p.id for p in ev.participants),
-        rooms=tuple(r.id for r in ev.rooms),
-        rounds=tuple(r.id for r in ev.rounds),
+    return instance, _index(ev)
+
+
+def _index(event: Event) -> BreakoutsIndex:
+    """The labels of an event whose rooms and rounds are set, in the solver's order."""
+    return BreakoutsIndex(
+        participants=tuple(p.id for p in event.participants),
+        rooms=tuple(r.id for r in event.rooms),
+        rounds=tuple(r.id for r in event.rounds),
     )
-    return instance, index
 
 
 def _solve(inputs: _Inputs, mode: Mode, **extra: Any) -> Any:
