@@ -16,8 +16,8 @@ Decisions
   check and describe them, they do not re-serialise them.
 - A number JSON cannot carry (an infinite bound, NaN) is ``null``: every float a solver gives
   may be ``None``.
-- Fields the service adds after building (``replanned_from``, a person's ``moved``) are
-  optional and absent from a fresh document.
+- Fields the service adds after building (``replanned_from``, a person's ``moved``, a
+  meeting's ``manual``, a schedule's ``edits``) are optional and absent from a fresh document.
 """
 
 from __future__ import annotations
@@ -47,6 +47,7 @@ __all__ = [
     "RequestsMet",
     "RoomQuality",
     "ScheduleDocument",
+    "ScheduleEdit",
     "ScheduleFigures",
     "ScheduleMeeting",
     "ScheduleSlot",
@@ -237,6 +238,11 @@ class ScheduleMeeting(_Doc):
     request: Request = Field(description="who asked for it: both, one of them, or nobody")
     score: Figure = Field(description="how well the two match")
     why: dict[str, str] = Field(description="why they meet, written for each participant")
+    manual: bool = Field(
+        default=False,
+        description="placed by the organiser (added, moved or swapped by hand): a re-plan "
+        "keeps it where it is, as it keeps published meetings",
+    )
 
 
 class AgendaMeeting(_Doc):
@@ -316,6 +322,16 @@ class MeetingChanges(_Doc):
     added: list[MeetingChange] = Field(description="new meetings")
 
 
+class ScheduleEdit(_Doc):
+    """A change by hand to a schedule, with what it removed and added (so it can be undone)."""
+
+    action: Literal["move", "swap", "cancel", "add"] = Field(description="what was done")
+    removed: list[ScheduleMeeting] = Field(description="the meetings as they were before")
+    added: list[ScheduleMeeting] = Field(description="the meetings as they are after")
+    by: str | None = Field(description="who made the change (the key's subject)")
+    at: str = Field(description="when (ISO 8601, UTC)")
+
+
 class ScheduleDocument(_Header):
     """A 1:1 schedule: slots, meetings with why, each participant's agenda, figures."""
 
@@ -331,6 +347,11 @@ class ScheduleDocument(_Header):
     changes: MeetingChanges | None = Field(description="for a re-plan: what it changed")
     replanned_from: int | None = Field(
         default=None, description="for a re-plan: the id of the schedule it started from"
+    )
+    edits: list[ScheduleEdit] = Field(
+        default_factory=list,
+        description="the changes by hand since the schedule was planned, oldest first; undo "
+        "takes back the last one",
     )
 
 

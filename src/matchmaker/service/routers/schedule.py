@@ -1,18 +1,27 @@
 """``/api/events/{id}/schedule``: 1:1 meeting schedules, as jobs; the latest schedule;
-re-planning that keeps what was published; agendas, the organiser's grid and calendars.
+changes by hand (move, swap, cancel, add a meeting; undo); re-planning that keeps what was
+published and placed by hand; agendas, the organiser's grid and calendars.
+
+A change by hand edits the latest schedule (``If-Match`` its version; 428 without, 412 with
+another) after checking the rules the solver keeps
+(:func:`~matchmaker.solvers.rules.check_schedule`, through
+:mod:`matchmaker.plan.meeting_edits`): a change that breaks one is 409 ``infeasible`` with
+the ``rule``, the ``people`` and the reason in words. Each accepted change is a new version of
+the document and is logged in its ``edits``; ``undo`` takes back the last one.
 """
 
 from __future__ import annotations
 
 import copy
 import datetime as dt
-from typing import Any, Self
+from collections.abc import Callable
+from typing import Annotated, Any, Self
 
 from fastapi import APIRouter
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from matchmaker.errors import InvalidInputError, Problem
+from matchmaker.errors import InvalidInputError, Problem, VersionConflictError
 from matchmaker.limits import (
     LIMITS,
     EventDateTime,
@@ -30,8 +39,20 @@ from matchmaker.plan.documents import (
     schedule_event,
     schedule_meetings,
 )
+from matchmaker.plan.meeting_edits import (
+    Cell,
+    EditRefusedError,
+    ScheduleRules,
+    add_meeting,
+    cancel_meeting,
+    carry_manual,
+    move_meeting,
+    schedule_rules,
+    swap_meetings,
+    undo_edit,
+)
 from matchmaker.score import PresetName
-from matchmaker.service.deps import StoreDep
+from matchmaker.service.deps import IfMatchDep, Principal, StoreDep
 from matchmaker.service.event_access import (
     Organiser,
     RunnerDep,
@@ -236,11 +257,180 @@ def _replan(
         changes=changes,
     )
     new_doc["replanned_from"] = previous.id
+    carry_manual(doc, new_doc)
     counts = {k: len(v) for k, v in changes.items()}
     message = (
         f"{counts['kept']} meetings kept, {counts['cancelled']} cancelled, {counts['added']} added"
     )
     return JobOutcome("schedule", new_doc, version, message)
+
+
+# --- changes by hand -----------------------------------------------------------------------------
+
+SlotId = Annotated[str, Field(min_length=1, max_length=64, description="a slot's id")]
+TableNo = Annotated[int, Field(ge=1, le=LIMITS.tables, description="a table, counted from 1")]
+ParticipantId = Annotated[str, Field(min_length=1, max_length=64, description="a participant")]
+
+
+class MeetingCell(BaseModel):
+    """A place of the grid: a slot and a table."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    slot: SlotId
+    table: TableNo
+
+
+class MeetingMove(MeetingCell):
+    """Move the meeting at ``slot`` and ``table`` to the free place ``to_slot``, ``to_table``."""
+
+    to_slot: SlotId
+    to_table: TableNo
+
+
+class MeetingSwap(BaseModel):
+    """Exchange the places of two meetings."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    first: MeetingCell
+    second: MeetingCell
+
+
+class MeetingAdd(MeetingCell):
+    """A new meeting of two participants at a free place."""
+
+    participants: list[ParticipantId] = Field(
+        min_length=2, max_length=2, description="the two participants' ids"
+    )
+
+    @model_validator(mode="after")
+    def _two_people(self) -> Self:
+        if self.participants[0] == self.participants[1]:
+            raise ValueError(f"a meeting needs two people; '{self.participants[0]}' is named twice")
+        return self
+
+
+_EDIT_ERRORS = error_responses(401, 403, 404, 409, 412, 422, 428, 429)
+
+
+def _edit(
+    principal: Principal,
+    store: Any,
+    event_id: str,
+    expected: int,
+    change: Callable[[dict[str, Any], ScheduleRules, Event], dict[str, Any]],
+) -> Response:
+    """Apply ``change`` to the latest schedule at version ``expected``; store the new version."""
+    record = owned_event(store, principal, event_id)
+    result = latest_result(store, event_id, "schedule")
+    if result.version != expected:
+        raise VersionConflictError("schedule", result.id, current=result.version, sent=expected)
+    doc = copy.deepcopy(result.document)
+    try:
+        change(doc, schedule_rules(doc, record.value), record.value)
+    except EditRefusedError as exc:
+        r = exc.refusal
+        raise ProblemError(
+            409, "infeasible", "Infeasible", r.detail, rule=r.rule, people=list(r.people)
+        ) from None
+    updated = store.update_result(result.id, doc, expected_version=expected)
+    return with_etag(result_document(updated), updated.version)
+
+
+@router.post(
+    "/meetings/move",
+    summary="Move a meeting to another slot or table",
+    response_model=StoredSchedule,
+    responses=_EDIT_ERRORS,
+)
+def move(
+    principal: Organiser, store: StoreDep, event_id: str, expected: IfMatchDep, body: MeetingMove
+) -> Response:
+    """Move the meeting at ``slot``/``table`` to the free ``to_slot``/``to_table`` of the latest
+    schedule (``If-Match`` its version). Refused (409 ``infeasible`` with ``rule`` and
+    ``people``) when one of the two is not available then, already meets someone then, the
+    place is taken or not a table of the slot. The meeting is marked ``manual``."""
+    source, target = Cell(body.slot, body.table), Cell(body.to_slot, body.to_table)
+    by = principal.subject
+    return _edit(
+        principal,
+        store,
+        event_id,
+        expected,
+        lambda d, r, _: move_meeting(d, r, source, target, by=by),
+    )
+
+
+@router.post(
+    "/meetings/swap",
+    summary="Swap two meetings",
+    response_model=StoredSchedule,
+    responses=_EDIT_ERRORS,
+)
+def swap(
+    principal: Organiser, store: StoreDep, event_id: str, expected: IfMatchDep, body: MeetingSwap
+) -> Response:
+    """Exchange the places of two meetings (``If-Match``); the same checks as a move, for
+    both. Both are marked ``manual``."""
+    a, b = Cell(body.first.slot, body.first.table), Cell(body.second.slot, body.second.table)
+    by = principal.subject
+    return _edit(
+        principal, store, event_id, expected, lambda d, r, _: swap_meetings(d, r, a, b, by=by)
+    )
+
+
+@router.post(
+    "/meetings/cancel",
+    summary="Cancel a meeting",
+    response_model=StoredSchedule,
+    responses=_EDIT_ERRORS,
+)
+def cancel(
+    principal: Organiser, store: StoreDep, event_id: str, expected: IfMatchDep, body: MeetingCell
+) -> Response:
+    """Cancel the meeting at ``slot``/``table`` (``If-Match``); its place becomes free."""
+    cell, by = Cell(body.slot, body.table), principal.subject
+    return _edit(
+        principal, store, event_id, expected, lambda d, r, _: cancel_meeting(d, r, cell, by=by)
+    )
+
+
+@router.post(
+    "/meetings",
+    summary="Add a meeting",
+    response_model=StoredSchedule,
+    responses=_EDIT_ERRORS,
+)
+def add(
+    principal: Organiser, store: StoreDep, event_id: str, expected: IfMatchDep, body: MeetingAdd
+) -> Response:
+    """Add a meeting of two participants of the schedule at a free ``slot``/``table``
+    (``If-Match``). Refused (409) when one is not available or busy then, when they are
+    colleagues, when one would rather not meet the other, when they already meet or when one
+    would pass their most meetings. The meeting is marked ``manual``."""
+    cell, by = Cell(body.slot, body.table), principal.subject
+    pair = (body.participants[0], body.participants[1])
+    return _edit(
+        principal,
+        store,
+        event_id,
+        expected,
+        lambda d, r, ev: add_meeting(d, r, ev, pair, cell, by=by),
+    )
+
+
+@router.post(
+    "/undo",
+    summary="Undo the last change by hand",
+    response_model=StoredSchedule,
+    responses=_EDIT_ERRORS,
+)
+def undo(principal: Organiser, store: StoreDep, event_id: str, expected: IfMatchDep) -> Response:
+    """Take back the last change by hand of the latest schedule (``If-Match``): a new version
+    with the meetings as they were before it. Again for the change before; 422 when none is
+    left."""
+    return _edit(principal, store, event_id, expected, lambda d, _r, _e: undo_edit(d))
 
 
 # --- exports -------------------------------------------------------------------------------------
