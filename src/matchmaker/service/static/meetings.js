@@ -1,12 +1,15 @@
-// Meetings: time slots and tables for 1:1 meetings, running the schedule, each participant's
-// agenda, and the downloads (agendas, the organiser's grid, ICS calendars).
+// Meetings: time slots and tables for 1:1 meetings, running the schedule, its figures in words
+// and charts, the meeting grid (changes by hand, meeting-grid.js), each participant's agenda,
+// and the downloads (agendas, the organiser's grid, ICS calendars).
 
 import { download, encode, followJob, getJson, jobPath, sendJson } from "./api.js";
 import {
   add, announce, busy, clear, countryLabel, field, fill, h, messageSlot, number, presetSelect,
   progressBar, showError, showMessage, table, typeLabel,
 } from "./dom.js";
+import { barChart, histogramCounts } from "./charts.js";
 import { eventDocument } from "./event-doc.js";
+import { meetingGrid } from "./meeting-grid.js";
 import { addLearnedScorers, chooseScorer } from "./scoring.js";
 
 const WALL = /^(\d{4}-\d\d-\d\dT\d\d:\d\d)(?::\d\d(?:\.\d+)?)?(Z|[+-]\d\d:?\d\d)?$/;
@@ -27,6 +30,86 @@ function addMinutes(local, minutes) {
 function wallLabel(value) {
   const { local } = splitTime(value);
   return local ? local.replace("T", " ") : String(value ?? "");
+}
+
+function plural(n, word) {
+  return `${n} ${n === 1 ? word : `${word}s`}`;
+}
+
+/**
+ * The schedule's figures in an organiser's words: how many meetings each person has (and the
+ * best possible minimum when the schedule knows it), how many of the participants' requests
+ * are met, how full the tables are, and whether a better schedule may exist.
+ */
+export function scheduleWords(doc, event) {
+  const f = doc.figures ?? {};
+  const per = f.meetings_per_participant ?? {};
+  const agendas = doc.agendas ?? [];
+  const n = agendas.length;
+  const bound = f.fairness_bound ?? f.min_meetings_bound ?? doc.stats?.fairness_bound ?? null;
+  const sentences = [];
+  if (!n) {
+    sentences.push("Nobody is in this schedule.");
+  } else if ((per.min ?? 0) > 0) {
+    const best = bound === null || bound === undefined ? "" : `; the best possible minimum is ${bound}`;
+    sentences.push(`Every participant has at least ${plural(per.min, "meeting")}${best}. Half have ${number(per.median, 1)} or more; the busiest have ${per.max}.`);
+  } else {
+    const none = f.without_meeting ?? agendas.filter((a) => !a.meetings.length).length;
+    const best = bound === null || bound === undefined ? "" : ` The best possible minimum is ${bound}.`;
+    sentences.push(`${none} of ${n} participants have no meeting; the others have 1 to ${per.max ?? 0}.${best}`);
+  }
+  // Requests: each wish of a participant in the schedule to meet an organisation, and whether
+  // their agenda has a meeting with someone of it.
+  const wishes = new Map();
+  for (const p of event?.participants ?? []) {
+    wishes.set(String(p.id), (p.requests ?? []).filter((r) => r.preference !== "would_rather_not").map((r) => r.organisation));
+  }
+  let asked = 0;
+  let granted = 0;
+  for (const a of agendas) {
+    const orgs = new Set(a.meetings.map((m) => m.organisation_id));
+    for (const org of wishes.get(String(a.participant)) ?? []) {
+      asked += 1;
+      if (orgs.has(org)) granted += 1;
+    }
+  }
+  const met = f.requests_met ?? {};
+  const total = f.meetings ?? (doc.meetings ?? []).length;
+  const requests = asked
+    ? `${granted} of ${asked} requests met`
+    : "nobody asked for a particular meeting";
+  sentences.push(asked
+    ? `${granted} of ${asked} requests to meet an organisation are met: ${plural(met.mutual ?? 0, "meeting")} both asked for, ${met.one_sided ?? 0} asked for by one of the two, ${met.suggested ?? 0} suggested from the profiles.`
+    : `Nobody asked for a particular meeting: all ${plural(total, "meeting")} are suggested from the profiles.`);
+  const places = (doc.slots ?? []).length * (Number(doc.tables) || 0);
+  if (places) {
+    sentences.push(`${plural(total, "meeting")} fill ${Math.round((100 * total) / places)} % of the ${places} places (${plural((doc.slots ?? []).length, "time slot")} × ${plural(Number(doc.tables), "table")}).`);
+  }
+  const manual = (doc.meetings ?? []).filter((m) => m.manual).length;
+  if (manual) sentences.push(`${manual === 1 ? "1 meeting was" : `${manual} meetings were`} placed by hand; a re-plan keeps them.`);
+  return { sentences, requests };
+}
+
+/** The solver's figures (bounds, gap, its own statistics) behind a "details" toggle. */
+function technicalDetails(doc) {
+  const f = doc.figures ?? {};
+  const rows = [
+    ["Solver status", String(doc.status ?? "–")],
+    ["Total score (objective)", number(doc.objective, 3)],
+    ["Upper bound of the total score", number(doc.bound, 3)],
+    ["Gap to the bound", doc.gap === null || doc.gap === undefined ? "–" : `at most ${number(doc.gap * 100, 1)} %`],
+    ["Share of the bound reached", f.share_of_bound === null || f.share_of_bound === undefined ? "–" : `${number(f.share_of_bound * 100, 1)} %`],
+  ];
+  const bound = f.fairness_bound ?? doc.stats?.fairness_bound;
+  if (bound !== undefined && bound !== null) rows.push(["Upper bound of the fewest meetings per person", String(bound)]);
+  for (const [key, value] of Object.entries(doc.stats ?? {})) {
+    if (["string", "number", "boolean"].includes(typeof value)) rows.push([key.replaceAll("_", " "), typeof value === "number" ? number(value, 3) : String(value)]);
+  }
+  return h("details", { class: "more technical" },
+    h("summary", {}, "Technical details: bounds and gaps"),
+    h("p", { class: "hint" }, "The upper bound is a total score no schedule can pass; the gap says how far this schedule may be from the best one at most. A gap of 0 proves it is the best."),
+    h("dl", { class: "tech-facts" }, rows.map(([k, v]) => [h("dt", {}, k), h("dd", {}, v)])),
+    doc.message ? h("p", {}, doc.message) : null);
 }
 
 export function meetingsPanel(state) {
@@ -269,14 +352,23 @@ export function meetingsPanel(state) {
   replanButton.addEventListener("click", () => start(replanButton, `${state.path}/schedule/replan`, "re-plan", false));
 
   // --- the schedule --------------------------------------------------------------------------
+  let shownAgenda = null;  // the participant whose agenda is open, kept across changes
+
+  /** Show `doc` (a new version after a change by hand) and put the focus where it was. */
+  function showSchedule(doc, note) {
+    schedule = doc;
+    fill(results, h("h2", { id: "schedule-title" }, "The schedule"));
+    const grid = renderSchedule(note);
+    if (note && grid) grid.focus(note.focus);
+  }
+
   async function loadSchedule() {
-    fill(results, h("h2", { id: "schedule-title" }, "Agendas"));
+    fill(results, h("h2", { id: "schedule-title" }, "The schedule"));
     try {
       const { data } = await getJson(`${state.path}/schedule`);
-      schedule = data;
       replanButton.hidden = false;
       replanHint.hidden = false;
-      renderSchedule();
+      showSchedule(data, null);
     } catch (error) {
       schedule = null;
       replanButton.hidden = true;
@@ -290,26 +382,34 @@ export function meetingsPanel(state) {
     }
   }
 
-  function renderSchedule() {
+  function renderSchedule(note) {
     const doc = schedule;
     const agendas = new Map((doc.agendas ?? []).map((a) => [String(a.participant), a]));
     const meetings = doc.meetings ?? [];
     const f = doc.figures ?? {};
     const perPerson = f.meetings_per_participant ?? {};
     const met = f.requests_met ?? {};
+    const words = scheduleWords(doc, state.event);
     const facts = [
       ["Meetings", String(f.meetings ?? meetings.length)],
       ["Participants", String(f.participants ?? agendas.size)],
-      ["Meetings per person", perPerson.max === undefined ? "–" : `${perPerson.min ?? "–"} to ${perPerson.max ?? "–"} (median ${number(perPerson.median, 1)})`],
-      ["Without a meeting", String(f.without_meeting ?? "–")],
-      ["Requests met", `${met.mutual ?? 0} mutual, ${met.one_sided ?? 0} one-sided; ${met.suggested ?? 0} suggested by the scores`],
-      ["Result", doc.status === "optimal" ? "best possible" : (doc.status ?? "–")],
-      ["Gap to the best possible", doc.gap === undefined || doc.gap === null ? "–" : `at most ${number(doc.gap * 100, 1)} %`],
+      ["Meetings per person", perPerson.max === undefined || perPerson.max === null ? "–" : `${perPerson.min} to ${perPerson.max}; half have ${number(perPerson.median, 1)} or more`],
+      ["Without a meeting", f.without_meeting ? plural(f.without_meeting, "participant") : "nobody"],
+      ["Requests met", words.requests],
+      ["Result", doc.status === "optimal" ? "the best possible" : doc.status === "feasible" ? "good; a better one may exist (see the details)" : (doc.status ?? "–")],
     ];
     if (doc.changes) {
       const c = doc.changes;
       facts.push(["Changes of the re-plan", `${c.kept?.length ?? 0} kept, ${c.cancelled?.length ?? 0} cancelled, ${c.added?.length ?? 0} added`]);
     }
+    const stale = state.event && state.event.version !== undefined && doc.event_version !== undefined &&
+      doc.event_version !== null && state.event.version !== doc.event_version;
+    const counts = (doc.agendas ?? []).map((a) => a.meetings.length);
+    const grid = meetingGrid(doc, {
+      base: `${state.path}/schedule`,
+      onUpdate: (data, _etag, change) => showSchedule(data, change),
+      onReload: () => loadSchedule(),
+    });
     const dlSlot = messageSlot();
     const dl = (label, path, name) => h("button", {
       type: "button", class: "secondary",
@@ -334,10 +434,12 @@ export function meetingsPanel(state) {
     const select = h("select", { name: "participant" },
       [...agendas.values()].map((a) => h("option", { value: a.participant },
         `${label(a)}: ${count(a)} ${count(a) === 1 ? "meeting" : "meetings"}`)));
+    if (shownAgenda && agendas.has(shownAgenda)) select.value = shownAgenda;
     const agendaBox = h("div", { class: "agenda", "aria-live": "polite" });
     const showAgenda = () => {
       const me = agendas.get(select.value);
       if (!me) return;
+      shownAgenda = me.participant;
       const icsSlot = messageSlot();
       const rows = me.meetings.filter((m) => (m.status ?? "meeting") === "meeting").map((m) => {
         const partnerId = String(m.partner_id ?? m.partner ?? "");
@@ -380,8 +482,25 @@ export function meetingsPanel(state) {
     select.addEventListener("change", showAgenda);
 
     add(results,
+      stale
+        ? h("p", { class: "message note stale-warning", role: "status" },
+          "The event has changed since this schedule was planned (participants, time slots or tables). ",
+          "Re-plan to use the changes: published meetings and meetings placed by hand keep their time and table. ",
+          h("button", { type: "button", class: "secondary small", onclick: () => replanButton.click() }, "Re-plan now"))
+        : null,
+      h("div", { class: "schedule-words" }, words.sentences.map((text) => h("p", {}, text))),
       h("dl", { class: "facts" }, facts.map(([k, v]) => [h("dt", {}, k), h("dd", {}, v)])),
-      doc.message ? h("p", {}, doc.message) : null,
+      technicalDetails(doc),
+      h("div", { class: "chart-row" },
+        barChart(histogramCounts(counts), {
+          title: "Meetings per participant", xLabel: "Meetings", yLabel: "Participants", name: "meetings-per-participant",
+        }),
+        barChart([
+          { label: "Both asked", value: met.mutual ?? 0 },
+          { label: "One asked", value: met.one_sided ?? 0 },
+          { label: "Suggested", value: met.suggested ?? 0 },
+        ], { title: "Who asked for the meetings", xLabel: "Request", yLabel: "Meetings", name: "requests-met" })),
+      grid.element,
       h("div", { class: "actions downloads" },
         h("span", { class: "label" }, "Download:"),
         dl("Agendas (CSV)", `${base}/agendas.csv`, `${state.id}-agendas.csv`),
@@ -395,6 +514,7 @@ export function meetingsPanel(state) {
       agendaBox,
     );
     if (agendas.size) showAgenda();
+    return grid;
   }
 
   return {
