@@ -310,3 +310,46 @@ def test_the_meetings_tab_fits_a_360_px_phone(
     expect(page.locator(".grid-selection")).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     shot(page, "phone-grid", full_page=False)
+
+
+#: Visible controls of the Meetings tab without a name a screen reader can read.
+UNNAMED = """() => [...document.querySelectorAll('#panel-meetings :is(input, select, button)')]
+    .filter(el => el.offsetParent !== null && el.type !== 'hidden')
+    .filter(el => !(el.labels && el.labels.length) && !el.getAttribute('aria-label')
+                  && !el.getAttribute('aria-labelledby') && !el.textContent.trim())
+    .map(el => el.outerHTML.slice(0, 120))"""
+
+
+def test_every_control_of_the_grid_has_a_name(page: Page, server: Server, sign_in: SignIn) -> None:
+    _seed(server, "grid-names")
+    _open(page, sign_in, server, "grid-names")
+    assert page.evaluate(UNNAMED) == []
+    _card(page, "S01", 1).click()  # the selection's controls: "Move to", cancel, put back
+    expect(page.locator(".grid-selection")).to_be_visible()
+    assert page.evaluate(UNNAMED) == []
+    cards = page.locator("button.meeting-card").evaluate_all(
+        "cs => cs.map(c => c.getAttribute('aria-label'))"
+    )
+    assert all(re.match(r"^.+ \(.+\) and .+ \(.+\), \d\d:\d\d, table \d$", c) for c in cards), cards
+
+
+def test_someone_elses_change_is_explained_and_the_grid_reloads(
+    page: Page, server: Server, sign_in: SignIn
+) -> None:
+    document = _seed(server, "grid-conflict")
+    _open(page, sign_in, server, "grid-conflict")
+    with server.client() as http:
+        r = http.post(
+            "/api/events/grid-conflict/schedule/meetings/cancel",
+            json={"slot": "S03", "table": 2},
+            headers={"If-Match": '"1"'},
+        )
+        assert r.status_code == 200, r.text
+    _card(page, "S02", 1).drag_to(_cell(page, "S04", 1))
+    expect(page.locator(".grid-message")).to_contain_text("Someone else changed")
+    expect(_card(page, "S04", 1)).to_have_count(0)
+    assert ("S04", 1) not in _stored(server, "grid-conflict")
+    page.get_by_role("button", name="Reload the schedule").click()
+    expect(_card(page, "S03", 2)).to_have_count(0)
+    _card(page, "S02", 1).drag_to(_cell(page, "S04", 1))
+    expect(_card(page, "S04", 1)).to_contain_text(document["participants"][4]["person"])
