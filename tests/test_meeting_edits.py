@@ -204,3 +204,32 @@ def test_a_replan_marks_the_meetings_placed_by_hand(planned: tuple[Event, dict[s
     carry_manual(previous, new)
     assert [bool(m.get("manual")) for m in new["meetings"][:3]] == [True, False, False]
     assert sum(bool(m.get("manual")) for m in new["meetings"]) == 1
+
+
+def test_a_change_counts_the_fairness_figures_again(planned: tuple[Event, dict[str, Any]]) -> None:
+    """When the document has fairness figures (meetings among those who may have one), a
+    change and its undo count them again over the same people."""
+    event, original = planned
+    doc = copy.deepcopy(original)
+    counts = {a["participant"]: len(a["meetings"]) for a in doc["agendas"]}
+    may = [
+        p.id
+        for p in event.participants
+        if (p.available is None or p.available) and p.max_meetings != 0
+    ]
+    doc["figures"]["fairness"] = {"participants": len(may), "min": -1, "median": -1.0,
+                                  "max": -1, "bound": 9, "gap": -1}  # fmt: skip
+    rules = schedule_rules(doc, event)
+    busiest = max(may, key=lambda p: counts[p])
+    gone = next(m for m in doc["meetings"] if busiest in m["participants"])
+    cancel_meeting(doc, rules, Cell(gone["slot"], gone["table"]))
+    for p in gone["participants"]:
+        counts[p] -= 1
+    fair = doc["figures"]["fairness"]
+    expected = sorted(counts[p] for p in may)
+    assert (fair["min"], fair["max"]) == (expected[0], expected[-1])
+    assert fair["gap"] == 9 - expected[0]
+    undo_edit(doc, rules)
+    assert doc["figures"]["fairness"]["max"] == max(
+        len(a["meetings"]) for a in original["agendas"] if a["participant"] in may
+    )

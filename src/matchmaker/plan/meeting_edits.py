@@ -300,8 +300,11 @@ def _median(values: Sequence[int]) -> float | None:
     return float(statistics.median(values)) if values else None
 
 
-def _refresh(doc: Doc) -> None:
-    """Agendas and counting figures from the meetings (sorted by slot, then table)."""
+def _refresh(doc: Doc, rules: ScheduleRules | None = None) -> None:
+    """Agendas and counting figures from the meetings (sorted by slot, then table); with
+    ``rules``, also the fewest, median and most meetings of those who count for fairness
+    (``figures.fairness``, when the document has it: everyone who may have a meeting, that is
+    who has a slot and may have one or more meetings)."""
     order = {s["id"]: k for k, s in enumerate(doc["slots"])}
     doc["meetings"].sort(key=lambda m: (order[m["slot"]], int(m["table"])))
     agendas = doc["agendas"]
@@ -346,6 +349,17 @@ def _refresh(doc: Doc) -> None:
         "one_sided": sum(1 for m in meetings if m["request"] == "one-sided"),
         "suggested": sum(1 for m in meetings if m["request"] == "suggested"),
     }
+    fairness = figures.get("fairness")
+    if isinstance(fairness, dict) and rules is not None:
+        inst = rules.instance
+        may: npt.NDArray[np.bool_] = np.asarray(inst.avail.any(axis=1), dtype=bool)
+        if inst.hi is not None:
+            may &= np.asarray(inst.hi) > 0
+        counted = [c for c, ok in zip(counts, may.tolist(), strict=True) if ok]
+        if counted:
+            fairness.update(min=min(counted), median=_median(counted), max=max(counted))
+            if fairness.get("bound") is not None:
+                fairness["gap"] = int(fairness["bound"]) - min(counted)
 
 
 def _at(doc: Mapping[str, Any], cell: Cell, field: str = "slot") -> int | None:
@@ -432,7 +446,7 @@ def _commit(
     if refusal is not None:
         raise EditRefusedError(refusal)
     doc["meetings"] = [*kept, *added]
-    _refresh(doc)
+    _refresh(doc, rules)
     doc.setdefault("edits", []).append(
         {
             "action": action,
@@ -558,9 +572,9 @@ def add_meeting(
     return _commit(doc, rules, "add", [], [meeting], by)
 
 
-def undo_edit(doc: Doc) -> Doc:
+def undo_edit(doc: Doc, rules: ScheduleRules | None = None) -> Doc:
     """Undo the last change of ``doc``'s log (in place): its added meetings go, its removed
-    ones come back.
+    ones come back (``rules``: to count the fairness figures again, as a change does).
 
     Raises
     ------
@@ -580,7 +594,7 @@ def undo_edit(doc: Doc) -> Doc:
 
     added = {cell(m) for m in last["added"]}
     doc["meetings"] = [m for m in doc["meetings"] if cell(m) not in added] + list(last["removed"])
-    _refresh(doc)
+    _refresh(doc, rules)
     return doc
 
 

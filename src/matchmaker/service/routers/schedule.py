@@ -430,7 +430,7 @@ def undo(principal: Organiser, store: StoreDep, event_id: str, expected: IfMatch
     """Take back the last change by hand of the latest schedule (``If-Match``): a new version
     with the meetings as they were before it. Again for the change before; 422 when none is
     left."""
-    return _edit(principal, store, event_id, expected, lambda d, _r, _e: undo_edit(d))
+    return _edit(principal, store, event_id, expected, lambda d, r, _e: undo_edit(d, r))
 
 
 # --- exports -------------------------------------------------------------------------------------

@@ -39,24 +39,31 @@ function plural(n, word) {
 /**
  * The schedule's figures in an organiser's words: how many meetings each person has (and the
  * best possible minimum when the schedule knows it), how many of the participants' requests
- * are met, how full the tables are, and whether a better schedule may exist.
+ * are met, how full the tables are, and how many meetings were placed by hand.
  */
 export function scheduleWords(doc, event) {
   const f = doc.figures ?? {};
-  const per = f.meetings_per_participant ?? {};
+  // Among those who count for fairness when the schedule says who they are (not those who
+  // want no meetings or can meet nobody); else among everyone.
+  const fair = f.fairness ?? null;
+  const per = fair ?? f.meetings_per_participant ?? {};
   const agendas = doc.agendas ?? [];
-  const n = agendas.length;
-  const bound = f.fairness_bound ?? f.min_meetings_bound ?? doc.stats?.fairness_bound ?? null;
+  const n = fair ? fair.participants : agendas.length;
+  const bound = fair?.bound ?? f.fairness_bound ?? doc.stats?.fairness_bound ?? null;
   const sentences = [];
+  const best = bound === null || bound === undefined ? "" : `the best possible minimum is ${bound}`;
   if (!n) {
-    sentences.push("Nobody is in this schedule.");
+    sentences.push("Nobody in this schedule may have a meeting.");
   } else if ((per.min ?? 0) > 0) {
-    const best = bound === null || bound === undefined ? "" : `; the best possible minimum is ${bound}`;
-    sentences.push(`Every participant has at least ${plural(per.min, "meeting")}${best}. Half have ${number(per.median, 1)} or more; the busiest have ${per.max}.`);
+    sentences.push(`Every participant has at least ${plural(per.min, "meeting")}${best ? `; ${best}` : ""}. Half have ${number(per.median, 1)} or more; the busiest have ${per.max}.`);
   } else {
-    const none = f.without_meeting ?? agendas.filter((a) => !a.meetings.length).length;
-    const best = bound === null || bound === undefined ? "" : ` The best possible minimum is ${bound}.`;
-    sentences.push(`${none} of ${n} participants have no meeting; the others have 1 to ${per.max ?? 0}.${best}`);
+    const none = fair ? null : (f.without_meeting ?? agendas.filter((a) => !a.meetings.length).length);
+    sentences.push(none === null
+      ? `Some participants have no meeting; the busiest have ${per.max ?? 0}.${best ? ` ${best[0].toUpperCase()}${best.slice(1)}.` : ""}`
+      : `${none} of ${n} participants have no meeting; the others have 1 to ${per.max ?? 0}.${best ? ` ${best[0].toUpperCase()}${best.slice(1)}.` : ""}`);
+  }
+  if (fair?.not_wanting_meetings) {
+    sentences.push(`${plural(fair.not_wanting_meetings, "participant")} asked for no meetings and ${fair.not_wanting_meetings === 1 ? "is" : "are"} not counted.`);
   }
   // Requests: each wish of a participant in the schedule to meet an organisation, and whether
   // their agenda has a meeting with someone of it.
@@ -100,7 +107,7 @@ function technicalDetails(doc) {
     ["Gap to the bound", doc.gap === null || doc.gap === undefined ? "–" : `at most ${number(doc.gap * 100, 1)} %`],
     ["Share of the bound reached", f.share_of_bound === null || f.share_of_bound === undefined ? "–" : `${number(f.share_of_bound * 100, 1)} %`],
   ];
-  const bound = f.fairness_bound ?? doc.stats?.fairness_bound;
+  const bound = f.fairness?.bound ?? f.fairness_bound ?? doc.stats?.fairness_bound;
   if (bound !== undefined && bound !== null) rows.push(["Upper bound of the fewest meetings per person", String(bound)]);
   for (const [key, value] of Object.entries(doc.stats ?? {})) {
     if (["string", "number", "boolean"].includes(typeof value)) rows.push([key.replaceAll("_", " "), typeof value === "number" ? number(value, 3) : String(value)]);
