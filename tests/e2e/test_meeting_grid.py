@@ -178,8 +178,15 @@ def test_keyboard_moves_a_meeting_with_enter_and_the_arrow_keys(
 ) -> None:
     document = _seed(server, "grid-keys")
     _open(page, sign_in, server, "grid-keys")
+    # The grid is one tab stop; the arrow keys go from meeting to meeting.
+    expect(page.locator("button.meeting-card[tabindex='0']")).to_have_count(1)
+    _card(page, "S01", 1).focus()
+    page.keyboard.press("ArrowRight")
+    expect(_card(page, "S01", 2)).to_be_focused()
+    page.keyboard.press("ArrowDown")  # the meeting of 10:20 nearest to table 2
     card = _card(page, "S02", 1)
-    card.focus()
+    expect(card).to_be_focused()
+    expect(page.locator("button.meeting-card[tabindex='0']")).to_have_count(1)
     page.keyboard.press("Enter")
     expect(card).to_have_attribute("aria-pressed", "true")
     page.keyboard.press("ArrowDown")  # 10:40, table 1: taken

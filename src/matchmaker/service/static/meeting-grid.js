@@ -229,6 +229,30 @@ export function meetingGrid(schedule, { base, onUpdate, onReload }) {
     describeTarget();
   }
 
+  /** The nearest meeting from `cell` in the direction of an arrow key, or null. */
+  function neighbour(cell, key) {
+    const k = slots.findIndex((s) => s.id === cell.slot);
+    if (key === "ArrowLeft" || key === "ArrowRight") {
+      const dir = key === "ArrowRight" ? 1 : -1;
+      for (let t = cell.table + dir; t >= 1 && t <= tables; t += dir) {
+        const found = cellOf({ slot: cell.slot, table: t })?.querySelector(".meeting-card");
+        if (found) return found;
+      }
+      return null;
+    }
+    const dir = key === "ArrowDown" ? 1 : -1;
+    for (let i = k + dir; i >= 0 && i < slots.length; i += dir) {
+      // The meeting of that slot nearest to this table.
+      let best = null;
+      for (let t = 1; t <= tables; t += 1) {
+        const found = cellOf({ slot: slots[i].id, table: t })?.querySelector(".meeting-card");
+        if (found && (!best || Math.abs(t - cell.table) < best.d)) best = { el: found, d: Math.abs(t - cell.table) };
+      }
+      if (best) return best.el;
+    }
+    return null;
+  }
+
   function card(m) {
     const cell = { slot: m.slot, table: Number(m.table) };
     const [a, b] = m.participants.map((p) => agendas.get(p) ?? { participant: p });
@@ -236,7 +260,7 @@ export function meetingGrid(schedule, { base, onUpdate, onReload }) {
       h("span", { class: "who-name" }, x.person || x.participant),
       h("span", { class: "who-org" }, x.organisation_name || x.organisation || ""));
     const button = h("button", {
-      type: "button", class: `meeting-card${m.manual ? " manual" : ""}`, draggable: "true",
+      type: "button", class: `meeting-card${m.manual ? " manual" : ""}`, draggable: "true", tabindex: "-1",
       "aria-pressed": "false", "data-slot": m.slot, "data-table": String(m.table),
       "aria-label": `${names(m)}, ${place(cell)}${m.manual ? ", placed by hand" : ""}`,
     }, person(a), person(b), m.manual ? h("span", { class: "badge manual-badge" }, "by hand") : null);
@@ -256,11 +280,22 @@ export function meetingGrid(schedule, { base, onUpdate, onReload }) {
       } else if (mine && event.key.startsWith("Arrow")) {
         event.preventDefault();
         step(event.key);
+      } else if (!selected && event.key.startsWith("Arrow")) {
+        // One tab stop for the grid: the arrow keys go from meeting to meeting.
+        const next = neighbour(cell, event.key);
+        if (next) {
+          event.preventDefault();
+          next.focus();
+        }
       } else if (mine && event.key === "Escape") {
         event.preventDefault();
         select(null);
         live.textContent = "Put back; nothing changed.";
       }
+    });
+    button.addEventListener("focus", () => {
+      for (const other of grid.querySelectorAll(".meeting-card[tabindex='0']")) other.tabIndex = -1;
+      button.tabIndex = 0;
     });
     button.addEventListener("dragstart", (event) => {
       event.dataTransfer.setData("text/plain", `${m.slot}\t${m.table}`);
@@ -303,6 +338,8 @@ export function meetingGrid(schedule, { base, onUpdate, onReload }) {
     }))));
   const grid = h("table", { class: "meeting-grid" },
     h("caption", { class: "visually-hidden" }, "The meetings by time (rows) and table (columns)"), h("thead", {}, head), body);
+  const firstCard = grid.querySelector(".meeting-card");
+  if (firstCard) firstCard.tabIndex = 0;
 
   // --- the selected meeting: "Move to", cancel ------------------------------------------------
   const selection = h("div", { class: "grid-selection", hidden: true });
@@ -400,7 +437,7 @@ export function meetingGrid(schedule, { base, onUpdate, onReload }) {
   const element = h("section", { class: "meeting-grid-box", "aria-labelledby": "meeting-grid-title" },
     h("h3", { id: "meeting-grid-title" }, "The meeting grid"),
     h("p", { class: "hint", id: "meeting-grid-hint" },
-      "Drag a meeting to another place, or select it and press Enter, choose a place with the arrow keys and press Enter again (Escape stops). Dropping a meeting on a taken place swaps the two. Each change is checked against the availability and wishes of the people."),
+      "Drag a meeting to another place. With the keyboard: the arrow keys go from meeting to meeting; Enter picks one up, the arrow keys choose its place, Enter puts it there (Escape stops). Dropping a meeting on a taken place swaps the two. Each change is checked against the availability and wishes of the people."),
     h("div", { class: "actions" }, undo, h("span", { class: "hint" }, changes)),
     message,
     scroller,
