@@ -292,7 +292,7 @@ def _refused(r: Any, rule: str) -> dict[str, Any]:
             {"participants": ["@3", "@6"], "slot": "S04", "table": 1},
             "max_meetings",
             [3],
-            "{3} would have 2 meetings; at most 1 are allowed.",
+            "{3} would have 2 meetings; at most 1 is allowed.",
         ),
     ],
 )

@@ -261,7 +261,7 @@ def _words(
         x = v.participants[0]
         text = (
             f"{name[x]} would have {sum(x in (m.a, m.b) for m in after)} meetings; "
-            f"at most {v.limit} are allowed"
+            f"at most {v.limit} {'is' if v.limit == 1 else 'are'} allowed"
         )
     return EditRefusal(v.rule, people, text[:1].upper() + text[1:] + ".")
 
