@@ -8,6 +8,7 @@ import {
 } from "./dom.js";
 import { eventDocument } from "./event-doc.js";
 import { addLearnedScorers, chooseScorer } from "./scoring.js";
+import { staleWarning } from "./stale.js";
 
 const WALL = /^(\d{4}-\d\d-\d\dT\d\d:\d\d)(?::\d\d(?:\.\d+)?)?(Z|[+-]\d\d:?\d\d)?$/;
 
@@ -269,11 +270,15 @@ export function meetingsPanel(state) {
   replanButton.addEventListener("click", () => start(replanButton, `${state.path}/schedule/replan`, "re-plan", false));
 
   // --- the schedule --------------------------------------------------------------------------
+  // Out of date after a change of the participants or settings: stale.js.
+  const stale = staleWarning(state, "schedule", { run: () => runForm.requestSubmit() });
+  results.before(stale.element);
   async function loadSchedule() {
     fill(results, h("h2", { id: "schedule-title" }, "Agendas"));
     try {
       const { data } = await getJson(`${state.path}/schedule`);
       schedule = data;
+      stale.update(data);
       replanButton.hidden = false;
       replanHint.hidden = false;
       renderSchedule();
