@@ -185,7 +185,7 @@ def test_a_keep_apart_group_is_chosen_with_the_person_picker(
 
 
 def test_the_out_of_date_warning_after_a_participant_change(
-    page: Page, server: Server, sign_in: SignIn, shot: Shot
+    page: Page, server: Server, sign_in: SignIn, shot: Shot, tmp_path: Path
 ) -> None:
     event_id = "hk-stale"
     path = f"/api/events/{event_id}"
@@ -222,6 +222,24 @@ def test_the_out_of_date_warning_after_a_participant_change(
     )
     expect(page.locator("#panel-breakouts .rounds")).to_have_attribute("data-result", "2/1")
     expect(warning).to_be_hidden()
+
+    # A new registration list imported on the page, without the last person: the Breakouts
+    # tab says so at once (no reload).
+    lines = (DEMO_DATA / "leuven-2018" / "registrations.csv").read_text().splitlines()
+    fewer = tmp_path / "registrations-one-less.csv"
+    fewer.write_text("\n".join(lines[:-1]) + "\n")
+    page.get_by_role("tab", name="Participants").click()
+    page.get_by_label("Registration list (CSV, XLSX or JSON)").set_input_files(fewer)
+    page.get_by_role("button", name="Upload and check").click()
+    page.get_by_role("button", name="Check the rows").click()
+    page.get_by_role("button", name="Import", exact=True).click()
+    expect(page.locator("#upload-report .message.success")).to_contain_text(
+        f"{len(lines) - 2} participants"
+    )
+    page.get_by_role("tab", name="Breakouts").click()
+    expect(page.locator("#panel-breakouts .rounds")).to_have_attribute("data-result", "2/1")
+    expect(warning).to_be_visible()
+    expect(warning).to_contain_text("The participants have changed since these rooms were made.")
 
 
 def test_the_progress_bar_follows_the_jobs_reports(
@@ -310,6 +328,7 @@ def test_every_tab_fits_360_px(phone: Page, server: Server, sign_in: SignIn, sho
             expect(panel.locator(".cards").first).to_be_visible()
         if tab == "meetings":
             expect(panel).to_contain_text("Agendas")
+            expect(panel.locator('[data-stale="schedule"]')).to_be_hidden()
         phone.wait_for_timeout(300)
         widths = phone.evaluate(
             "() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
