@@ -314,8 +314,9 @@ OUTSIDE = """(panel) => {
 def test_every_tab_fits_360_px(phone: Page, server: Server, sign_in: SignIn, shot: Shot) -> None:
     event_id = "hk-phone"
     path = f"/api/events/{event_id}"
+    document = _leuven(event_id, "Leuven on a phone")
     with server.client() as http:
-        _create(http, {**_leuven(event_id, "Leuven on a phone"), "date": "2026-05-14"})
+        _create(http, {**document, "date": "2026-05-14"})
         _run(http, f"{path}/breakouts", {"seed": 1, "time_limit": 0.3})
         body = {"slots": 4, "tables": 8, "start": "2026-05-14T10:00:00", "time_limit": 2}
         _run(http, f"{path}/schedule", body)
@@ -329,6 +330,14 @@ def test_every_tab_fits_360_px(phone: Page, server: Server, sign_in: SignIn, sho
         if tab == "meetings":
             expect(panel).to_contain_text("Agendas")
             expect(panel.locator('[data-stale="schedule"]')).to_be_hidden()
+            # An agenda found with the person picker, by the organisation's name.
+            person = document["participants"][3]
+            org = next(o for o in document["organisations"] if o["id"] == person["organisation"])
+            finder = phone.get_by_role("combobox", name="Find a participant")
+            finder.fill(org["name"])
+            finder.press("Enter")
+            expect(panel.locator("select[name=participant]")).to_have_value(person["id"])
+            expect(panel.locator(".agenda")).to_contain_text(person["id"])
         phone.wait_for_timeout(300)
         widths = phone.evaluate(
             "() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]"

@@ -9,6 +9,7 @@ import {
 import { eventDocument } from "./event-doc.js";
 import { addLearnedScorers, chooseScorer } from "./scoring.js";
 import { staleWarning } from "./stale.js";
+import { pickerForSelect } from "./person-picker.js";
 
 const WALL = /^(\d{4}-\d\d-\d\dT\d\d:\d\d)(?::\d\d(?:\.\d+)?)?(Z|[+-]\d\d:?\d\d)?$/;
 
@@ -400,6 +401,8 @@ export function meetingsPanel(state) {
       agendaBox,
     );
     if (agendas.size) showAgenda();
+    // Find a participant's agenda by name or organisation: person-picker.js.
+    select.closest(".field").before(pickerForSelect(select, [...agendas.values()].map((a) => ({ id: a.participant, person: a.person || a.participant, organisation_name: a.organisation_name ?? "" })), "Find a participant"));
   }
 
   return {

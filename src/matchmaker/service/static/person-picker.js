@@ -132,3 +132,18 @@ export function personPicker({ participants, label, onPick, exclude = () => fals
   return h("div", { class: "picker" },
     h("label", { for: inputId }, label), input, list, hint, count);
 }
+
+/**
+ * A picker that chooses in a <select> of participants (its option values are participant
+ * ids): the person picked becomes the select's value, and the select's "change" fires.
+ */
+export function pickerForSelect(select, participants, label) {
+  return personPicker({
+    participants,
+    label,
+    onPick: (p) => {
+      select.value = p.id;
+      select.dispatchEvent(new Event("change"));
+    },
+  });
+}
