@@ -213,7 +213,7 @@ def test_the_out_of_date_warning_after_a_participant_change(
     page.reload()
     expect(warning).to_be_visible()
     expect(warning).to_contain_text(
-        "Out of date: The participants have changed since these rooms were made."
+        "Out of date: the participants have changed since these rooms were made."
     )
     shot(page, "out-of-date", full_page=False)
     warning.get_by_role("button", name="Run the allocation again").click()
@@ -239,7 +239,7 @@ def test_the_out_of_date_warning_after_a_participant_change(
     page.get_by_role("tab", name="Breakouts").click()
     expect(page.locator("#panel-breakouts .rounds")).to_have_attribute("data-result", "2/1")
     expect(warning).to_be_visible()
-    expect(warning).to_contain_text("The participants have changed since these rooms were made.")
+    expect(warning).to_contain_text("the participants have changed since these rooms were made.")
 
 
 def test_the_progress_bar_follows_the_jobs_reports(

@@ -50,10 +50,10 @@ export function staleness(event, result, kind) {
 export function staleText(kind, found) {
   const w = WORDS[kind] ?? WORDS.pairs;
   let what;
-  if (!found.parts) what = "The event has changed";
-  else if (found.parts.length === 2) what = `The participants and ${w.settings} have changed`;
-  else if (found.parts[0] === "participants") what = "The participants have changed";
-  else what = `${w.settings[0].toUpperCase()}${w.settings.slice(1)} have changed`;
+  if (!found.parts) what = "the event has changed";
+  else if (found.parts.length === 2) what = `the participants and ${w.settings} have changed`;
+  else if (found.parts[0] === "participants") what = "the participants have changed";
+  else what = `${w.settings} have changed`;
   return `Out of date: ${what} since ${w.made}. ${w.again}`;
 }
 
