@@ -7,7 +7,7 @@ import {
 } from "./dom.js";
 import { eventDocument } from "./event-doc.js";
 import { groupsEditor } from "./person-groups.js";
-import { peopleOf } from "./person-picker.js";
+import { peopleOf, personLabel } from "./person-picker.js";
 
 export function roomsPanel(state) {
   const element = h("div", { class: "stack" });
@@ -76,7 +76,7 @@ export function roomsPanel(state) {
         return;
       }
       pins.forEach((pin, i) => {
-        const where = `${pin.participant} in ${roomName(pin.room)}${pin.round ? `, ${roundName(pin.round)}` : ", every round"}`;
+        const where = `${personName(pin.participant)} in ${roomName(pin.room)}${pin.round ? `, ${roundName(pin.round)}` : ", every round"}`;
         pinList.append(h("li", {}, where, " ",
           h("button", {
             type: "button", class: "secondary small", "aria-label": `Remove the pin of ${where}`,
@@ -89,6 +89,7 @@ export function roomsPanel(state) {
           }, "Remove")));
       });
     };
+    const personName = (id) => personLabel(people.find((p) => p.id === id)) || id;
     const roomName = (id) => (ev.rooms ?? []).find((r) => r.id === id)?.name ?? id;
     const roundName = (id) => (ev.rounds ?? []).find((r) => r.id === id)?.name ?? id;
     renderPins();
