@@ -6,6 +6,7 @@
 // to run again. A result made before fingerprints were recorded falls back on the event's
 // version (`result.event_version`), which also moves on a rename or a pin.
 
+import { getJson } from "./api.js";
 import { h } from "./dom.js";
 
 const WORDS = {
@@ -36,6 +37,8 @@ const WORDS = {
  */
 export function staleness(event, result, kind) {
   if (!event || !result) return null;
+  // A result newer than the event the page holds: the page cannot tell (the service can).
+  if (Number(result.event_version) > Number(event.version)) return null;
   const now = event.inputs?.[kind];
   const then = result.inputs;
   if (now && then && typeof then === "object") {
@@ -60,7 +63,9 @@ export function staleText(kind, found) {
 /**
  * A warning that shows itself when the result shown is older than the event's last change of
  * participants or settings. `run()` starts the run again. Call `update(result)` whenever the
- * tab shows a result (null: none); the warning follows changes of the event by itself.
+ * tab shows a result (null: none); the warning follows changes of the event by itself, and
+ * asks the service (GET .../freshness) for changes made elsewhere since the page read the
+ * event (the event the page holds is not replaced: a form being edited keeps its version).
  */
 export function staleWarning(state, kind, { run }) {
   const text = h("span", {});
@@ -68,18 +73,32 @@ export function staleWarning(state, kind, { run }) {
   const element = h("div", { class: "message note stale-warning", role: "status", "data-stale": kind }, text, " ", button);
   element.hidden = true;
   let result = null;
+  let elsewhere = null; // what the service says changed, for the result shown
   const refresh = () => {
-    const found = staleness(state.event, result, kind);
+    const found = staleness(state.event, result, kind) ?? elsewhere;
     element.hidden = !found;
     const words = found ? staleText(kind, found) : "";
     if (text.textContent !== words) text.textContent = words;
+  };
+  const ask = async (shown) => {
+    try {
+      const { data } = await getJson(`${state.path}/freshness`);
+      const said = data?.[kind];
+      if (shown !== result || !said || said.result !== shown.id) return;
+      elsewhere = said.stale ? { parts: said.changed ?? null } : null;
+      refresh();
+    } catch {
+      // The local comparison stands; the tab shows its own errors.
+    }
   };
   state.onChange(refresh);
   return {
     element,
     update(shown) {
       result = shown ?? null;
+      elsewhere = null;
       refresh();
+      if (result && result.id !== undefined) ask(result);
     },
   };
 }
