@@ -27,7 +27,7 @@ from typing import Any, Literal
 
 from matchmaker.models import Event
 
-__all__ = ["KINDS", "ResultKind", "changed_parts", "result_inputs"]
+__all__ = ["KINDS", "ResultKind", "changed_parts", "document_inputs", "result_inputs"]
 
 ResultKind = Literal["breakouts", "schedule", "pairs"]
 #: The kinds of result that are planned from an event's participants.
@@ -92,7 +92,12 @@ def result_inputs(event: Event) -> dict[ResultKind, dict[str, str]]:
     >>> a == b
     True
     """
-    document = event.model_dump(mode="json", exclude_none=True)
+    return document_inputs(event.model_dump(mode="json", exclude_none=True))
+
+
+def document_inputs(document: dict[str, Any]) -> dict[ResultKind, dict[str, str]]:
+    """:func:`result_inputs` of an event already dumped to JSON
+    (``event.model_dump(mode="json", exclude_none=True)``), to dump it once."""
     people = _digest({k: document.get(k) for k in sorted(_PEOPLE)})
     return {
         kind: {"participants": people, "settings": _digest(_settings(document, kind))}

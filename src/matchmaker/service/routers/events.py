@@ -22,7 +22,7 @@ from matchmaker.io.areas import Area
 from matchmaker.io.tabular import decode_text, load_json
 from matchmaker.limits import EventDate
 from matchmaker.models import Event, Id, Name, RegistrationMapping
-from matchmaker.plan.inputs import KINDS, changed_parts, result_inputs
+from matchmaker.plan.inputs import KINDS, changed_parts, document_inputs, result_inputs
 from matchmaker.service.deps import IfMatchDep, SettingsDep, StoreDep, etag
 from matchmaker.service.event_access import Organiser, owned_event, with_etag
 from matchmaker.service.gate import long_request
@@ -97,13 +97,14 @@ def event_view(record: EventRecord) -> dict[str, Any]:
     """The event as the API shows it: the document, then its version, owner and times, and
     the fingerprints of what each kind of result is built from (``inputs``: compare with a
     result's ``inputs`` to tell whether it is out of date)."""
+    document = record.value.model_dump(mode="json", exclude_none=True)
     return {
-        **record.value.model_dump(mode="json", exclude_none=True),
+        **document,
         "version": record.version,
         "owner": record.owner,
         "created": record.created_at.isoformat(),
         "updated": record.updated_at.isoformat(),
-        "inputs": result_inputs(record.value),
+        "inputs": document_inputs(document),
     }
 
 
