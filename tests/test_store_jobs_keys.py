@@ -176,7 +176,7 @@ def test_member_keys_need_a_stored_organisation(db_url: str) -> None:
     ("role", "subject", "name", "message"),
     [
         ("root", "x", "n", "role 'root' must be one of: admin, organiser, member"),
-        ("organiser", "", "n", "an? organiser key needs a subject"),
+        ("organiser", "", "n", "^an organiser key needs a subject: the organiser's account name"),
         ("member", None, "n", "a member key needs a subject: the organisation's id"),
         ("admin", None, " ", "a key's name is required"),
     ],

@@ -236,11 +236,16 @@ def test_organiser_allocates_pins_reruns_and_downloads_the_room_lists(
     page.get_by_label("Number of rounds").fill("2")
     seen: set[str] = set()
     apart: list[str] = []
+    page.get_by_role("button", name="Add a group (keep apart)").click()
+    picker = page.get_by_role("combobox", name="Add a person to Keep apart, group 1")
     for p in registered.participants:
         if p.organisation not in seen and len(apart) < 3:
             seen.add(p.organisation)
             apart.append(p.id)
-    page.get_by_label(re.compile("^Keep apart")).fill(", ".join(apart))
+            # Chosen with the person picker: a name typed, the person clicked in the list.
+            picker.fill(p.person or p.id)
+            page.locator(f'[role=option][data-participant="{p.id}"]').click()
+    expect(page.locator('.group[data-group="0"] li[data-participant]')).to_have_count(3)
     page.get_by_role("button", name="Save rooms and rounds").click()
     expect(page.locator("#panel-rooms .message.success")).to_contain_text("Saved")
     shot(page, "rooms")

@@ -74,6 +74,9 @@ def test_access_of_every_event_endpoint(client: TestClient, keys: Any) -> None:
     check_access(client, keys, "GET", "/api/events", event_scoped=False)
     check_access(client, keys, "GET", path)
     check_access(client, keys, "PUT", path, json=SMALL, headers={"If-Match": '"1"'})
+    check_access(client, keys, "PATCH", path, json={"name": "N"}, headers={"If-Match": '"1"'})
+    check_access(client, keys, "POST", f"{path}/duplicate", json={"id": "copy-1"})
+    check_access(client, keys, "GET", f"{path}/freshness")
     check_access(client, keys, "DELETE", path, headers={"If-Match": '"1"'})
     check_access(client, keys, "GET", f"{path}/participants")
     upload = {"file": ("r.csv", b"participant,organisation\n", "text/csv")}

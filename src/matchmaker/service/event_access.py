@@ -178,6 +178,12 @@ class _Stored(BaseModel):
     version: int = Field(description="the result's version (its ETag); a move adds one")
     created: dt.datetime = Field(description="when the result was stored")
     updated: dt.datetime = Field(description="when it was last changed (a move)")
+    inputs: dict[str, str] | None = Field(
+        default=None,
+        description="fingerprints of what the result was built from: the event's "
+        "`participants` and the `settings` of this kind of result (compare with the "
+        "event's `inputs`); null for results made before they were recorded",
+    )
 
 
 class StoredAllocation(AllocationDocument, _Stored):

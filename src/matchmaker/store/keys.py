@@ -88,10 +88,12 @@ def _check(session: Session, role: str, subject: str | None, name: str) -> None:
     if role not in ROLES:
         raise _problem("role", role, f"role '{role}' must be one of: {', '.join(ROLES)}")
     if role != "admin" and not subject:
+        from matchmaker.explain import indefinite  # numpy and the scorers: only on this error
+
         raise _problem(
             "subject",
             subject,
-            f"a {role} key needs a subject: "
+            f"{indefinite(role)} key needs a subject: "
             + ("the organisation's id" if role == "member" else "the organiser's account name"),
         )
     if subject is not None and len(subject) > 200:

@@ -1,4 +1,5 @@
-"""``/api/events``: events (create, list, read, replace, delete) and their participants.
+"""``/api/events``: events (create, list, read, replace, rename, duplicate, delete) and their
+participants.
 
 An event is the JSON document of ``fixtures/*/event.json``, checked by the same code as
 ``matchmaker import event.json``, so that a request gets the command line's problems (field
@@ -13,16 +14,20 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, ConfigDict, Field
 
 from matchmaker.errors import InvalidInputError, Problem
 from matchmaker.io import read_event
 from matchmaker.io.areas import Area
 from matchmaker.io.tabular import decode_text, load_json
-from matchmaker.models import Event, RegistrationMapping
+from matchmaker.limits import EventDate
+from matchmaker.models import Event, Id, Name, RegistrationMapping
+from matchmaker.plan.inputs import KINDS, changed_parts, document_inputs, result_inputs
 from matchmaker.service.deps import IfMatchDep, SettingsDep, StoreDep, etag
 from matchmaker.service.event_access import Organiser, owned_event, with_etag
 from matchmaker.service.gate import long_request
 from matchmaker.service.problems import ProblemError, error_responses, problems_of
+from matchmaker.store import Store
 from matchmaker.store.records import EventRecord
 
 __all__ = ["event_from_body", "event_from_json", "event_view", "router"]
@@ -30,7 +35,7 @@ __all__ = ["event_from_body", "event_from_json", "event_view", "router"]
 router = APIRouter(prefix="/api/events", tags=["events"])
 
 #: Fields the service adds to an event it shows; a document sent back may carry them.
-SERVICE_FIELDS = ("version", "owner", "created", "updated")
+SERVICE_FIELDS = ("version", "owner", "created", "updated", "inputs")
 
 
 def event_from_json(document: dict[str, Any]) -> Event:
@@ -89,13 +94,17 @@ EVENT_BODY = {
 
 
 def event_view(record: EventRecord) -> dict[str, Any]:
-    """The event as the API shows it: the document, then its version, owner and times."""
+    """The event as the API shows it: the document, then its version, owner and times, and
+    the fingerprints of what each kind of result is built from (``inputs``: compare with a
+    result's ``inputs`` to tell whether it is out of date)."""
+    document = record.value.model_dump(mode="json", exclude_none=True)
     return {
-        **record.value.model_dump(mode="json", exclude_none=True),
+        **document,
         "version": record.version,
         "owner": record.owner,
         "created": record.created_at.isoformat(),
         "updated": record.updated_at.isoformat(),
+        "inputs": document_inputs(document),
     }
 
 
@@ -185,6 +194,111 @@ def delete_event(
     owned_event(store, principal, event_id)
     store.delete_event(event_id, expected_version=expected)
     return Response(status_code=204)
+
+
+class EventRename(BaseModel):
+    """A new name (and, if given, a new date) for an event; its id stays."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: Name = Field(description="the event's new name")
+    date: EventDate | None = Field(
+        default=None, description="a new date (left as it is when not given)"
+    )
+
+
+@router.patch(
+    "/{event_id}",
+    summary="Rename an event",
+    responses=error_responses(401, 403, 404, 412, 422, 428, 429),
+)
+def rename_event(
+    principal: Organiser, store: StoreDep, event_id: str, expected: IfMatchDep, body: EventRename
+) -> Response:
+    """Give the event a new name (and date); its id, participants and results stay, and its
+    results are not made out of date by it; ``If-Match``."""
+    record = owned_event(store, principal, event_id)
+    update: dict[str, Any] = {"name": body.name}
+    if body.date is not None:
+        update["date"] = body.date
+    renamed = store.update_event(record.value.model_copy(update=update), expected_version=expected)
+    return with_etag(event_view(renamed), renamed.version)
+
+
+class EventCopy(BaseModel):
+    """The id and name of a copy of an event."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: Id | None = Field(
+        default=None, description="the copy's id (by default the event's id with `-copy`)"
+    )
+    name: Name | None = Field(
+        default=None, description="the copy's name (by default the event's name with `(copy)`)"
+    )
+
+
+def _free_id(store: Store, base: str) -> str:
+    """``base-copy``, else ``base-copy-2``, ``-3``...: the first id no event has (at most 64
+    characters, as every id)."""
+    for n in range(1, 1000):
+        tail = "-copy" if n == 1 else f"-copy-{n}"
+        candidate = base[: 64 - len(tail)] + tail
+        if store.get_event_record(candidate) is None:
+            return candidate
+    raise ProblemError(  # pragma: no cover - a thousand copies of one event
+        409, "conflict", "Conflict", f"event '{base}' has too many copies; give the copy an id"
+    )
+
+
+@router.post(
+    "/{event_id}/duplicate",
+    status_code=201,
+    summary="Duplicate an event",
+    responses=error_responses(401, 403, 404, 409, 422, 429),
+)
+def duplicate_event(
+    principal: Organiser, store: StoreDep, event_id: str, body: EventCopy | None = None
+) -> Response:
+    """A new event with the settings, rooms, rounds, slots, tables, rules and participants of
+    this one, but none of its results, owned by the caller → 201 with ``ETag`` and
+    ``Location``. An id that is taken is a 409."""
+    record = owned_event(store, principal, event_id)
+    body = body or EventCopy()
+    new_id = body.id or _free_id(store, event_id)
+    new_name = body.name or f"{record.value.name} (copy)"[:300]
+    document = {**record.value.model_dump(mode="json", exclude_none=True)}
+    document.update(id=new_id, name=new_name)
+    created = store.create_event(event_from_json(document), owner=principal.owner)
+    return with_etag(event_view(created), created.version, 201, Location=f"/api/events/{new_id}")
+
+
+@router.get(
+    "/{event_id}/freshness",
+    summary="Which results are out of date",
+    responses=error_responses(401, 403, 404, 429),
+)
+def result_freshness(principal: Organiser, store: StoreDep, event_id: str) -> Response:
+    """For each kind of result (breakouts, schedule, pairs): the latest one's id, whether it
+    is out of date (``stale``) and what changed since it was made (``participants``,
+    ``settings``); ``null`` for a kind never run. A result that records no fingerprints
+    (made by an older version) is out of date when the event's version moved."""
+    record = owned_event(store, principal, event_id)
+    now = result_inputs(record.value)
+    body: dict[str, Any] = {"event": event_id, "version": record.version}
+    for kind in KINDS:
+        result = store.latest_result(event_id, kind)
+        if result is None:
+            body[kind] = None
+            continue
+        changed = changed_parts(result.document.get("inputs"), now[kind])
+        body[kind] = {
+            "result": result.id,
+            "event_version": result.event_version,
+            "stale": result.event_version != record.version if changed is None else bool(changed),
+            "changed": changed,
+        }
+    return with_etag(body, record.version)
 
 
 # --- participants ------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ const bits = (value) => (value === null || value === undefined ? "–" : `${numb
 import { eventDocument } from "./event-doc.js";
 import { addLearnedScorers, chooseScorer } from "./scoring.js";
 import { openMoveDialog } from "./move-dialog.js";
+import { staleWarning } from "./stale.js";
 
 export function breakoutsPanel(state) {
   let allocation = null;
@@ -61,6 +62,9 @@ export function breakoutsPanel(state) {
   const resultsSection = h("section", { class: "panel", "aria-labelledby": "breakout-results-title" },
     h("h2", { id: "breakout-results-title" }, "Rooms"),
     summary, downloads, resultSlot, roundsBox);
+  // Out of date after a change of the participants or settings: stale.js.
+  const stale = staleWarning(state, "breakouts", { run: () => runForm.requestSubmit() });
+  resultsSection.insertBefore(stale.element, summary);
 
   const element = h("div", { class: "stack" },
     h("section", { class: "panel", "aria-labelledby": "run-breakouts-title" },
@@ -102,6 +106,7 @@ export function breakoutsPanel(state) {
   function renderAllocation() {
     clear(resultSlot);
     const a = allocation;
+    stale.update(a);
     // Which stored allocation is shown (its id and version): what a download gives.
     roundsBox.dataset.result = `${a.id ?? ""}/${a.version ?? ""}`;
     const people = new Set();
@@ -121,9 +126,6 @@ export function breakoutsPanel(state) {
       a.message ? h("p", {}, a.message) : null,
       h("details", { class: "more" }, h("summary", {}, "What the room figures mean"),
         h("p", {}, "Countries and types: how many different ones sit in the room. Diversity: how evenly the room mixes them, in bits (0 when everyone is alike, 1 for two kinds half and half, higher for a wider, more even mix). Fit to the themes: the share of people whose profile names one of the room's themes.")),
-      state.event && a.event_version !== undefined && state.event.version !== undefined && a.event_version !== state.event.version
-        ? h("p", { class: "message note" }, "The event has changed since these rooms were made (rooms, rules, pins or participants). Run the allocation again to use the changes; pins are kept.")
-        : null,
       violations.length
         ? h("div", { class: "violations" },
           h("h3", {}, violations.length === 1 ? "1 wish that could not be met" : `${violations.length} wishes that could not be met`),

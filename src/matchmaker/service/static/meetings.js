@@ -11,6 +11,8 @@ import { barChart, histogramCounts } from "./charts.js";
 import { eventDocument } from "./event-doc.js";
 import { meetingGrid } from "./meeting-grid.js";
 import { addLearnedScorers, chooseScorer } from "./scoring.js";
+import { staleWarning } from "./stale.js";
+import { pickerForSelect } from "./person-picker.js";
 
 const WALL = /^(\d{4}-\d\d-\d\dT\d\d:\d\d)(?::\d\d(?:\.\d+)?)?(Z|[+-]\d\d:?\d\d)?$/;
 
@@ -369,10 +371,14 @@ export function meetingsPanel(state) {
     if (note && grid) grid.focus(note.focus);
   }
 
+  // Out of date after a change of the participants or settings: stale.js.
+  const stale = staleWarning(state, "schedule", { run: () => runForm.requestSubmit() });
+  results.before(stale.element);
   async function loadSchedule() {
     fill(results, h("h2", { id: "schedule-title" }, "The schedule"));
     try {
       const { data } = await getJson(`${state.path}/schedule`);
+      stale.update(data);
       replanButton.hidden = false;
       replanHint.hidden = false;
       showSchedule(data, null);
@@ -409,8 +415,6 @@ export function meetingsPanel(state) {
       const c = doc.changes;
       facts.push(["Changes of the re-plan", `${c.kept?.length ?? 0} kept, ${c.cancelled?.length ?? 0} cancelled, ${c.added?.length ?? 0} added`]);
     }
-    const stale = state.event && state.event.version !== undefined && doc.event_version !== undefined &&
-      doc.event_version !== null && state.event.version !== doc.event_version;
     const counts = (doc.agendas ?? []).map((a) => a.meetings.length);
     const grid = meetingGrid(doc, {
       base: `${state.path}/schedule`,
@@ -489,12 +493,6 @@ export function meetingsPanel(state) {
     select.addEventListener("change", showAgenda);
 
     add(results,
-      stale
-        ? h("p", { class: "message note stale-warning", role: "status" },
-          "The event has changed since this schedule was planned (participants, time slots or tables). ",
-          "Re-plan to use the changes: published meetings and meetings placed by hand keep their time and table. ",
-          h("button", { type: "button", class: "secondary small", onclick: () => replanButton.click() }, "Re-plan now"))
-        : null,
       h("div", { class: "schedule-words" }, words.sentences.map((text) => h("p", {}, text))),
       h("dl", { class: "facts" }, facts.map(([k, v]) => [h("dt", {}, k), h("dd", {}, v)])),
       technicalDetails(doc),
@@ -521,6 +519,8 @@ export function meetingsPanel(state) {
       agendaBox,
     );
     if (agendas.size) showAgenda();
+    // Find a participant's agenda by name or organisation: person-picker.js.
+    select.closest(".field").before(pickerForSelect(select, [...agendas.values()].map((a) => ({ id: a.participant, person: a.person || a.participant, organisation_name: a.organisation_name ?? "" })), "Find a participant"));
     return grid;
   }
 

@@ -6,12 +6,15 @@ import { participantsPanel } from "./participants.js";
 import { roomsPanel } from "./room-editor.js";
 import { breakoutsPanel } from "./breakouts.js";
 import { meetingsPanel } from "./meetings.js";
+import { eventActions, takeNotice } from "./event-housekeeping.js";
 
 export async function renderEvents(view) {
   const heading = h("h1", { tabindex: "-1", id: "events-title" }, "Your events");
   const listSlot = h("div", {}, h("p", { class: "hint" }, "Loading your events…"));
+  const notice = takeNotice();
   fill(view,
-    h("section", { class: "panel", "aria-labelledby": "events-title" }, heading, listSlot),
+    h("section", { class: "panel", "aria-labelledby": "events-title" }, heading,
+      notice ? h("p", { class: "message note", role: "status" }, notice) : null, listSlot),
     createEventSection(),
   );
   heading.focus();
@@ -193,6 +196,7 @@ export async function renderEvent(view, me, id, tab) {
   };
   describe(state.event);
   state.onChange(describe);
+  header.append(eventActions(state));
 
   const tablist = h("div", { class: "tabs", role: "tablist", "aria-label": "Event sections" });
   const panels = [];

@@ -6,6 +6,8 @@ import {
   announce, busy, clear, field, fill, h, messageSlot, showError, showMessage, slug,
 } from "./dom.js";
 import { eventDocument } from "./event-doc.js";
+import { groupsEditor } from "./person-groups.js";
+import { peopleOf, personLabel } from "./person-picker.js";
 
 export function roomsPanel(state) {
   const element = h("div", { class: "stack" });
@@ -62,10 +64,9 @@ export function roomsPanel(state) {
     const language = h("input", { type: "checkbox", name: "shared_language", checked: rules.shared_language ?? true });
     const repeats = h("input", { type: "checkbox", name: "avoid_repeats", checked: rules.avoid_repeats ?? true });
     const perCountry = h("input", { type: "number", name: "max_per_country", min: "1", step: "1", inputmode: "numeric", value: rules.max_per_country ?? "" });
-    const keepApart = h("textarea", { name: "keep_apart", rows: "3", spellcheck: "false" });
-    keepApart.value = (rules.keep_apart ?? []).map((group) => group.join(", ")).join("\n");
-    const keepTogether = h("textarea", { name: "keep_together", rows: "3", spellcheck: "false" });
-    keepTogether.value = (rules.keep_together ?? []).map((group) => group.join(", ")).join("\n");
+    const people = peopleOf(ev);
+    const keepApart = groupsEditor({ participants: people, groups: rules.keep_apart, name: "Keep apart", onChange: () => markDirty() });
+    const keepTogether = groupsEditor({ participants: people, groups: rules.keep_together, name: "Keep together", onChange: () => markDirty() });
 
     const pinList = h("ul", { class: "pins" });
     const renderPins = () => {
@@ -75,7 +76,7 @@ export function roomsPanel(state) {
         return;
       }
       pins.forEach((pin, i) => {
-        const where = `${pin.participant} in ${roomName(pin.room)}${pin.round ? `, ${roundName(pin.round)}` : ", every round"}`;
+        const where = `${personName(pin.participant)} in ${roomName(pin.room)}${pin.round ? `, ${roundName(pin.round)}` : ", every round"}`;
         pinList.append(h("li", {}, where, " ",
           h("button", {
             type: "button", class: "secondary small", "aria-label": `Remove the pin of ${where}`,
@@ -88,6 +89,7 @@ export function roomsPanel(state) {
           }, "Remove")));
       });
     };
+    const personName = (id) => personLabel(people.find((p) => p.id === id)) || id;
     const roomName = (id) => (ev.rooms ?? []).find((r) => r.id === id)?.name ?? id;
     const roundName = (id) => (ev.rounds ?? []).find((r) => r.id === id)?.name ?? id;
     renderPins();
@@ -116,10 +118,10 @@ export function roomsPanel(state) {
         field("A shared language in each room", language),
         field("Avoid meeting the same people again in later rounds", repeats),
         field("At most this many people of one country per room (optional)", perCountry),
-        field("Keep apart (one group per line: participant ids separated by commas)", keepApart,
-          "Nobody of a group shares a room with another of the same group, e.g. P01, P07."),
-        field("Keep together (one group per line)", keepTogether,
-          "A group is always in the same room."),
+        h("div", { class: "field" }, h("p", { class: "label" }, "Keep apart"),
+          h("p", { class: "hint" }, "Nobody of a group shares a room with another of the same group."), keepApart.element),
+        h("div", { class: "field" }, h("p", { class: "label" }, "Keep together"),
+          h("p", { class: "hint" }, "A group is always in the same room."), keepTogether.element),
         h("div", { class: "field" }, h("p", { class: "label" }, "Pinned people"), pinList),
       ),
       slot,
@@ -156,12 +158,11 @@ export function roomsPanel(state) {
         });
       });
       const known = new Set((state.event?.participants ?? []).map((p) => p.id));
-      const groups = (textarea, label) => textarea.value.split("\n").map((line, i) => {
-        const group = line.split(/[,;\s]+/).map((t) => t.trim()).filter(Boolean);
+      const groups = (editor, label) => editor.value().map((group, i) => {
         for (const id of group) {
-          if (known.size && !known.has(id)) problems.push({ row: i + 1, column: label, value: id, message: `"${id}" is not a participant of this event.` });
+          if (known.size && !known.has(id)) problems.push({ row: i + 1, column: label, value: id, message: `"${id}" is not a participant of this event any more: remove them from group ${i + 1}.` });
         }
-        if (group.length === 1) problems.push({ row: i + 1, column: label, value: group[0], message: "A group needs at least two participants." });
+        if (group.length === 1) problems.push({ row: i + 1, column: label, value: group[0], message: `Group ${i + 1} needs at least two participants.` });
         return group;
       }).filter((g) => g.length);
       const apartGroups = groups(keepApart, "Keep apart");
