@@ -336,14 +336,17 @@ def size_figures(rooms: Array, sizes: Sequence[tuple[int, int]]) -> dict[str, An
 
 
 def _balance_setup(prepared: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
-    """:func:`_rules`, and the rooms' sizes without balance (``balance=False``: the search
-    free to fill rooms to capacity), for comparison."""
+    """:func:`_rules`, and the rooms' sizes and the time without balance (``balance=False``:
+    the search free to fill rooms to capacity), for comparison under the same load."""
     from matchmaker.solvers.breakouts import solve_breakouts
 
     state = _rules(prepared, params)
+    t0 = time.perf_counter()
     free = solve_breakouts(state["affinity"], state["sizes"], **state["kwargs"], balance=False)
+    seconds = time.perf_counter() - t0
     unbalanced = size_figures(np.asarray(free.rooms), state["sizes"])
-    return {**state, "unbalanced": {k: v for k, v in unbalanced.items() if k != "distributions"}}
+    unbalanced.pop("distributions")
+    return {**state, "unbalanced": {**unbalanced, "solve_s": round(seconds, 2)}}
 
 
 def _balance(state: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
