@@ -229,3 +229,27 @@ def test_an_organisers_minimum_is_kept_and_the_rest_is_even(
     used = room_seats(res, g)[0]
     assert used[0] >= lo[0]
     assert size_spread(used, lo, hi) == 0, used
+
+
+# --------------------------------------------------------------------------- from an event
+
+
+def test_an_event_with_seats_to_spare_gets_even_rooms() -> None:
+    """The Leuven workshop: 32 people in 3 rooms of 12 seats give rooms of 11, 11 and 10 in
+    every round (not 12, 12 and 8); a room's minimum of 12 holds that room full."""
+    from matchmaker.demo import DATA as DEMO_DATA
+    from matchmaker.io import read_event
+    from matchmaker.plan.breakouts import plan_breakouts
+
+    event = read_event(DEMO_DATA / "leuven-2018" / "event.json")
+    assert [r.capacity for r in event.rooms] == [12, 12, 12]
+    assert len(event.participants) == 32
+    plan = plan_breakouts(event, seed=0)
+    for rooms in plan.assignment.values():
+        assert sorted(len(people) for people in rooms.values()) == [10, 11, 11]
+    first = event.rooms[0].model_copy(update={"min_size": 12})
+    fuller = event.model_copy(update={"rooms": [first, *event.rooms[1:]]})
+    plan = plan_breakouts(fuller, seed=0)
+    for rooms in plan.assignment.values():
+        assert len(rooms[first.id]) == 12
+        assert sorted(len(people) for people in rooms.values()) == [10, 10, 12]
