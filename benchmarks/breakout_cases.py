@@ -1,6 +1,7 @@
 """Benchmark cases of breakout rooms: an event of generated participants over three rounds with
 every rule, timed; hard rules counted independently; diversity per room; and the baselines
-(random allocation, greedy room filling, swap local search) on the same rules and weights."""
+(random allocation, greedy room filling, swap local search) on the same rules and weights. A
+second case gives the rooms seats to spare and measures how even the rooms are."""
 
 from __future__ import annotations
 
@@ -122,10 +123,10 @@ def compare_methods(
 # --- the generated event --------------------------------------------------------------------
 
 
-def _event(prepared: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
+def _rules(prepared: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
     """The engine's scores of ``n`` generated organisations (one participant each) and the
     rules: colleagues of a synthetic organisation of 1-3 people apart, a few pairs together,
-    a few pins, the country cap, the type mix and the shared language; then the baselines."""
+    a few pins, the country cap, the type mix and the shared language."""
     from matchmaker.score import make_scorer, score_matrix
 
     orgs = _organisations(prepared)
@@ -165,15 +166,34 @@ def _event(prepared: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
         "seed": 0,
         "max_iterations": params.get("max_iterations"),
     }
-    baselines = baseline_setup(affinity, sizes, kwargs, country.tolist(), groups.tolist())
-    random_runs = [baselines["random"]["rooms"]]
-    extra = breakout_baselines_random(affinity, sizes, kwargs, RANDOM_RUNS - 1)
     return {
         "affinity": affinity,
         "sizes": sizes,
         "kwargs": kwargs,
         "country": country.tolist(),
         "kind": groups.tolist(),
+    }
+
+
+def _even(sizes: Sequence[tuple[int, int]], n: int) -> list[tuple[int, int]]:
+    """The most even sizes of ``n`` seats in rooms ``sizes``: what the solver searches (it
+    balances the rooms), so what the baselines get too, on the same terms."""
+    from matchmaker.solvers.rules import even_sizes
+
+    lo, hi = even_sizes(n, [a for a, _ in sizes], [b for _, b in sizes])
+    return list(zip(lo.tolist(), hi.tolist(), strict=True))
+
+
+def _event(prepared: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
+    """:func:`_rules`, then the baselines (on the solver's even sizes)."""
+    state = _rules(prepared, params)
+    affinity, kwargs = state["affinity"], state["kwargs"]
+    sizes = _even(state["sizes"], affinity.shape[0])
+    baselines = baseline_setup(affinity, sizes, kwargs, state["country"], state["kind"])
+    random_runs = [baselines["random"]["rooms"]]
+    extra = breakout_baselines_random(affinity, sizes, kwargs, RANDOM_RUNS - 1)
+    return {
+        **state,
         "baselines": baselines,
         "random_repeats": float(np.mean([repeats(r) for r in random_runs + extra])),
     }
@@ -287,6 +307,119 @@ register(
                 Target("quality.repeats_vs_random", "<=", 0.75, "fewer repeats than random"),
                 *_beats(("random", "greedy", "swap_ls")),
             ],
+        },
+    )
+)
+
+
+# --- even rooms -----------------------------------------------------------------------------
+
+
+def size_figures(rooms: Array, sizes: Sequence[tuple[int, int]]) -> dict[str, Any]:
+    """How even the rooms of an allocation (rounds x n, one seat each) are: the largest
+    difference in people between two rooms of a round (``size_range``), and the most people a
+    room lies outside the most even sizes its capacities and minimums allow
+    (``size_excess``, :func:`~matchmaker.solvers.rules.size_spread`: 0 when the rooms are as
+    even as the rules allow), over the rounds; with the sizes of every room for the plots."""
+    from matchmaker.solvers.rules import size_spread
+
+    lo = [a for a, _ in sizes]
+    hi = [b for _, b in sizes]
+    per_round = [np.bincount(row, minlength=len(sizes)) for row in np.asarray(rooms)]
+    return {
+        "size_range": int(max(int(m.max() - m.min()) for m in per_round)),
+        "size_excess": int(max(size_spread(m, lo, hi) for m in per_round)),
+        "smallest_room": int(min(int(m.min()) for m in per_round)),
+        "largest_room": int(max(int(m.max()) for m in per_round)),
+        "distributions": {"room_sizes": [m.tolist() for m in per_round]},
+    }
+
+
+def _balance_setup(prepared: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
+    """:func:`_rules`, and the rooms' sizes and the time without balance (``balance=False``:
+    the search free to fill rooms to capacity), for comparison under the same load."""
+    from matchmaker.solvers.breakouts import solve_breakouts
+
+    state = _rules(prepared, params)
+    t0 = time.perf_counter()
+    free = solve_breakouts(state["affinity"], state["sizes"], **state["kwargs"], balance=False)
+    seconds = time.perf_counter() - t0
+    unbalanced = size_figures(np.asarray(free.rooms), state["sizes"])
+    unbalanced.pop("distributions")
+    return {**state, "unbalanced": {**unbalanced, "solve_s": round(seconds, 2)}}
+
+
+def _balance(state: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
+    from matchmaker.solvers.breakouts import solve_breakouts
+
+    sizes, kwargs = state["sizes"], state["kwargs"]
+    t0 = time.perf_counter()
+    result = solve_breakouts(state["affinity"], sizes, **kwargs)
+    solve_s = time.perf_counter() - t0
+    rooms = np.asarray(result.rooms)
+    return {
+        "n": int(rooms.shape[1]),
+        "rooms": len(sizes),
+        "rounds": int(rooms.shape[0]),
+        "seats": int(sum(b for _, b in sizes)),
+        **size_figures(rooms, sizes),
+        "hard_violations": hard_violations(rooms, sizes, **_hard_rules(kwargs)),
+        "soft_violations": len(result.violations),
+        "gap_reported_pct": round(100 * result.gap, 2),
+        "repeats": repeats(rooms),
+        "solve_s": round(solve_s, 2),
+        **{f"unbalanced.{k}": v for k, v in state["unbalanced"].items()},
+    }
+
+
+_EVEN = [
+    Target("quality.size_range", "<=", 1, "room sizes within 1 of even"),
+    Target("quality.size_excess", "<=", 0, "as even as the capacities and rules allow"),
+    Target("quality.hard_violations", "<=", 0, "no hard rule broken"),
+]
+
+register(
+    Case(
+        name="breakouts.balance",
+        group="breakouts",
+        description="Breakout rooms with seats to spare (a fifth more seats than people, no "
+        "minimum sizes) over 3 rounds with every rule: the rooms must be as even as their "
+        "capacities and the rules allow, not filled to capacity with one room left short; "
+        "unbalanced.*: the same search with balance=False, for comparison.",
+        prepare=_registry_json,
+        setup=_balance_setup,
+        run=_balance,
+        params={
+            "quick": {
+                "n": 200,
+                "rooms": 9,
+                "min": 0,
+                "max": 27,
+                "rounds": 3,
+                "together": 4,
+                "pins": 6,
+                "max_per_country": 3,
+                "max_iterations": 600,
+            },
+            "full": {
+                "n": 1_000,
+                "rooms": 48,
+                "min": 0,
+                "max": 25,
+                "rounds": 3,
+                "together": 10,
+                "pins": 30,
+                "max_per_country": 3,
+                "max_iterations": 600,
+            },
+        },
+        repeats=3,
+        targets={
+            "full": [
+                Target("time_s.median", "<=", 30.0, "1,000 participants, 48 rooms, 3 rounds"),
+                *_EVEN,
+            ],
+            "quick": [Target("time_s.median", "<=", 20.0, "runs in CI"), *_EVEN],
         },
     )
 )

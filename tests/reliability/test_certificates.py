@@ -85,7 +85,8 @@ def test_breakouts_exact_search_cut_short_is_not_optimal() -> None:
 def test_breakouts_mdgplib_cut_short_keeps_a_valid_bound(name: str) -> None:
     optimum = json.loads(OPTIMA.read_text())[name]
     w, sizes = mdgp(name)
-    res = solve_breakouts(w, sizes, time_limit=1e-6, seed=0)
+    # The MDGPLIB problem: any sizes within the ranges (not the even ones).
+    res = solve_breakouts(w, sizes, time_limit=1e-6, seed=0, balance=False)
     assert res.status != "optimal"
     assert res.objective <= optimum + 1e-3
     assert res.upper_bound >= optimum - 1e-3
@@ -99,7 +100,7 @@ def test_breakouts_prove_every_mdgplib_exact_optimum_at_default_limits() -> None
     for name, optimum in sorted(optima.items()):
         w, sizes = mdgp(name)
         assert len(w) <= EXACT_LIMIT
-        res = solve_breakouts(w, sizes)
+        res = solve_breakouts(w, sizes, balance=False)  # the MDGPLIB problem
         if res.status != "optimal":
             unproven.append((name, res.status))
         elif not math.isclose(res.objective, optimum, rel_tol=1e-6):

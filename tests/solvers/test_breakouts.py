@@ -126,7 +126,15 @@ def test_exact_against_brute_force(seed: int) -> None:
     mode = "diversity" if seed % 5 == 0 else "affinity"
     matrix = a if mode == "affinity" else 1 - a
     res = solve_breakouts(
-        a, sizes, seats=seats, fit=fit, pins=pins, apart=apart, together=together, mode=mode
+        a,
+        sizes,
+        seats=seats,
+        fit=fit,
+        pins=pins,
+        apart=apart,
+        together=together,
+        mode=mode,
+        balance=False,
     )
     best = brute_force(
         matrix, sizes, seats=seats, fit=fit, pins=pins, apart=apart, together=together

@@ -18,6 +18,12 @@ an exhaustive search over room subsets; anything else by the local search of
 
 Decisions
 ---------
+* Rooms are even by default (``balance``): with capacities to spare, a search that maximises
+  the pairs within rooms fills rooms to capacity and leaves the last one nearly empty (66 seats
+  for 60 people: five rooms of 11 and one of 5), which no organiser accepts. Rather than a
+  penalty on uneven sizes (a weight to tune against the pair values), each round is searched
+  with the most even size ranges (:func:`~matchmaker.solvers.rules.even_sizes`), a room's
+  minimum and pins as floors; the engine keeps size ranges by construction.
 * ``status == "optimal"`` only when the exhaustive search finished: it is the proof. A time
   limit that stops it first gives the local search's answer, status ``feasible``, the simple
   bound and a message that says the limit was reached. (A mixed-integer model solved by HiGHS
@@ -29,7 +35,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,7 +46,7 @@ import scipy.sparse as sp
 from matchmaker.errors import InfeasibleError, InvalidInputError
 from matchmaker.solvers.grouping import exact_search, local_search
 from matchmaker.solvers.result import SolverResult, Status, check_magnitude, relative_gap
-from matchmaker.solvers.rules import BreakoutsInstance, Violation, check_allocation
+from matchmaker.solvers.rules import BreakoutsInstance, Violation, check_allocation, even_sizes
 
 __all__ = [
     "EXACT_LIMIT",
@@ -105,6 +111,7 @@ class SolverInstance(BreakoutsInstance):
     seed: int | None
     initial: Array | None  # (R, n)
     max_iterations: int | None
+    balance: bool = True
 
 
 # --------------------------------------------------------------------------- validation
@@ -284,12 +291,16 @@ def breakouts_instance(
     language_weight: float | None,
     initial: npt.ArrayLike | None,
     max_iterations: int | None,
+    *,
+    balance: bool = True,
 ) -> SolverInstance:
     """The arguments of :func:`solve_breakouts`, checked, as the instance the search works on
     (its mode matrix, soft-rule penalties, pins and sets): baselines that must optimise
     exactly what the solver optimises start from it."""
     if mode not in MODES:
         raise InvalidInputError(f"mode '{mode}' must be in {list(MODES)}")
+    if not isinstance(balance, bool | np.bool_):
+        raise InvalidInputError(f"balance must be True or False; got {balance!r}")
     a = _affinity_iv(affinity)
     n = a.shape[0]
     matrix = a if mode == "affinity" else 1.0 - a
@@ -400,6 +411,7 @@ def breakouts_instance(
         seed=seed,
         initial=init,
         max_iterations=max_iterations,
+        balance=bool(balance),
         country=ctry,
         max_per_country=cap,
         groups=grp,
@@ -617,20 +629,21 @@ def _exact(
     p: SolverInstance,
     w: Array,
     seats: Array,
+    bounds: tuple[Array, Array],
     bonus: Array | None,
     fixed: Array,
     conflict: Array,
     t0: float,
 ) -> Array | None:
-    """The optimal room of each node of one round (exhaustive search over room subsets), or
-    ``None`` when the time limit (counted from ``t0``) ran out before the search finished."""
+    """The optimal room of each node of one round within the room sizes ``bounds`` (exhaustive
+    search over room subsets), or ``None`` when the time limit (counted from ``t0``) ran out
+    before the search finished."""
     left = None if p.time_limit is None else p.time_limit - (time.perf_counter() - t0)
     try:
         found = exact_search(
             w,
             seats,
-            p.lo,
-            p.hi,
+            *bounds,
             bonus=bonus,
             fixed=fixed,
             conflict=conflict if conflict.any() else None,
@@ -642,6 +655,42 @@ def _exact(
             rule="sizes",
         ) from None
     return None if found is None else np.asarray(found[0], dtype=np.int64)
+
+
+# --------------------------------------------------------------------------- balance
+
+
+def _size_ranges(
+    p: SolverInstance, seats: Array, fixed: Array, start: Array | None
+) -> Iterator[tuple[Array, Array]]:
+    """The room sizes one round is searched with, the most even first.
+
+    With ``p.balance`` the first range is :func:`~matchmaker.solvers.rules.even_sizes` of the
+    seats, where the seats pinned to a room (``fixed``, nodes) and its minimum are floors, and
+    widened to hold the sizes of a ``start`` (a re-plan starts from the rooms people have).
+    Delegations or keep-together sets of several seats can make those sizes unreachable; the
+    caller then takes the next range, one seat wider each side, the last one the rooms' own
+    ``(lo, hi)``: the first range reached has the smallest distance from even. Without
+    ``p.balance`` that is the only range.
+    """
+    own = (p.lo, p.hi)
+    total = int(seats.sum())
+    pinned = np.bincount(fixed[fixed >= 0], weights=seats[fixed >= 0], minlength=p.g)
+    floor = np.maximum(p.lo, pinned.astype(np.int64))
+    if not p.balance or int(floor.sum()) > total:
+        yield own
+        return
+    lo, hi = even_sizes(total, floor, p.hi)
+    if start is not None:
+        used = np.bincount(start, weights=seats, minlength=p.g).astype(np.int64)
+        lo, hi = np.minimum(lo, used), np.maximum(hi, used)
+    k = 0
+    while True:
+        a, b = np.maximum(p.lo, lo - k), np.minimum(p.hi, hi + k)
+        yield a, b
+        if (a == p.lo).all() and (b == p.hi).all():
+            return
+        k += 1
 
 
 # --------------------------------------------------------------------------- start
@@ -705,6 +754,62 @@ def _draft(
     return assign
 
 
+# --------------------------------------------------------------------------- one round
+
+
+def _round(
+    p: SolverInstance,
+    r: int,
+    bounds: tuple[Array, Array],
+    exact: bool,
+    w_nodes: Array,
+    seats_nodes: Array,
+    fit_nodes: Array | None,
+    fixed: Array,
+    conflict: Array,
+    contract: Any,
+    met: Array,
+    given: Array | None,
+    rng: np.random.Generator,
+    seed: int,
+    t0: float,
+) -> tuple[Array, bool, bool]:
+    """The room of each node in round ``r`` with room sizes within ``bounds``, whether the
+    exact search proved it optimal, and whether the time limit cut that search short. Raises
+    :class:`InfeasibleError` when no allocation within ``bounds`` was found."""
+    if exact:
+        found = _exact(p, w_nodes, seats_nodes, bounds, fit_nodes, fixed, conflict, t0)
+        if found is not None:
+            return found, True, False
+    lo, hi = bounds
+    left = None
+    if p.time_limit is not None:
+        left = max(1e-3, (p.time_limit - (time.perf_counter() - t0)) / (p.rounds - r))
+    weights = w_nodes
+    if r > 0 and p.repeat_penalty > 0:
+        seen = np.asarray(contract.T @ (contract.T @ met.astype(np.float64)).T)
+        seen = (seen + seen.T) / 2
+        weights = w_nodes - p.repeat_penalty * seen
+        np.fill_diagonal(weights, 0.0)
+    start = given
+    if start is None:
+        start = _draft(weights, seats_nodes, lo, hi, fit_nodes, fixed, conflict, rng)
+    node_room, _ = local_search(
+        np.ascontiguousarray(weights),
+        seats_nodes,
+        lo,
+        hi,
+        bonus=fit_nodes,
+        fixed=fixed if (fixed >= 0).any() else None,
+        conflict=conflict if conflict.any() else None,
+        initial=start,
+        time_limit=left,
+        max_iterations=_budget(seats_nodes.shape[0], p.max_iterations, p.time_limit),
+        seed=seed,
+    )
+    return np.asarray(node_room, dtype=np.int64), False, exact
+
+
 # --------------------------------------------------------------------------- reporting
 
 
@@ -757,6 +862,7 @@ def solve_breakouts(
     language_weight: float | None = None,
     initial: npt.ArrayLike | None = None,
     max_iterations: int | None = None,
+    balance: bool = True,
 ) -> BreakoutsResult:
     """Split participants into breakout rooms, over one or more rounds.
 
@@ -816,15 +922,25 @@ def solve_breakouts(
         Moves of the local search per round; ``None``: until the time is up with a
         ``time_limit``, else ``min(20,000 + 200 N, max(1,000, 10**9 / N**2))`` for ``N`` nodes
         (a move costs O(N²); about 10 s a round for 1,000 participants).
+    balance:
+        Rooms as even as their sizes allow (default): each round is searched with the room
+        sizes of :func:`~matchmaker.solvers.rules.even_sizes`, where a room's minimum and the
+        seats pinned to it are floors, so that rooms differ by at most one seat unless a
+        capacity, a minimum or a pin forces otherwise (a room holds as many as it can, or as
+        many as it must); when delegations of several seats make those sizes unreachable,
+        they widen one seat at a time up to ``sizes``. ``stats["size_bounds"]`` gives the
+        sizes each round was searched with. ``False``: any size within ``sizes`` (with
+        positive affinities the search then fills rooms to capacity).
 
     Returns
     -------
     BreakoutsResult
         ``objective`` is the sum over rounds of the mode matrix over pairs in a room, plus the
         ``fit`` of each participant's room, minus the soft-rule penalties (repeat penalties are
-        not part of it). ``upper_bound``: for one round of at most :data:`EXACT_LIMIT` nodes,
-        the proven optimum (``stats["method"] == "exact"``, status ``optimal``); otherwise,
-        or when ``time_limit`` stops the exact search first (``stats["time_limit_reached"]``),
+        not part of it). ``upper_bound`` (for the room sizes searched, see ``balance``): for
+        one round of at most :data:`EXACT_LIMIT` nodes, the proven optimum
+        (``stats["method"] == "exact"``, status ``optimal``); otherwise, or when
+        ``time_limit`` stops the exact search first (``stats["time_limit_reached"]``),
         per round half the sum over nodes of their ``k`` largest positive weights (``k + 1``
         the most nodes a room can hold) plus each node's best fit (``stats["method"] ==
         "local search"``, status ``feasible``).
@@ -879,6 +995,7 @@ def solve_breakouts(
         language_weight,
         initial,
         max_iterations,
+        balance=balance,
     )
     node_of, members = contract_together(p)
     _check_feasible(p, node_of, members)
@@ -909,43 +1026,24 @@ def solve_breakouts(
     bound = 0.0
     proven = False  # the exact search finished: its answer is optimal
     cut_short = False  # the time limit stopped the exact search before it finished
+    size_bounds: list[tuple[Array, Array]] = []
     for r in range(rounds_):
-        found = None
-        if exact:
-            found = _exact(p, w_nodes, seats_nodes, fit_nodes, fixed_nodes[r], conflict, t0)
-            proven, cut_short = found is not None, found is None
-        left = None
-        if p.time_limit is not None:
-            left = max(1e-3, (p.time_limit - (time.perf_counter() - t0)) / (rounds_ - r))
-        if found is not None:
-            node_room = found
-        else:
-            weights = w_nodes
-            if r > 0 and p.repeat_penalty > 0:
-                seen = np.asarray(contract.T @ (contract.T @ met.astype(np.float64)).T)
-                seen = (seen + seen.T) / 2
-                weights = w_nodes - p.repeat_penalty * seen
-                np.fill_diagonal(weights, 0.0)
-            if p.initial is not None:
-                start = p.initial[r, first]
-            else:
-                start = _draft(
-                    weights, seats_nodes, p.lo, p.hi, fit_nodes, fixed_nodes[r], conflict, rng
-                )
-            node_room, _ = local_search(
-                np.ascontiguousarray(weights),
-                seats_nodes,
-                p.lo,
-                p.hi,
-                bonus=fit_nodes,
-                fixed=fixed_nodes[r] if (fixed_nodes[r] >= 0).any() else None,
-                conflict=conflict if conflict.any() else None,
-                initial=start,
-                time_limit=left,
-                max_iterations=_budget(nn, p.max_iterations, p.time_limit),
-                seed=int(seeds[r]),
-            )
-            node_room = np.asarray(node_room, dtype=np.int64)
+        given = None if p.initial is None else p.initial[r, first]
+        ranges = _size_ranges(p, seats_nodes, fixed_nodes[r], given)
+        bounds = next(ranges)
+        while True:  # the most even sizes that some allocation reaches
+            try:
+                node_room, proven, cut_short = _round(
+                    p, r, bounds, exact, w_nodes, seats_nodes, fit_nodes, fixed_nodes[r],
+                    conflict, contract, met, given, rng, int(seeds[r]), t0,
+                )  # fmt: skip
+                break
+            except InfeasibleError:
+                wider = next(ranges, None)
+                if wider is None:
+                    raise
+                bounds = wider
+        size_bounds.append(bounds)
         rooms[r] = node_room[node_of]
         same = rooms[r][:, None] == rooms[r][None, :]
         np.fill_diagonal(same, False)
@@ -956,7 +1054,9 @@ def solve_breakouts(
         if proven:
             bound += value
         else:
-            bound += inside + _upper_bound(w_nodes, fit_nodes, fixed_nodes[r], seats_nodes, p.hi)
+            bound += inside + _upper_bound(
+                w_nodes, fit_nodes, fixed_nodes[r], seats_nodes, bounds[1]
+            )
         met += same
     repeats = int(np.triu(np.maximum(met - 1, 0), 1).sum())
     lower, forced = _repeats_lower_bound(p, members)
@@ -997,6 +1097,8 @@ def solve_breakouts(
         "soft_penalty": float(sum(d["soft_penalty"] for d in per_room)),
         "repeat_penalty": p.repeat_penalty,
         "forced_repeats": forced,
+        "balance": p.balance,
+        "size_bounds": [[lo.tolist(), hi.tolist()] for lo, hi in size_bounds],
         "per_room": per_room,
         "time_s": time.perf_counter() - t0,
     }

@@ -67,6 +67,8 @@ __all__ = [
     "check_schedule",
     "colleague_apart_sets",
     "colleague_cap",
+    "even_sizes",
+    "size_spread",
 ]
 
 Array = npt.NDArray[Any]
@@ -191,6 +193,71 @@ def colleague_cap(colleagues: int, rooms: int) -> int:
     """The most of ``colleagues`` of one organisation a room may get: an even spread over
     ``rooms`` rooms."""
     return math.ceil(colleagues / max(rooms, 1))
+
+
+def even_sizes(total: int, lo: npt.ArrayLike, hi: npt.ArrayLike) -> tuple[Array, Array]:
+    """The room sizes that split ``total`` seats as evenly as the rooms' bounds allow.
+
+    The sizes ``m`` with ``lo <= m <= hi`` and ``sum(m) == total`` that are most even are
+    ``clip(L, lo, hi)`` or ``clip(L + 1, lo, hi)`` for one level ``L``: a room is full when
+    its capacity is below the level, at its minimum when that is above, and otherwise holds
+    ``L`` or ``L + 1`` seats, so that any two such rooms differ by at most one seat.
+
+    Parameters
+    ----------
+    total:
+        The seats to place; ``sum(lo) <= total <= sum(hi)``.
+    lo, hi:
+        ``(G,)`` minimum and maximum seats of each room.
+
+    Returns
+    -------
+    (lo_even, hi_even)
+        ``(G,)`` int64 bounds within ``[lo, hi]``, ``hi_even - lo_even <= 1``, with
+        ``sum(lo_even) <= total <= sum(hi_even)``.
+
+    Notes
+    -----
+    O(G log(max hi)): a binary search on the level.
+
+    Examples
+    --------
+    >>> lo, hi = even_sizes(60, [0] * 6, [11] * 6)
+    >>> lo.tolist(), hi.tolist()
+    ([10, 10, 10, 10, 10, 10], [11, 11, 11, 11, 11, 11])
+    >>> lo, hi = even_sizes(20, [0, 0, 0], [4, 12, 12])
+    >>> lo.tolist(), hi.tolist()
+    ([4, 8, 8], [4, 9, 9])
+    """
+    low = np.asarray(lo, dtype=np.int64)
+    high = np.asarray(hi, dtype=np.int64)
+    if not int(low.sum()) <= total <= int(high.sum()):
+        raise ValueError(f"{total} seats do not fit rooms of {int(low.sum())}..{int(high.sum())}")
+    a, b = 0, int(high.max(initial=0))  # the largest level whose sizes sum to at most total
+    while a < b:
+        mid = (a + b + 1) // 2
+        if int(np.clip(mid, low, high).sum()) <= total:
+            a = mid
+        else:
+            b = mid - 1
+    return np.clip(a, low, high), np.clip(a + 1, low, high)
+
+
+def size_spread(seats: npt.ArrayLike, lo: npt.ArrayLike, hi: npt.ArrayLike) -> int:
+    """How far the room sizes ``seats`` of one round are from the most even split of their
+    total (:func:`even_sizes`): 0 when every room is within those bounds, else the most seats
+    a room lies outside them.
+
+    Examples
+    --------
+    >>> size_spread([11, 11, 11, 11, 11, 5], [0] * 6, [11] * 6)
+    5
+    >>> size_spread([10, 10, 10, 10, 10, 10], [0] * 6, [11] * 6)
+    0
+    """
+    m = np.asarray(seats, dtype=np.int64)
+    low, high = even_sizes(int(m.sum()), lo, hi)
+    return int(np.maximum(np.maximum(low - m, m - high), 0).max(initial=0))
 
 
 def _exempt(labels: Array, together: Sequence[Array]) -> set[int]:

@@ -94,7 +94,8 @@ class Replan(BaseModel):
 
 
 class Move(BaseModel):
-    """Move a person to a room in one round; ``pin`` also keeps them there in later runs."""
+    """Move a person to a room in one round; ``pin`` also keeps them there in later runs;
+    ``swap_with`` names a person of that room who takes the person's place (a swap)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -102,6 +103,13 @@ class Move(BaseModel):
     round: str = Field(min_length=1, max_length=64)
     room: str = Field(min_length=1, max_length=64)
     pin: bool = False
+    swap_with: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=64,
+        description="a person in the room moved to, who goes to the person's room in the same "
+        "round: the two change places in one change (a full room stays full)",
+    )
 
 
 # --- runs ----------------------------------------------------------------------------------------
@@ -298,26 +306,31 @@ _MOVE_RULES = {
 }
 
 
-def _check_move(
-    doc: Mapping[str, Any],
-    rnd: Mapping[str, Any],
-    source: Mapping[str, Any],
-    target: Mapping[str, Any],
-    person: Mapping[str, Any],
-    rules: Rules,
-) -> None:
-    """Every hard rule the move would break is a 409 naming the rule and the people.
+#: One person's part of a change: (the person's entry, the room they leave, the room they enter).
+Shift = tuple[dict[str, Any], dict[str, Any], dict[str, Any]]
 
-    The rules are :func:`~matchmaker.solvers.rules.check_allocation`'s, on the allocation
-    before and after the move: a move is refused for a hard rule it breaks in its round (a
-    rule already broken before it, in the same room with the same people, is not the
-    move's), and always while the person is pinned to another room in that round.
+
+def _check_move(
+    doc: Mapping[str, Any], rnd: Mapping[str, Any], shifts: list[Shift], rules: Rules
+) -> None:
+    """Every hard rule the change would break is a 409 naming the rule and the people.
+
+    ``shifts`` is one person moving, or two changing places (a swap). The rules are
+    :func:`~matchmaker.solvers.rules.check_allocation`'s, on the allocation before and after
+    the change: it is refused for a hard rule it breaks in its round (a rule already broken
+    before it, in the same room with the same people, is not the change's), and always while
+    a person who moves is pinned to another room in that round.
     """
     arrays = allocation_arrays(doc["rounds"], rules)
     t = arrays.round_ids.index(rnd["id"])
-    i = arrays.participants.index(person["participant"])
     after = arrays.rooms.copy()
-    after[t, i] = arrays.room_ids.index(target["id"])
+    movers: list[tuple[int, int, int, Shift]] = []  # (participant, from, to, shift)
+    for shift in shifts:
+        person, source, target = shift
+        i = arrays.participants.index(person["participant"])
+        frm, to = arrays.room_ids.index(source["id"]), arrays.room_ids.index(target["id"])
+        after[t, i] = to
+        movers.append((i, frm, to, shift))
 
     def hard(rooms: Any) -> list[Violation]:
         return [v for v in check_allocation(arrays.instance, rooms) if v.hard and v.round == t]
@@ -325,20 +338,30 @@ def _check_move(
     def key(v: Violation) -> tuple[Any, ...]:
         return (v.rule, v.room, v.participants, v.label)
 
+    def culprit(v: Violation) -> tuple[int, int, int, Shift] | None:
+        """The mover a violation after the change is due to, if any."""
+        for m in movers:
+            if v.rule == "pin" and m[0] in v.participants:
+                return m
+        if key(v) in before:
+            return None
+        for m in movers:
+            i, frm, to, _ = m
+            if v.rule == "capacity" and v.room == to:
+                return m
+            if v.rule == "minimum" and v.room == frm:
+                return m
+            if v.rule not in ("capacity", "minimum") and i in v.participants:
+                return m
+        return None
+
     before = {key(v) for v in hard(arrays.rooms)}
-    source_index = arrays.room_ids.index(source["id"])
-    blamed = [
-        v
-        for v in hard(after)
-        if (v.rule == "pin" and i in v.participants)
-        or (
-            key(v) not in before
-            and (i in v.participants or (v.rule == "minimum" and v.room == source_index))
-        )
-    ]
+    blamed = [(v, m) for v in hard(after) if (m := culprit(v)) is not None]
     if blamed:
-        first = min(blamed, key=lambda v: list(_MOVE_RULES).index(v.rule))
-        raise _refusal(first, arrays, rnd, source, target, person, rules)
+        v, m = min(blamed, key=lambda b: list(_MOVE_RULES).index(b[0].rule))
+        person, source, target = m[3]
+        partner = next((s[0] for s in shifts if s[0] is not person), None)
+        raise _refusal(v, arrays, rnd, source, target, person, rules, partner, shifts[0][0])
 
 
 def _refusal(
@@ -349,8 +372,35 @@ def _refusal(
     target: Mapping[str, Any],
     person: Mapping[str, Any],
     rules: Rules,
+    partner: Mapping[str, Any] | None = None,
+    asked: Mapping[str, Any] | None = None,
 ) -> ProblemError:
-    """The 409 of a rule the move breaks, in the organiser's words."""
+    """The 409 of a rule the change breaks, in the organiser's words. A swap's refusal names
+    the ``partner`` too and says which swap was refused (``asked``: the person the swap was
+    asked for first)."""
+    problem = _refusal_of(v, arrays, rnd, source, target, person, rules, partner)
+    if partner is None:
+        return problem
+    pair = sorted((person, partner), key=lambda p: p is not asked)
+    first, second = (p["participant"] for p in pair)
+    people = list(problem.extra["people"])
+    return _infeasible(
+        problem.extra["rule"],
+        f"{problem.detail}; the swap of '{first}' and '{second}' is refused",
+        people + [p for p in (first, second) if p not in people],
+    )
+
+
+def _refusal_of(
+    v: Violation,
+    arrays: AllocationArrays,
+    rnd: Mapping[str, Any],
+    source: Mapping[str, Any],
+    target: Mapping[str, Any],
+    person: Mapping[str, Any],
+    rules: Rules,
+    partner: Mapping[str, Any] | None,
+) -> ProblemError:
     pid, round_id = person["participant"], rnd["id"]
     others = [arrays.participants[j] for j in v.participants if arrays.participants[j] != pid]
     rule = _MOVE_RULES[v.rule]
@@ -367,6 +417,15 @@ def _refusal(
             f"event's rules; remove the pin before moving them to '{target['id']}'",
             [pid],
         )
+    if v.rule == "capacity" and partner is not None:
+        seats, back = int(person["seats"]), int(partner["seats"])
+        taken = sum(int(p["seats"]) for p in target["people"])
+        return _infeasible(
+            rule,
+            f"room '{target['id']}' holds {target['capacity']} seats and {taken} are taken; "
+            f"'{pid}' needs {seats} and '{partner['participant']}' frees only {back}",
+            [pid, *(p["participant"] for p in target["people"])],
+        )
     if v.rule == "capacity":
         seats = int(person["seats"])
         taken = sum(int(p["seats"]) for p in target["people"])
@@ -378,6 +437,13 @@ def _refusal(
         )
     if v.rule == "minimum":
         left = sum(int(arrays.instance.seats[j]) for j in v.participants)
+        if partner is not None:
+            return _infeasible(
+                rule,
+                f"room '{source['id']}' needs at least {source['min_size']} seats; with "
+                f"'{pid}' swapped for '{partner['participant']}' it would have {left}",
+                [pid],
+            )
         return _infeasible(
             rule,
             f"room '{source['id']}' needs at least {source['min_size']} seats; without '{pid}' "
@@ -414,6 +480,29 @@ def _refusal(
         f"{len(rnd['rooms'])} rooms, a room gets at most {v.limit}",
         [pid, *others],
     )
+
+
+def _swap_partner(
+    rnd: Mapping[str, Any], source: dict[str, Any], target: dict[str, Any], move: Move
+) -> dict[str, Any]:
+    """The entry of the person ``move.swap_with`` in the target room (422 when not there)."""
+    other = move.swap_with
+    if target is source:
+        why = f"'{move.participant}' is in room '{target['id']}' already; choose another room"
+    elif other == move.participant:
+        why = f"'{other}' cannot swap with themselves; choose a person in '{target['id']}'"
+    else:
+        found: dict[str, Any] | None = next(
+            (p for p in target["people"] if p["participant"] == other), None
+        )
+        if found is not None:
+            return found
+        people = ", ".join(f"'{p['participant']}'" for p in target["people"]) or "nobody"
+        why = (
+            f"'{other}' is not in room '{target['id']}' in round '{rnd['id']}', so cannot swap "
+            f"with '{move.participant}'; the room has {people}"
+        )
+    raise InvalidInputError(why, [Problem(None, "swap_with", other, why)])
 
 
 def _add_pin(event: Event, move: Move) -> Event | None:
@@ -479,34 +568,41 @@ def move_person(
     """Move a person to another room in one round of the latest allocation (``If-Match`` its
     version). The room's capacity and minimum, keep-apart, keep-together, pins and the spread
     of colleagues are checked (409 ``infeasible`` with ``rule`` and ``people``). ``pin: true``
-    also adds the pin to the event's rules, so that the next run keeps it."""
+    also adds the pin to the event's rules, so that the next run keeps it. ``swap_with``: a
+    person of the room moved to goes to the person's room in exchange, as one change checked
+    by the same rules (a full room stays full); the pin, if asked for, is the person's."""
     record = owned_event(store, principal, event_id)
     result = latest_result(store, event_id, "breakouts")
     if result.version != expected:
         raise VersionConflictError("allocation", result.id, current=result.version, sent=expected)
     doc = copy.deepcopy(result.document)
     rnd, source, target, person = _find(doc, move)
-    _check_move(doc, rnd, source, target, person, record.value.rules)
+    shifts: list[Shift] = [(person, source, target)]
+    partner = None if move.swap_with is None else _swap_partner(rnd, source, target, move)
+    if partner is not None:
+        shifts.append((partner, target, source))
+    _check_move(doc, rnd, shifts, record.value.rules)
     event = record.value
     if move.pin:
         pinned = _add_pin(event, move)
         if pinned is not None:
             # Checked again on the way in: a pin that breaks the event is a 422.
             event = store.update_event(pinned, expected_version=record.version).value
-    if target is not source:
-        source["people"].remove(person)
-        person.update(moved=True, why=MOVED, reasons={"themes": [], "partners": []})
-        target["people"].append(person)
-    doc.setdefault("edits", []).append(
-        {
-            "participant": move.participant,
-            "round": move.round,
-            "from": source["id"],
-            "to": target["id"],
-            "pin": move.pin,
-            "by": principal.subject,
-        }
-    )
+    for who, frm, to in shifts if target is not source else []:
+        frm["people"].remove(who)
+        who.update(moved=True, why=MOVED, reasons={"themes": [], "partners": []})
+        to["people"].append(who)
+    edit = {
+        "participant": move.participant,
+        "round": move.round,
+        "from": source["id"],
+        "to": target["id"],
+        "pin": move.pin,
+        "by": principal.subject,
+    }
+    if partner is not None:
+        edit["swap_with"] = partner["participant"]
+    doc.setdefault("edits", []).append(edit)
     refresh_allocation(doc, event.rules)
     updated = store.update_result(result.id, doc, expected_version=expected)
     return with_etag(result_document(updated), updated.version)

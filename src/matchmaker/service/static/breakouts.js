@@ -6,8 +6,10 @@ import {
   announce, busy, clear, countryLabel, field, fill, h, messageSlot, newId, number, percent,
   presetSelect, progressBar, showError, showMessage, typeLabel,
 } from "./dom.js";
+import { barChart, stackedBars } from "./charts.js";
 
 // Shannon entropy in bits: 0 for a room of one kind, 1 for two kinds half and half, and so on.
+// A technical figure: shown only behind a "Technical figures" toggle.
 const bits = (value) => (value === null || value === undefined ? "–" : `${number(value)} bits`);
 import { eventDocument } from "./event-doc.js";
 import { addLearnedScorers, chooseScorer } from "./scoring.js";
@@ -113,19 +115,26 @@ export function breakoutsPanel(state) {
     for (const round of a.rounds ?? []) for (const room of round.rooms ?? []) for (const p of room.people ?? []) people.add(p.participant);
     const violations = a.violations ?? [];
     const facts = [
-      ["Result", a.status === "optimal" ? "best possible" : a.status === "feasible" ? "every rule kept (good, not proven best)" : (a.status ?? "")],
       ["Mode", a.mode === "diversity" ? "diversity" : "affinity"],
       ["People", String(people.size)],
-      ["Repeated encounters", String(a.repeats ?? 0)],
-      ["Gap to the best possible", a.gap === undefined || a.gap === null ? "–" : `at most ${number(a.gap * 100, 1)} %`],
       ["Made", a.created ? new Date(a.created).toLocaleString() : "–"],
     ];
     if (a.moved !== null && a.moved !== undefined) facts.push(["People moved by the re-plan", String(a.moved)]);
+    const technical = [
+      ["Solver's result", a.status ?? "–"],
+      ["Objective", number(a.objective)],
+      ["Upper bound", number(a.bound)],
+      ["Gap to the upper bound", a.gap === undefined || a.gap === null ? "–" : `${number(a.gap * 100, 1)} %`],
+      ["Repeated encounters (lower bound)", `${a.repeats ?? 0} (${a.repeats_lower_bound ?? 0})`],
+    ];
     fill(summary,
       h("dl", { class: "facts" }, facts.map(([k, v]) => [h("dt", {}, k), h("dd", {}, v)])),
-      a.message ? h("p", {}, a.message) : null,
-      h("details", { class: "more" }, h("summary", {}, "What the room figures mean"),
-        h("p", {}, "Countries and types: how many different ones sit in the room. Diversity: how evenly the room mixes them, in bits (0 when everyone is alike, 1 for two kinds half and half, higher for a wider, more even mix). Fit to the themes: the share of people whose profile names one of the room's themes.")),
+      h("ul", { class: "plain-figures", "aria-label": "The rooms in short" },
+        plainFigures(a).map(([key, text]) => h("li", { "data-figure": key }, text))),
+      h("details", { class: "more technical" }, h("summary", {}, "Technical figures"),
+        h("dl", { class: "facts" }, technical.map(([k, v]) => [h("dt", {}, k), h("dd", {}, v)])),
+        a.message ? h("p", {}, a.message) : null,
+        h("p", {}, "The gap compares the rooms with an upper bound on the best possible value, which the best rooms may not reach: the real distance is often smaller. Diversity in bits (Shannon entropy): 0 when everyone in a room is alike, 1 for two kinds half and half, higher for a wider, more even mix.")),
       violations.length
         ? h("div", { class: "violations" },
           h("h3", {}, violations.length === 1 ? "1 wish that could not be met" : `${violations.length} wishes that could not be met`),
@@ -160,8 +169,95 @@ export function breakoutsPanel(state) {
       const titleId = newId("round");
       const cards = h("div", { class: "cards" }, (round.rooms ?? []).map((room) => roomCard(round, room)));
       roundsBox.append(h("section", { class: "round", "data-round": round.id, "aria-labelledby": titleId },
-        h("h3", { id: titleId }, round.name || round.id), cards));
+        h("h3", { id: titleId }, round.name || round.id), roomCharts(round), cards));
     }
+  }
+
+  // --- the figures in words, and the charts of each round -----------------------------------
+  /** [[key, sentence]] of the allocation's figures, in words an organiser reads. */
+  function plainFigures(a) {
+    const out = [];
+    const rounds = a.rounds ?? [];
+    const rooms = rounds.flatMap((r) => r.rooms ?? []).filter((room) => (room.people ?? []).length > 0);
+    if (a.status === "optimal") out.push(["quality", "These are the best possible rooms for the rules and wishes."]);
+    else if (a.gap !== null && a.gap !== undefined) {
+      const share = Math.max(0, Math.floor((1 - Number(a.gap)) * 100));
+      out.push(["quality", `Every rule is kept; the rooms are at least ${share} % as good as the best possible.`]);
+    }
+    const sizes = rooms.map((room) => (room.people ?? []).length);
+    if (sizes.length) {
+      const lo = Math.min(...sizes);
+      const hi = Math.max(...sizes);
+      out.push(["sizes", lo === hi ? `Every room has ${lo} ${lo === 1 ? "person" : "people"}.` : `Rooms have ${lo} to ${hi} people.`]);
+    }
+    const mean = (key) => {
+      const values = rooms.map((room) => room.quality?.[key]).filter((v) => Number.isFinite(Number(v)));
+      return values.length ? values.reduce((s, v) => s + Number(v), 0) / values.length : null;
+    };
+    const countries = mean("countries");
+    const types = mean("types");
+    if (countries !== null) {
+      const c = number(countries, 1);
+      const t = types === null ? "" : ` and ${number(types, 1)} types of organisation`;
+      out.push(["mix", `Rooms mix ${c} ${c === "1" ? "country" : "countries"}${t} on average.`]);
+    }
+    const placed = rounds.map((r) => {
+      const where = new Map();
+      for (const room of r.rooms ?? []) for (const p of room.people ?? []) where.set(p.participant, room.id);
+      return where;
+    });
+    const sets = (kind) => (a.rules?.[kind] ?? []).filter((s) => s.length > 1);
+    const broken = (kind, ok) => placed.reduce((n, where) => n + sets(kind).filter((s) => {
+      const rooms_ = s.map((pid) => where.get(pid)).filter((x) => x !== undefined);
+      return rooms_.length > 1 && !ok(rooms_);
+    }).length, 0);
+    const wish = (kind, word, ok) => {
+      if (!sets(kind).length) return;
+      const n = broken(kind, ok);
+      out.push([kind, n === 0 ? `Every ${word} wish is met.` : `${n} ${word} ${n === 1 ? "wish is" : "wishes are"} not met in some round.`]);
+    };
+    wish("keep_apart", "keep-apart", (r) => new Set(r).size === r.length);
+    wish("keep_together", "keep-together", (r) => new Set(r).size === 1);
+    if (rounds.length > 1) {
+      const repeats = Number(a.repeats ?? 0);
+      const floor = Number(a.repeats_lower_bound ?? 0);
+      out.push(["repeats", repeats === 0
+        ? "Nobody shares a room with the same person twice."
+        : `${repeats} times, two people share a room again in a later round${floor >= repeats ? " (the fewest possible with these rooms)" : floor > 0 ? ` (at least ${floor} of these cannot be avoided)` : ""}.`]);
+    }
+    return out;
+  }
+
+  /** Charts of one round: people per room, countries per room, types of organisation per room. */
+  function roomCharts(round) {
+    const rooms = (round.rooms ?? []);
+    const roundName = round.name || round.id;
+    // Long room names overlap under the bars: the bars carry a short name, the tooltip and the
+    // table of numbers the whole one.
+    const short = (room, most) => {
+      const name = room.name || room.id;
+      return name.length <= most ? name : `${name.slice(0, most - 1).trimEnd()}…`;
+    };
+    const most = Math.max(4, Math.floor(60 / Math.max(1, rooms.length)));
+    const sizes = barChart(rooms.map((room) => ({
+      label: short(room, most), value: (room.people ?? []).length,
+      title: `${room.name || room.id}: ${(room.people ?? []).length} people, capacity ${room.capacity} seats`,
+    })), { title: `People per room, ${roundName}`, xLabel: "Room", yLabel: "People", name: "room-sizes" });
+    const countries = barChart(rooms.map((room) => ({
+      label: short(room, most), value: new Set((room.people ?? []).map((p) => p.country || "?")).size,
+      title: `${room.name || room.id}: ${new Set((room.people ?? []).map((p) => p.country || "?")).size} countries`,
+    })), { title: `Countries in each room, ${roundName}`, xLabel: "Room", yLabel: "Countries", name: "room-countries" });
+    const kinds = [...new Set(rooms.flatMap((room) => (room.people ?? []).map((p) => p.type || "")))].sort();
+    const types = stackedBars(rooms.map((room) => ({
+      label: short(room, 18),
+      parts: kinds.map((k) => ({ label: typeLabel(k) || "not given", value: (room.people ?? []).filter((p) => (p.type || "") === k).length })),
+    })), { title: `Types of organisation in each room, ${roundName}`, name: "room-types" });
+    const legend = h("ul", { class: "chart-legend", "aria-hidden": "true" },
+      kinds.map((k, i) => h("li", {}, h("span", { class: `swatch swatch-${i % 8}` }), typeLabel(k) || "not given")));
+    types.insertBefore(legend, types.querySelector("details"));
+    return h("details", { class: "room-charts", open: true },
+      h("summary", {}, `Charts of ${roundName}`),
+      h("div", { class: "chart-row" }, sizes, countries, types));
   }
 
   function roomCard(round, room) {
@@ -200,9 +296,11 @@ export function breakoutsPanel(state) {
     h("dl", { class: "quality", "aria-label": "Quality of the room" },
       h("dt", {}, "Countries"), h("dd", { "data-figure": "countries" }, String(q.countries ?? "–")),
       h("dt", {}, "Types"), h("dd", { "data-figure": "types" }, String(q.types ?? "–")),
-      h("dt", {}, "Country diversity"), h("dd", { "data-figure": "country_entropy" }, bits(q.country_entropy)),
-      h("dt", {}, "Type diversity"), h("dd", { "data-figure": "type_entropy" }, bits(q.type_entropy)),
-      h("dt", {}, "Fit to the themes"), h("dd", { "data-figure": "fit" }, q.fit === null || q.fit === undefined ? "–" : percent(q.fit))),
+      h("dt", {}, "Fit to the themes"), h("dd", { "data-figure": "fit" }, q.fit === null || q.fit === undefined ? "–" : `${percent(q.fit)} of the people`)),
+    h("details", { class: "technical" }, h("summary", {}, "Technical figures"),
+      h("dl", { class: "quality" },
+        h("dt", {}, "Country diversity"), h("dd", { "data-figure": "country_entropy" }, bits(q.country_entropy)),
+        h("dt", {}, "Type diversity"), h("dd", { "data-figure": "type_entropy" }, bits(q.type_entropy)))),
     h("ul", { class: "people", "aria-label": `People in ${room.name || room.id}` },
       (room.people ?? []).map((p) => personItem(round, room, p))),
     h("p", { class: "card-actions" }, printButton),
@@ -278,11 +376,10 @@ export function breakoutsPanel(state) {
     li?.querySelector(`[data-action="${action}"]`)?.focus();
   };
 
-  async function movePerson(participant, roundId, roomId, pin) {
-    await sendJson("POST", `${state.path}/breakouts/moves`, {
-      json: { participant, round: roundId, room: roomId, pin },
-      ifMatch: allocationEtag,
-    });
+  async function movePerson(participant, roundId, roomId, pin, swapWith = null) {
+    const json = { participant, round: roundId, room: roomId, pin };
+    if (swapWith) json.swap_with = swapWith;
+    await sendJson("POST", `${state.path}/breakouts/moves`, { json, ifMatch: allocationEtag });
     await refresh(focusPerson(participant, roundId, pin ? "pin" : "move"));
   }
 
@@ -301,23 +398,45 @@ export function breakoutsPanel(state) {
   // --- moving a person (the dialog) ---------------------------------------------------------
   function openMove(round, room, p, opener) {
     const label = p.person || p.participant;
+    const mine = Number(p.seats) || 1;
+    const seatsOf = (r) => r.seats ?? (r.people ?? []).reduce((s, x) => s + (Number(x.seats) || 1), 0);
+    const hereSeats = seatsOf(room);
     const choices = (round.rooms ?? []).map((r) => {
-      const seats = r.seats ?? (r.people ?? []).reduce((s, x) => s + (Number(x.seats) || 1), 0);
+      const seats = seatsOf(r);
       const here = r.id === room.id;
-      const fits = seats + (Number(p.seats) || 1) <= r.capacity;
-      const note = here ? " (here now)" : !fits ? " (full)" : "";
-      return { id: r.id, label: `${r.name || r.id}: ${seats} / ${r.capacity} seats${note}`, disabled: here || !fits };
+      const full = !here && seats + mine > r.capacity;
+      // Who of a full room could take this person's place: both rooms within their capacity.
+      const swap = full
+        ? (r.people ?? []).filter((x) => {
+          const theirs = Number(x.seats) || 1;
+          return seats - theirs + mine <= r.capacity && hereSeats - mine + theirs <= room.capacity;
+        }).map((x) => ({
+          id: x.participant,
+          label: `${x.person || x.participant} (${x.organisation_name || x.organisation || ""})`,
+        }))
+        : [];
+      const people = (r.people ?? []).length;
+      const note = here ? " (here now)" : full ? (swap.length ? " (full: swap with someone)" : " (full)") : "";
+      return {
+        id: r.id, name: r.name || r.id, seats, capacity: r.capacity, full, swap,
+        label: `${r.name || r.id}: ${people} ${people === 1 ? "person" : "people"}, ${seats} of ${r.capacity} seats taken${note}`,
+        disabled: here || (full && !swap.length),
+      };
     });
     const dialog = openMoveDialog({
       text: `${label} (${p.organisation_name || p.organisation}) is in ${room.name} in ${round.name || round.id}. Choose another room:`,
       choices,
       opener,
-      onMove: async (roomId, pin, errorSlot) => {
+      here: room.name || room.id,
+      onMove: async (roomId, pin, errorSlot, swapWith) => {
         try {
           dialog.focusAfter(focusPerson(p.participant, round.id, "move"));
-          await movePerson(p.participant, round.id, roomId, pin);
+          await movePerson(p.participant, round.id, roomId, pin, swapWith);
           const target = round.rooms.find((r) => r.id === roomId);
-          announce(`${label} moved to ${target?.name ?? roomId}${pin ? " and pinned" : ""}.`);
+          const other = target?.people?.find((x) => x.participant === swapWith);
+          announce(swapWith
+            ? `${label} and ${other?.person || swapWith} changed places between ${room.name} and ${target?.name ?? roomId}${pin ? "; " + label + " is pinned" : ""}.`
+            : `${label} moved to ${target?.name ?? roomId}${pin ? " and pinned" : ""}.`);
           return true;
         } catch (error) {
           dialog.focusAfter(null);
