@@ -130,10 +130,34 @@ def xlsx_bytes(
     its longest value, within 8 to 60 characters.
     """
     from openpyxl import Workbook  # lazily: only XLSX users pay for it
+    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
     bold = Font(bold=True)
+
+    def text(ws: Any, value: str, font: Any = None) -> Any:
+        cell = WriteOnlyCell(ws, value=value)
+        cell.data_type = "s"  # never a formula, whatever the text
+        if font is not None:
+            cell.font = font
+        return cell
+
+    def typed(ws: Any, value: Cell) -> Any:
+        if isinstance(value, str):
+            return text(ws, neutralise(plain_text(value)))
+        if isinstance(value, dt.datetime):
+            # The wall clock given: spreadsheets have no time zones.
+            cell = WriteOnlyCell(ws, value=value.replace(tzinfo=None))
+            cell.number_format = DATETIME_FORMAT
+            return cell
+        if isinstance(value, dt.date):
+            cell = WriteOnlyCell(ws)
+            cell.value = value
+            cell.number_format = DATE_FORMAT
+            return cell
+        return value  # a number or nothing: written as it is
+
     wb = Workbook(write_only=True)
     for item in sheets:
         sheet = item if isinstance(item, Sheet) else Sheet(*item)
@@ -150,12 +174,12 @@ def xlsx_bytes(
             last = get_column_letter(len(sheet.header))
             ws.auto_filter.ref = f"A{header_row}:{last}{header_row + max(len(sheet.rows), 1)}"
         for k, line in enumerate(sheet.intro):
-            ws.append([_text_cell(ws, neutralise(plain_text(line)), bold if k == 0 else None)])
+            ws.append([text(ws, neutralise(plain_text(line)), bold if k == 0 else None)])
         if sheet.intro:
             ws.append([])
-        ws.append([_text_cell(ws, plain_text(h), bold) for h in sheet.header])
+        ws.append([text(ws, plain_text(h), bold) for h in sheet.header])
         for row in sheet.rows:
-            ws.append([_cell(ws, v) for v in row])
+            ws.append([typed(ws, v) for v in row])
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()
@@ -168,32 +192,6 @@ def _shown(value: Cell) -> str:
     if isinstance(value, dt.date):
         return "0000-00-00"
     return "" if value is None else max(str(value).split("\n"), key=len)
-
-
-def _cell(ws: Any, value: Cell) -> Any:
-    from openpyxl.cell import WriteOnlyCell
-
-    if isinstance(value, str):
-        return _text_cell(ws, neutralise(plain_text(value)))
-    cell = WriteOnlyCell(ws)
-    if isinstance(value, dt.datetime):
-        cell.value = value.replace(tzinfo=None)  # the wall clock given: spreadsheets have no zone
-        cell.number_format = DATETIME_FORMAT
-    else:
-        cell.value = value
-        if isinstance(value, dt.date):
-            cell.number_format = DATE_FORMAT
-    return cell
-
-
-def _text_cell(ws: Any, value: str, font: Any = None) -> Any:
-    from openpyxl.cell import WriteOnlyCell
-
-    cell = WriteOnlyCell(ws, value=value)
-    cell.data_type = "s"  # never a formula, whatever the text
-    if font is not None:
-        cell.font = font
-    return cell
 
 
 def sheet_names(ids: Sequence[str]) -> list[str]:
