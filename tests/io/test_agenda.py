@@ -228,7 +228,7 @@ def test_agenda_xlsx_names_the_person_and_writes_date_cells() -> None:
     table = _read_xlsx(data)
     assert table.intro == [
         "Luc Dubois, Université de Liège",
-        "Clusters meet Regions: 1 meeting; times are UTC+01:00",
+        "Clusters meet Regions: 1 meeting; times are local, UTC+01:00",
     ]
     assert table.header[:5] == [
         "Start (UTC+01:00)",
@@ -503,9 +503,9 @@ def test_agendas_html_one_printed_page_per_participant() -> None:
     first = sections[0]
     assert "<h1>Anna Weber</h1>" in first
     assert "Nano &lt;b&gt;mat&lt;/b&gt; &amp; Co" in first
-    assert "2 meetings; times are UTC+01:00" in first
+    assert "2 meetings; times are local, UTC+01:00" in first
     assert first.count("<tr") == 1 + 3  # the header, two meetings, one free slot
-    assert "<td>09:00–09:20</td><td>Table 1</td><td>Luc Dubois</td>" in first
+    assert '<td class="when">09:00–09:20</td><td class="table">Table 1</td><td>Luc Dubois' in first
     assert "Both work on &lt;nanocomposites&gt;" in first
     assert "nanocomposites" not in sections[1]  # the reason was written for Anna only
     assert "<h1>p3</h1>" in sections[2]

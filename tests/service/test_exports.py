@@ -141,7 +141,7 @@ def test_agendas_workbook(
     header_row, header, rows = _sheet(sheet)
     intro = sheet.cell(row=1, column=1).value
     assert intro == f"{people[pid][0]}, {people[pid][1]}"
-    assert "times are UTC+01:00" in str(sheet.cell(row=2, column=1).value)
+    assert "times are local, UTC+01:00" in str(sheet.cell(row=2, column=1).value)
     cell = sheet.cell(row=header_row + 1, column=1)
     assert cell.is_date
     assert cell.number_format == "yyyy-mm-dd hh:mm"

@@ -363,6 +363,11 @@ def _zone(event: Event) -> str:
     return time_zone(slot.start for slot in event.slots)
 
 
+def _zone_note(event: Event) -> str:
+    zone = _zone(event)
+    return "times are local" if zone == "local time" else f"times are local, {zone}"
+
+
 def _local(moment: dt.datetime) -> dt.datetime:
     return moment.replace(tzinfo=None)
 
@@ -526,7 +531,7 @@ def _person_sheet(s: _Schedule, participant: int, title: str, free: bool) -> She
         _sheet_rows(s, participant, free),
         intro=(
             f"{_person(me)}, {_organisation_name(s, me)}",
-            f"{event.name}: {count} meeting{'' if count == 1 else 's'}; times are {_zone(event)}",
+            f"{event.name}: {count} meeting{'' if count == 1 else 's'}; {_zone_note(event)}",
         ),
     )
 
@@ -734,6 +739,7 @@ th, td { text-align: left; vertical-align: top; padding: .35rem .5rem;
   border-bottom: 1px solid #ccc; }
 th { font-size: .85rem; text-transform: uppercase; color: #444; }
 td.why { font-size: .85rem; color: #333; }
+td.when, td.table { white-space: nowrap; }
 tr.free td { color: #666; }
 @media print {
   body { margin: 0; font-size: 10.5pt; }
@@ -771,7 +777,7 @@ def agendas_html(
         If the schedule is broken.
     """
     s = _check(event, meetings)
-    zone = _zone(event)
+    note = _zone_note(event)
     slot_index = {slot.id: k for k, slot in enumerate(event.slots)}
     days = sorted({slot.start.date() for slot in event.slots})
     when_format = "%a %d %b, %H:%M" if len(days) > 1 else "%H:%M"
@@ -785,14 +791,15 @@ def agendas_html(
             when = f"{slot.start:{when_format}}–{slot.end:%H:%M}"
             if r["status"] == "free":
                 rows.append(
-                    f'<tr class="free"><td>{_e(when)}</td><td></td><td>free</td>'
+                    f'<tr class="free"><td class="when">{_e(when)}</td><td></td><td>free</td>'
                     "<td></td><td></td></tr>"
                 )
                 continue
             m = by_slot[slot_index[r["slot"]]]
             reason = mine.get((m.a, m.b)) or mine.get((m.b, m.a)) or ""
             rows.append(
-                f"<tr><td>{_e(when)}</td><td>{_e(r['table'])}</td><td>{_e(r['partner'])}</td>"
+                f'<tr><td class="when">{_e(when)}</td><td class="table">{_e(r["table"])}</td>'
+                f"<td>{_e(r['partner'])}</td>"
                 f'<td>{_e(r["organisation"])}</td><td class="why">{_e(reason)}</td></tr>'
             )
         count = len(s.by_participant[i])
@@ -804,7 +811,7 @@ def agendas_html(
                     f"<h1>{_e(_person(me))}</h1>",
                     f'<p class="meta">{_e(_organisation_name(s, me))}<br>{_e(event.name)}'
                     f"{', ' + _e(day) if day else ''}: {count} meeting{'' if count == 1 else 's'}"
-                    f"; times are {_e(zone)}</p>",
+                    f"; {_e(note)}</p>",
                     "<table>",
                     "<thead><tr><th>Time</th><th>Table</th><th>Meeting with</th>"
                     "<th>Organisation</th><th>Why</th></tr></thead>",
