@@ -165,6 +165,7 @@ td.why { font-size: .85rem; color: #333; }
   section.room { margin: 0; break-after: page; page-break-after: always; }
   section.room:last-child { break-after: auto; page-break-after: auto; }
   tr { break-inside: avoid; }
+  td.why { font-size: 8.5pt; }
   .themes span { border-color: #000; }
   nav, button { display: none; }
 }
