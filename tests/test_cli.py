@@ -276,7 +276,10 @@ def test_schedule_with_calendars(tmp_path: Path, capsys: pytest.CaptureFixture[s
         people.update((a, b))
         tables[m["slot"], m["table"]] = tables.get((m["slot"], m["table"]), 0) + 1
     assert max(tables.values()) == 1
-    assert len(list(ics.glob("*.ics"))) == 150
+    # One calendar per participant, named after the person and their organisation.
+    names = sorted(p.name for p in ics.glob("*.ics"))
+    assert len(names) == 150
+    assert all(" - " in name for name in names)
 
 
 def test_schedule_makes_slots_for_an_event_without_them(
@@ -319,8 +322,8 @@ def test_replanning_keeps_published_meetings(
     cancelled = {key(m) for m in payload["changes"]["cancelled"]}
     assert cancelled == before - still_there
     assert any("LATE1" in (m[2], m[3]) for m in after)
-    assert (tmp_path / "grid.xlsx").exists()
-    assert (tmp_path / "agendas.xlsx").exists()
+    for name in ("grid.csv", "grid.xlsx", "agendas.csv", "agendas.xlsx", "agendas.html"):
+        assert (tmp_path / name).stat().st_size > 0
 
 
 def _generated_registry(folder: Path, n: int, seed: int) -> tuple[Path, list[Any]]:

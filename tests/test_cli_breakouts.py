@@ -34,9 +34,10 @@ def test_breakouts_text_and_export(tmp_path: Path, capsys: pytest.CaptureFixture
     captured = capsys.readouterr()
     assert "Round 1:" in captured.out
     assert "seats)" in captured.out
-    assert "wrote rooms.csv, rooms.xlsx and 6 room pages" in captured.err
+    assert "wrote rooms.csv, rooms.xlsx, 6 room pages and 2 round pages" in captured.err
     assert (out / "rooms.csv").is_file()
     assert (out / "R2-wg3.html").is_file()
+    assert (out / "R2-all-rooms.html").read_text(encoding="utf-8").count('class="room"') == 3
 
 
 def test_breakouts_rooms_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -832,18 +832,24 @@ def cmd_schedule(args: argparse.Namespace) -> int:
         written = write_agendas(event, meetings, args.ics_dir, formats=("ics",))
         print(f"wrote {len(written)} calendars to {args.ics_dir}", file=sys.stderr)
     if args.export:
-        from matchmaker.export.agenda import agendas_xlsx, grid_csv, grid_xlsx
-        from matchmaker.io.sheets import write_atomic
+        from matchmaker.export.agenda import (
+            agendas_csv,
+            agendas_html,
+            agendas_xlsx,
+            grid_csv,
+            grid_xlsx,
+        )
+        from matchmaker.io.sheets import write_files
 
-        folder = Path(args.export)
-        folder.mkdir(parents=True, exist_ok=True)
-        for name, data in (
+        files = [
             ("grid.csv", grid_csv(event, meetings)),
             ("grid.xlsx", grid_xlsx(event, meetings)),
+            ("agendas.csv", agendas_csv(event, meetings)),
             ("agendas.xlsx", agendas_xlsx(event, meetings)),
-        ):
-            write_atomic(folder / name, data)
-        print(f"wrote grid.csv, grid.xlsx and agendas.xlsx to {folder}", file=sys.stderr)
+            ("agendas.html", agendas_html(event, meetings).encode("utf-8")),
+        ]
+        write_files(args.export, files)
+        print(f"wrote {', '.join(n for n, _ in files)} to {args.export}", file=sys.stderr)
     if changes is not None:
         print(
             f"re-planned: {len(changes['kept'])} meetings kept, {len(changes['cancelled'])} "
@@ -908,8 +914,10 @@ def cmd_breakouts(args: argparse.Namespace) -> int:
         from matchmaker.export.breakouts import write_room_exports
 
         written = write_room_exports(plan, args.export)
+        rounds = len(plan.event.rounds)
         print(
-            f"wrote rooms.csv, rooms.xlsx and {len(written) - 2} room pages to {args.export}",
+            f"wrote rooms.csv, rooms.xlsx, {len(written) - 2 - rounds} room pages and "
+            f"{rounds} round pages (every room of a round) to {args.export}",
             file=sys.stderr,
         )
     if args.json:  # the allocation document, as GET /api/events/{id}/breakouts gives it
@@ -1172,9 +1180,15 @@ def build_parser() -> argparse.ArgumentParser:
     _scorer_option(p)
     p.add_argument("--seed", type=int, default=0, help=SEED_HELP)
     p.add_argument("--json", action="store_true", help="print JSON")
-    p.add_argument("--ics-dir", metavar="DIR", help="write one calendar (.ics) per participant")
     p.add_argument(
-        "--export", metavar="DIR", help="write the grid (CSV, XLSX) and every agenda (XLSX)"
+        "--ics-dir",
+        metavar="DIR",
+        help="write one calendar per participant, named '<person> - <organisation>.ics'",
+    )
+    p.add_argument(
+        "--export",
+        metavar="DIR",
+        help="write the grid (CSV, XLSX) and every agenda (CSV, XLSX, a printable HTML page)",
     )
     p.add_argument(
         "--previous",
@@ -1217,7 +1231,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--json", action="store_true", help="print JSON")
     p.add_argument(
-        "--export", metavar="DIR", help="write rooms.csv, rooms.xlsx and a page per room"
+        "--export",
+        metavar="DIR",
+        help="write rooms.csv, rooms.xlsx, a printable page per room and one per round",
     )
     p.set_defaults(func=cmd_breakouts)
 

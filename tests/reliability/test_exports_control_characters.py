@@ -50,6 +50,7 @@ from matchmaker.export.agenda import (
     agenda_xlsx,
     agendas_xlsx,
     agendas_zip,
+    calendar_names,
     grid_csv,
     grid_xlsx,
     write_agendas,
@@ -390,19 +391,23 @@ def test_every_download_of_the_api(every_character: dict[str, Any], tmp_path: Pa
         check_xlsx(get("schedule/agendas.xlsx"), texts=[person])
         check_csv(get("schedule/grid.csv"), texts=[])
         check_xlsx(get("schedule/grid.xlsx"), texts=[])
+        check_html(get("schedule/agendas.html"), texts=[person, org])
         archive = zipfile.ZipFile(io.BytesIO(get("schedule/ics.zip")))
-        assert sorted(archive.namelist()) == sorted(f"{p.id}.ics" for p in event.participants)
-        for name in archive.namelist():
+        # Calendars are named after people: no control character reaches a file name.
+        assert archive.namelist() == calendar_names(event)
+        assert not any(_is_control(ch) for name in archive.namelist() for ch in name)
+        for name, p in zip(archive.namelist(), event.participants, strict=True):
             check_ics(archive.read(name), texts=[event.name])
             assert (
                 archive.read(name).split(b"DTSTAMP")[1:]
-                == get(f"schedule/ics/{name}").split(b"DTSTAMP")[1:]
+                == get(f"schedule/ics/{p.id}.ics").split(b"DTSTAMP")[1:]
             )
         check_csv(get("breakouts/rooms.csv"), texts=[person])
         check_xlsx(get("breakouts/rooms.xlsx"), texts=[person])
         for rnd in event.rounds:
             for rm in event.rooms:
                 check_html(get(f"breakouts/rooms/{rnd.id}/{rm.id}.html"), texts=[rm.name])
+            check_html(get(f"breakouts/rooms/{rnd.id}.html"), texts=[rm.name for rm in event.rooms])
 
 
 # --- the command line, in a child process -------------------------------------------------

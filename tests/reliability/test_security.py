@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import html
 import io
 import json
 import re
@@ -184,6 +185,7 @@ ROUTES: dict[tuple[str, str], Access] = {
     ("GET", E + "/breakouts/rooms.csv"): Access(OWNER, 200, scope="event"),
     ("GET", E + "/breakouts/rooms.xlsx"): Access(OWNER, 200, scope="event"),
     ("GET", E + "/breakouts/rooms/{round_id}/{room_file}"): Access(OWNER, 200, scope="event"),
+    ("GET", E + "/breakouts/rooms/{round_file}"): Access(OWNER, 200, scope="event"),
     ("POST", E + "/schedule"): Access(
         OWNER,
         202,
@@ -194,6 +196,7 @@ ROUTES: dict[tuple[str, str], Access] = {
     ("POST", E + "/schedule/replan"): Access(OWNER, 202, lambda tag: {"json": {}}, scope="event"),
     ("GET", E + "/schedule/agendas.csv"): Access(OWNER, 200, scope="event"),
     ("GET", E + "/schedule/agendas.xlsx"): Access(OWNER, 200, scope="event"),
+    ("GET", E + "/schedule/agendas.html"): Access(OWNER, 200, scope="event"),
     ("GET", E + "/schedule/grid.csv"): Access(OWNER, 200, scope="event"),
     ("GET", E + "/schedule/grid.xlsx"): Access(OWNER, 200, scope="event"),
     ("GET", E + "/schedule/ics.zip"): Access(OWNER, 200, scope="event"),
@@ -320,6 +323,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
             "job_id": jobs[0],
             "round_id": "R1",
             "room_file": "wg1.html",
+            "round_file": "R1.html",
             "participant_file": "P01.ics",
             "name": "world",
             "format": "csv",
@@ -529,11 +533,16 @@ def test_exports_neutralise_formula_cells(world: World, tmp_path: Path) -> None:
             continue
         for formula in FORMULAS:
             assert any(c.startswith(f"'{formula}") for c in cells), f"{name}: no '{formula}"
-    # the printable room page escapes markup
-    r = world.client.get(f"{base}/breakouts/rooms/R1/wg1.html", headers=owner)
+    # the printable pages of rooms escape markup (the first room's name is markup)
+    for page in ("breakouts/rooms/R1/wg1.html", "breakouts/rooms/R1.html"):
+        r = world.client.get(f"{base}/{page}", headers=owner)
+        assert r.status_code == 200, r.text
+        assert MARKUP not in r.text
+        assert "&lt;img src=x onerror=alert(1)&gt;" in r.text
+    # the printable agendas quote the formula-like names as text, never as markup
+    r = world.client.get(f"{base}/schedule/agendas.html", headers=owner)
     assert r.status_code == 200, r.text
-    assert MARKUP not in r.text
-    assert "&lt;img src=x onerror=alert(1)&gt;" in r.text
+    assert all(html.escape(formula) in r.text for formula in FORMULAS)
 
 
 # --- keys in the database ----------------------------------------------------------------------

@@ -272,7 +272,7 @@ def test_a_move_changes_the_allocation_and_its_version(
     assert client.get(BASE, headers=owner).headers["ETag"] == '"2"'
     # The exports follow the move.
     rows = client.get(f"{BASE}/rooms.csv", headers=owner).content.decode("utf-8-sig")
-    assert f"R1,{target['id']},{pid}," in rows
+    assert f",R1,{target['id']},{pid}\r\n" in rows
 
 
 @SQLITE_ONLY
@@ -477,10 +477,10 @@ def test_exports_content(client: TestClient, keys: Any, allocation: dict[str, An
     assert r.status_code == 200
     assert 'filename="leuven-2018-rooms.xlsx"' in r.headers["content-disposition"]
     book = openpyxl.load_workbook(io.BytesIO(r.content))
-    assert book.sheetnames == ["R1", "R2"]
-    sheet = book["R2"]
+    assert book.sheetnames == ["All rounds", "Round 1", "Round 2"]
+    sheet = book["Round 2"]
     rows = list(sheet.iter_rows(values_only=True))
-    assert rows[0][:3] == ("round", "room", "participant_id")
+    assert rows[0][:3] == ("Round", "Room", "Person")
     assert len(rows) == 33
     room = allocation["rounds"][0]["rooms"][1]
     r = client.get(f"{BASE}/rooms/R1/{room['id']}.html", headers=owner)

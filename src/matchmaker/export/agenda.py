@@ -9,8 +9,19 @@ exported silently.
 
 Decisions
 ---------
-- Times in tables are the wall-clock time of the slot as the event gives it, in ISO 8601
-  without an offset (``2025-03-10T09:00``): the time people read at the venue.
+- Times in tables are the wall-clock time of the slot as the event gives it: the time people
+  read at the venue. CSV writes them in ISO 8601 without an offset (``2025-03-10T09:00``);
+  XLSX writes them as date cells (``yyyy-mm-dd hh:mm``), which spreadsheets sort and compute
+  with. The offset the slots carry (``UTC+01:00``) is named in the column header, so that
+  nobody has to guess the zone; naive slots say nothing more than "local time".
+- Every export names people: a participant's own name and organisation are in their sheet, in
+  their page and in the name of their calendar file; ids stay in a column of their own, for
+  matching with other lists, never in place of a name.
+- The agendas workbook opens on one long table of every participant's meetings ("All
+  meetings", to filter and sort), then a sheet per participant named after the person, with
+  their name, organisation and the time zone above the table.
+- The printable agendas are one HTML page that prints each participant's agenda on a page of
+  its own (CSS ``break-after: page``), to hand out at the desk.
 - A personal agenda lists the participant's meetings and, by default, a ``free`` row for every
   slot the participant is available in but has no meeting, so that gaps can be used for
   unplanned talks. Slots the participant does not attend are left out.
@@ -32,6 +43,7 @@ Decisions
 from __future__ import annotations
 
 import datetime as dt
+import html
 import io
 import operator
 import uuid
@@ -43,8 +55,10 @@ from typing import Literal
 
 from matchmaker.errors import InvalidInputError, Problem
 from matchmaker.io.sheets import (
+    Cell,
+    Sheet,
     csv_bytes,
-    file_stems,
+    name_stems,
     plain_text,
     sheet_names,
     write_files,
@@ -54,16 +68,22 @@ from matchmaker.models import Event, Organisation, Participant, TimeSlot
 from matchmaker.solvers.result import Meeting
 
 __all__ = [
+    "AGENDAS_CSV_COLUMNS",
     "AGENDA_COLUMNS",
+    "ALL_MEETINGS",
     "agenda_csv",
     "agenda_ics",
     "agenda_rows",
     "agenda_xlsx",
+    "agendas_csv",
+    "agendas_html",
     "agendas_xlsx",
     "agendas_zip",
+    "calendar_names",
     "grid_csv",
     "grid_rows",
     "grid_xlsx",
+    "time_zone",
     "write_agendas",
 ]
 
@@ -84,6 +104,9 @@ AGENDA_COLUMNS = (
     "country",
     "type",
 )
+# The long table of every agenda: who, then their agenda's columns.
+AGENDAS_CSV_COLUMNS = ("participant_id", "participant", "participant_organisation", *AGENDA_COLUMNS)
+ALL_MEETINGS = "All meetings"
 FORMATS: tuple[AgendaFormat, ...] = ("ics", "csv", "xlsx")
 PRODID = "-//matchmaker//1:1 agenda//EN"
 
@@ -312,6 +335,43 @@ def _label(s: _Schedule, index: int) -> str:
     return f"{_person(p)} ({_organisation_name(s, p)})"
 
 
+def _offset(moment: dt.datetime) -> str:
+    delta = moment.utcoffset()
+    if delta is None:
+        return ""
+    minutes = int(delta.total_seconds()) // 60
+    sign = "-" if minutes < 0 else "+"
+    return f"UTC{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+
+def time_zone(moments: Iterable[dt.datetime]) -> str:
+    """The offsets of ``moments`` in words: ``"UTC+01:00"``, ``"UTC+01:00 or UTC+02:00"``
+    (a clock change), or ``"local time"`` when they carry none.
+
+    Examples
+    --------
+    >>> time_zone([dt.datetime(2025, 3, 10, 9, tzinfo=dt.timezone(dt.timedelta(hours=1)))])
+    'UTC+01:00'
+    >>> time_zone([dt.datetime(2025, 3, 10, 9)])
+    'local time'
+    """
+    offsets = sorted({_offset(m) for m in moments} - {""})
+    return " or ".join(offsets) if offsets else "local time"
+
+
+def _zone(event: Event) -> str:
+    return time_zone(slot.start for slot in event.slots)
+
+
+def _zone_note(event: Event) -> str:
+    zone = _zone(event)
+    return "times are local" if zone == "local time" else f"times are local, {zone}"
+
+
+def _local(moment: dt.datetime) -> dt.datetime:
+    return moment.replace(tzinfo=None)
+
+
 # --- personal agendas ---------------------------------------------------------------------
 
 
@@ -407,26 +467,122 @@ def agenda_csv(
     return csv_bytes(list(AGENDA_COLUMNS), rows)
 
 
+def agendas_csv(event: Event, meetings: Iterable[Meeting], *, free: bool = True) -> bytes:
+    """Every participant's agenda in one CSV table, in participant order.
+
+    The columns are :data:`AGENDAS_CSV_COLUMNS`: the participant's id, name (or id) and
+    organisation's name, then the columns of :func:`agenda_rows`. UTF-8 with BOM, CRLF,
+    formula-like cells quoted with ``'``.
+    """
+    s = _check(event, meetings)
+    rows = [
+        [p.id, _person(p), _organisation_name(s, p), *row.values()]
+        for i, p in enumerate(event.participants)
+        for row in _agenda_rows(s, i, free=free)
+    ]
+    return csv_bytes(list(AGENDAS_CSV_COLUMNS), rows)
+
+
+def _sheet_rows(s: _Schedule, participant: int, free: bool) -> list[list[Cell]]:
+    """One participant's agenda as typed cells: dates are datetimes, in the slots' wall clock."""
+    event = s.event
+    by_id = {slot.id: slot for slot in event.slots}
+    rows: list[list[Cell]] = []
+    for r in _agenda_rows(s, participant, free=free):
+        slot = by_id[r["slot"]]
+        rows.append(
+            [
+                _local(slot.start),
+                _local(slot.end),
+                r["status"],
+                r["table"],
+                r["partner"],
+                r["organisation"],
+                r["country"],
+                r["type"],
+                r["slot"],
+                r["partner_id"],
+            ]
+        )
+    return rows
+
+
+def _sheet_header(event: Event, *, partner: str = "") -> list[str]:
+    zone = _zone(event)
+    return [
+        f"Start ({zone})",
+        f"End ({zone})",
+        "Status",
+        "Table",
+        "Partner",
+        *(f"{partner}{c.lower()}" if partner else c for c in ("Organisation", "Country", "Type")),
+        "Slot",
+        "Partner id",
+    ]
+
+
+def _person_sheet(s: _Schedule, participant: int, title: str, free: bool) -> Sheet:
+    event = s.event
+    me = event.participants[participant]
+    count = len(s.by_participant[participant])
+    return Sheet(
+        title,
+        _sheet_header(event),
+        _sheet_rows(s, participant, free),
+        intro=(
+            f"{_person(me)}, {_organisation_name(s, me)}",
+            f"{event.name}: {count} meeting{'' if count == 1 else 's'}; {_zone_note(event)}",
+        ),
+    )
+
+
+def _all_meetings(s: _Schedule, free: bool) -> Sheet:
+    event = s.event
+    header = ["Person", "Organisation", *_sheet_header(event, partner="Partner's "), "Person id"]
+    rows: list[list[Cell]] = []
+    for i, p in enumerate(event.participants):
+        for row in _sheet_rows(s, i, free):
+            rows.append([_person(p), _organisation_name(s, p), *row, p.id])
+    return Sheet(ALL_MEETINGS, header, rows, fixed_columns=2)
+
+
+def _person_titles(event: Event, *, reserved: Sequence[str] = ()) -> list[str]:
+    names = sheet_names([*reserved, *(_person(p) for p in event.participants)])
+    return names[len(reserved) :]
+
+
 def agenda_xlsx(
     event: Event, meetings: Iterable[Meeting], participant: int, *, free: bool = True
 ) -> bytes:
-    """:func:`agenda_rows` as an XLSX workbook of text cells (formula-like cells quoted)."""
+    """One participant's agenda as an XLSX workbook of one sheet, named after the person.
+
+    Above the table: the person's name and organisation, the event, the number of meetings and
+    the time zone. Start and end are date cells (the slots' wall-clock time), the other cells
+    text (formula-like cells quoted); the header is frozen and filtered.
+    """
     s = _check(event, meetings)
     index = _check_participant(event, participant)
-    title = sheet_names([event.participants[index].id])[0]
-    return xlsx_bytes([(title, list(AGENDA_COLUMNS), _agenda_table(s, index, free))])
+    title = sheet_names([_person(event.participants[index])])[0]
+    return xlsx_bytes([_person_sheet(s, index, title, free)])
 
 
 def agendas_xlsx(event: Event, meetings: Iterable[Meeting], *, free: bool = True) -> bytes:
-    """Every participant's agenda in one workbook, one sheet each, in participant order.
+    """Every participant's agenda in one workbook: a long table, then one sheet per person.
 
-    A sheet is named after the participant id, made a valid sheet name: ``[]:*?/\\`` become
-    ``_``, at most 31 characters, unique regardless of case (``~2``, ``~3``... on a clash).
+    The first sheet, "All meetings", has one row per participant and slot (their name and
+    organisation, then their agenda, with the partner's name and organisation), to filter and
+    sort. Then one sheet per participant, in participant order, as in :func:`agenda_xlsx`.
+    A sheet is named after the person (their id when the event has no name), made a valid
+    sheet name: ``[]:*?/\\`` become ``_``, at most 31 characters, unique regardless of case
+    (``~2``, ``~3``... on a clash).
     """
     s = _check(event, meetings)
-    names = sheet_names([p.id for p in event.participants])
+    titles = _person_titles(event, reserved=[ALL_MEETINGS])
     return xlsx_bytes(
-        [(name, list(AGENDA_COLUMNS), _agenda_table(s, i, free)) for i, name in enumerate(names)]
+        [
+            _all_meetings(s, free),
+            *(_person_sheet(s, i, title, free) for i, title in enumerate(titles)),
+        ]
     )
 
 
@@ -464,9 +620,20 @@ def grid_csv(event: Event, meetings: Iterable[Meeting]) -> bytes:
 
 
 def grid_xlsx(event: Event, meetings: Iterable[Meeting]) -> bytes:
-    """:func:`grid_rows` as an XLSX workbook of text cells (formula-like cells quoted)."""
+    """:func:`grid_rows` as an XLSX workbook: one sheet, "Schedule".
+
+    Start and end are date cells in the slots' wall-clock time, their header names the time
+    zone; the meetings are text (formula-like cells quoted). The header row and the slot,
+    start and end columns stay in view; an auto-filter covers the grid.
+    """
     header, rows = grid_rows(event, meetings)
-    return xlsx_bytes([("Schedule", header, rows)])
+    zone = _zone(event)
+    by_id = {slot.id: slot for slot in event.slots}
+    cells: list[list[Cell]] = [
+        [row[0], _local(by_id[row[0]].start), _local(by_id[row[0]].end), *row[3:]] for row in rows
+    ]
+    names = ["Slot", f"Start ({zone})", f"End ({zone})", *header[3:]]
+    return xlsx_bytes([Sheet("Schedule", names, cells, fixed_columns=3)])
 
 
 # --- calendars ----------------------------------------------------------------------------
@@ -558,6 +725,123 @@ def _ics(s: _Schedule, participant: int, *, domain: str, why: Why, stamp: dt.dat
     return data
 
 
+# --- printable agendas -------------------------------------------------------------------
+
+# A4 portrait; each agenda on a page of its own; nothing but the agendas is printed.
+_CSS = """
+@page { size: A4; margin: 15mm; }
+body { font-family: system-ui, sans-serif; margin: 2rem; color: #111; }
+section.agenda { margin: 0 0 3rem; }
+h1 { font-size: 1.5rem; margin: 0 0 .25rem; }
+.meta { color: #444; margin: 0 0 1rem; }
+table { border-collapse: collapse; width: 100%; }
+th, td { text-align: left; vertical-align: top; padding: .35rem .5rem;
+  border-bottom: 1px solid #ccc; }
+th { font-size: .85rem; text-transform: uppercase; color: #444; }
+td.why { font-size: .85rem; color: #333; }
+td.when, td.table { white-space: nowrap; }
+tr.free td { color: #666; }
+@media print {
+  body { margin: 0; font-size: 10.5pt; }
+  section.agenda { margin: 0; break-after: page; page-break-after: always; }
+  section.agenda:last-child { break-after: auto; page-break-after: auto; }
+  tr { break-inside: avoid; }
+  nav, button { display: none; }
+}
+""".strip()
+
+
+def _e(value: str) -> str:
+    return html.escape(plain_text(value, line_break=" "))
+
+
+def agendas_html(
+    event: Event,
+    meetings: Iterable[Meeting],
+    *,
+    why: Why | WhyOf | None = None,
+    free: bool = True,
+) -> str:
+    """Every participant's agenda on one printable page, each on a printed page of its own.
+
+    A self-contained HTML document (inline CSS with print rules for A4, no scripts, no links,
+    every text escaped): per participant, their name, organisation, the event and the time
+    zone, then a table of their slots with the time, the table, whom they meet (name and
+    organisation) and why. Free slots are listed as free when ``free`` is true.
+
+    ``why`` is as for :func:`write_agendas`.
+
+    Raises
+    ------
+    InvalidInputError
+        If the schedule is broken.
+    """
+    s = _check(event, meetings)
+    note = _zone_note(event)
+    slot_index = {slot.id: k for k, slot in enumerate(event.slots)}
+    days = sorted({slot.start.date() for slot in event.slots})
+    when_format = "%a %d %b, %H:%M" if len(days) > 1 else "%H:%M"
+    sections: list[str] = []
+    for i, me in enumerate(event.participants):
+        mine = (why(i) if callable(why) else why) or {}
+        by_slot = {m.slot: m for m in s.by_participant[i]}
+        rows = []
+        for r in _agenda_rows(s, i, free=free):
+            slot = event.slots[slot_index[r["slot"]]]
+            when = f"{slot.start:{when_format}}–{slot.end:%H:%M}"
+            if r["status"] == "free":
+                rows.append(
+                    f'<tr class="free"><td class="when">{_e(when)}</td><td></td><td>free</td>'
+                    "<td></td><td></td></tr>"
+                )
+                continue
+            m = by_slot[slot_index[r["slot"]]]
+            reason = mine.get((m.a, m.b)) or mine.get((m.b, m.a)) or ""
+            rows.append(
+                f'<tr><td class="when">{_e(when)}</td><td class="table">{_e(r["table"])}</td>'
+                f"<td>{_e(r['partner'])}</td>"
+                f'<td>{_e(r["organisation"])}</td><td class="why">{_e(reason)}</td></tr>'
+            )
+        count = len(s.by_participant[i])
+        day = ", ".join(f"{d:%A %d %B %Y}" for d in days)
+        sections.append(
+            "\n".join(
+                [
+                    '<section class="agenda">',
+                    f"<h1>{_e(_person(me))}</h1>",
+                    f'<p class="meta">{_e(_organisation_name(s, me))}<br>{_e(event.name)}'
+                    f"{', ' + _e(day) if day else ''}: {count} meeting{'' if count == 1 else 's'}"
+                    f"; {_e(note)}</p>",
+                    "<table>",
+                    "<thead><tr><th>Time</th><th>Table</th><th>Meeting with</th>"
+                    "<th>Organisation</th><th>Why</th></tr></thead>",
+                    "<tbody>",
+                    *rows,
+                    "</tbody>",
+                    "</table>",
+                    "</section>",
+                ]
+            )
+        )
+    return "\n".join(
+        [
+            "<!DOCTYPE html>",
+            '<html lang="en">',
+            "<head>",
+            '<meta charset="utf-8">',
+            '<meta name="viewport" content="width=device-width, initial-scale=1">',
+            f"<title>{_e(event.name)}: agendas</title>",
+            f"<style>\n{_CSS}\n</style>",
+            "</head>",
+            "<body>",
+            *sections,
+            "</body>",
+            "</html>",
+            "",
+        ]
+    )
+
+
 # --- files --------------------------------------------------------------------------------
 
 
@@ -571,7 +855,7 @@ def _files(
     stamp: dt.datetime | None = None,
 ) -> list[tuple[str, bytes]]:
     stamp = stamp or dt.datetime.now(dt.UTC)
-    stems = file_stems([p.id for p in s.event.participants])
+    stems = _stems(s)
     out: list[tuple[str, bytes]] = []
     for i, stem in enumerate(stems):
         for fmt in formats:
@@ -581,10 +865,40 @@ def _files(
             elif fmt == "csv":
                 data = csv_bytes(list(AGENDA_COLUMNS), _agenda_table(s, i, free))
             else:
-                title = sheet_names([s.event.participants[i].id])[0]
-                data = xlsx_bytes([(title, list(AGENDA_COLUMNS), _agenda_table(s, i, free))])
+                title = sheet_names([_person(s.event.participants[i])])[0]
+                data = xlsx_bytes([_person_sheet(s, i, title, free)])
             out.append((f"{stem}.{fmt}", data))
     return out
+
+
+def _stems(s: _Schedule) -> list[str]:
+    return [name.removesuffix(".ics") for name in calendar_names(s.event)]
+
+
+def calendar_names(event: Event) -> list[str]:
+    """The file name of each participant's calendar, in participant order:
+    ``"<person> - <organisation>.ics"`` (the participant id when there is no name), made safe
+    for every file system and distinct (see :func:`matchmaker.io.sheets.name_stems`).
+
+    Examples
+    --------
+    >>> from matchmaker.models import Event, Participant
+    >>> ev = Event(id="ev", name="Demo", participants=[
+    ...     Participant(id="p1", organisation="inova", person="Ana Silva"),
+    ...     Participant(id="p2", organisation="inova", person="Ana Silva")])
+    >>> calendar_names(ev)
+    ['Ana Silva - inova.ics', 'Ana Silva - inova (2).ics']
+    """
+    orgs = {o.id: o.name for o in event.organisations}
+    return [
+        f"{stem}.ics"
+        for stem in name_stems(
+            [
+                f"{_person(p)} - {orgs.get(p.organisation, p.organisation)}"
+                for p in event.participants
+            ]
+        )
+    ]
 
 
 def write_agendas(
@@ -599,8 +913,9 @@ def write_agendas(
 ) -> list[Path]:
     """Write one agenda file per participant and format into ``folder``.
 
-    Files are named ``<participant id>.<format>`` (characters other than letters, digits and
-    ``. _ @ -`` become ``_``; a clash, case aside, gets ``~2``, ``~3``...). Each file is written
+    Files are named ``<person> - <organisation>.<format>`` (the participant id when there is no
+    name; characters that a file system refuses become ``_``; a clash, case aside, gets
+    `` (2)``, `` (3)``...; see :func:`calendar_names`). Each file is written
     to a temporary name and then renamed, so a reader never sees half a file. Participants
     without meetings get a calendar with no events (see the module notes).
 

@@ -624,8 +624,9 @@ def _plan(store: Any, principal: Any, event_id: str) -> Any:
 )
 @long_request
 def rooms_csv(principal: Organiser, store: StoreDep, event_id: str) -> Response:
-    """Every person's room in every round: round, room, participant, person, organisation,
-    country, type (UTF-8 with BOM, formula-like cells quoted)."""
+    """Every person's room in every round: round name, room name, person, organisation,
+    country, type, then the round, room and participant ids (UTF-8 with BOM, formula-like
+    cells quoted)."""
     from matchmaker.export.breakouts import rooms_csv as to_csv
 
     data = to_csv(_plan(store, principal, event_id))
@@ -643,11 +644,41 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 )
 @long_request
 def rooms_xlsx(principal: Organiser, store: StoreDep, event_id: str) -> Response:
-    """The room lists as a workbook, one sheet per round."""
+    """The room lists as a workbook: "All rounds" (one long table), then one sheet per round
+    named after the round."""
     from matchmaker.export.breakouts import rooms_xlsx as to_xlsx
 
     data = to_xlsx(_plan(store, principal, event_id))
     return download(data, XLSX, f"{event_id}-rooms.xlsx")
+
+
+@router.get(
+    "/rooms/{round_file}",
+    summary="Every room of a round, to print (HTML)",
+    response_class=Response,
+    responses={200: {"content": {"text/html": {}}}, **error_responses(401, 403, 404, 429)},
+)
+@long_request
+def round_page(principal: Organiser, store: StoreDep, event_id: str, round_file: str) -> Response:
+    """Every room of one round on one page, each room printed on a page of its own (A4).
+    The address is ``rooms/<round id>.html``."""
+    from matchmaker.export.breakouts import round_html
+
+    if not round_file.endswith(".html"):
+        raise ProblemError(
+            404, "not-found", "Not found", f"no such page: '{round_file}' (rooms/ROUND.html)"
+        )
+    round_id = round_file.removesuffix(".html")
+    plan = _plan(store, principal, event_id)
+    try:
+        page = round_html(plan, round_id)
+    except InvalidInputError as exc:
+        raise ProblemError(404, "not-found", "Not found", exc.message) from None
+    response = download(
+        page.encode("utf-8"), "text/html; charset=utf-8", f"{event_id}-{round_id}-rooms.html"
+    )
+    response.headers["Content-Security-Policy"] = ROOM_PAGE_CSP
+    return response
 
 
 @router.get(

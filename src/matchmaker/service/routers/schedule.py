@@ -457,19 +457,13 @@ def _csv_headers(kind: str) -> dict[int | str, dict[str, Any]]:
 )
 @long_request
 def agendas_csv(principal: Organiser, store: StoreDep, event_id: str) -> Response:
-    """Every participant's agenda in one table: ``participant_id`` then the agenda columns
-    (slot, start, end, status, table, partner...), free slots included."""
-    from matchmaker.export.agenda import AGENDA_COLUMNS, agenda_rows
-    from matchmaker.io.sheets import csv_bytes
+    """Every participant's agenda in one table: ``participant_id``, ``participant`` (the
+    person's name) and ``participant_organisation``, then the agenda columns (slot, start,
+    end, status, table, partner...), free slots included."""
+    from matchmaker.export.agenda import agendas_csv as to_csv
 
     _, event, meetings, _ = _schedule(store, principal, event_id)
-    rows = [
-        [p.id, *row.values()]
-        for i, p in enumerate(event.participants)
-        for row in agenda_rows(event, meetings, i)
-    ]
-    data = csv_bytes(["participant_id", *AGENDA_COLUMNS], rows)
-    return download(data, "text/csv; charset=utf-8", f"{event_id}-agendas.csv")
+    return download(to_csv(event, meetings), "text/csv; charset=utf-8", f"{event_id}-agendas.csv")
 
 
 @router.get(
@@ -480,11 +474,37 @@ def agendas_csv(principal: Organiser, store: StoreDep, event_id: str) -> Respons
 )
 @long_request
 def agendas_xlsx(principal: Organiser, store: StoreDep, event_id: str) -> Response:
-    """Every participant's agenda in one workbook, one sheet each."""
+    """Every participant's agenda in one workbook: "All meetings" (one long table), then one
+    sheet per participant named after the person; times are date cells."""
     from matchmaker.export.agenda import agendas_xlsx as to_xlsx
 
     _, event, meetings, _ = _schedule(store, principal, event_id)
     return download(to_xlsx(event, meetings), XLSX, f"{event_id}-agendas.xlsx")
+
+
+# A printable page: its own inline style, nothing else, never in a frame.
+PRINT_PAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"
+
+
+@router.get(
+    "/agendas.html",
+    summary="Every agenda, to print (HTML)",
+    response_class=Response,
+    responses=_csv_headers("text/html"),
+)
+@long_request
+def agendas_page(principal: Organiser, store: StoreDep, event_id: str) -> Response:
+    """Every participant's agenda on one page, each printed on a page of its own (A4)."""
+    from matchmaker.export.agenda import agendas_html
+
+    doc, event, meetings, _ = _schedule(store, principal, event_id)
+    whys = _whys(doc, event)
+    page = agendas_html(event, meetings, why=lambda i: whys.get(i, {}))
+    response = download(
+        page.encode("utf-8"), "text/html; charset=utf-8", f"{event_id}-agendas.html"
+    )
+    response.headers["Content-Security-Policy"] = PRINT_PAGE_CSP
+    return response
 
 
 @router.get(
@@ -526,6 +546,18 @@ def _why_of(doc: dict[str, Any], event: Event, participant: int) -> dict[tuple[i
     return out
 
 
+def _whys(doc: dict[str, Any], event: Event) -> dict[int, dict[tuple[int, int], str]]:
+    """Why each meeting, as written for each participant, by participant index."""
+    index = {p.id: i for i, p in enumerate(event.participants)}
+    out: dict[int, dict[tuple[int, int], str]] = {}
+    for m in doc["meetings"]:
+        a, b = m["participants"]
+        for me in (a, b):
+            if m.get("why", {}).get(me):
+                out.setdefault(index[me], {})[(index[a], index[b])] = m["why"][me]
+    return out
+
+
 def _ics(
     doc: dict[str, Any], event: Event, meetings: list[Any], i: int, stamp: dt.datetime
 ) -> bytes:
@@ -542,12 +574,14 @@ def _ics(
 )
 @long_request
 def ics_zip(principal: Organiser, store: StoreDep, event_id: str) -> Response:
-    """One RFC 5545 calendar per participant (``<participant id>.ics``) in a zip."""
+    """One RFC 5545 calendar per participant in a zip, each named after the person:
+    ``<person> - <organisation>.ics`` (made safe for file systems; a clash gets `` (2)``)."""
     from matchmaker.export.agenda import agendas_zip
 
     doc, event, meetings, stamp = _schedule(store, principal, event_id)
+    whys = _whys(doc, event)
     data = agendas_zip(
-        event, meetings, formats=("ics",), why=lambda i: _why_of(doc, event, i), stamp=stamp
+        event, meetings, formats=("ics",), why=lambda i: whys.get(i, {}), stamp=stamp
     )
     return download(data, "application/zip", f"{event_id}-calendars.zip")
 
@@ -562,7 +596,10 @@ def participant_ics(
     principal: Organiser, store: StoreDep, event_id: str, participant_file: str
 ) -> Response:
     """One participant's meetings as an RFC 5545 calendar; an empty calendar when they have
-    none. The address is ``ics/<participant id>.ics``."""
+    none. The address is ``ics/<participant id>.ics``; the file is named after the person,
+    ``<person> - <organisation>.ics``."""
+    from matchmaker.export.agenda import calendar_names
+
     if not participant_file.endswith(".ics"):
         raise ProblemError(
             404, "not-found", "Not found", f"no such calendar: '{participant_file}' (ics/ID.ics)"
@@ -578,4 +615,4 @@ def participant_ics(
             f"participant '{pid}' is not in the latest schedule of event '{event_id}'",
         )
     data = _ics(doc, event, meetings, index[pid], stamp)
-    return download(data, ICS, f"{pid}.ics")
+    return download(data, ICS, calendar_names(event)[index[pid]])

@@ -168,8 +168,12 @@ export function breakoutsPanel(state) {
     for (const round of a.rounds ?? []) {
       const titleId = newId("round");
       const cards = h("div", { class: "cards" }, (round.rooms ?? []).map((room) => roomCard(round, room)));
+      const roundName = round.name || round.id;
+      const printRound = dlButton(`Print every room of ${roundName} (HTML)`,
+        `${state.path}/breakouts/rooms/${encode(round.id)}.html`, `${state.id}-${round.id}-rooms.html`);
+      printRound.classList.add("small", "print-round");
       roundsBox.append(h("section", { class: "round", "data-round": round.id, "aria-labelledby": titleId },
-        h("h3", { id: titleId }, round.name || round.id), roomCharts(round), cards));
+        h("h3", { id: titleId }, roundName), h("div", { class: "actions" }, printRound), roomCharts(round), cards));
     }
   }
 

@@ -510,6 +510,7 @@ export function meetingsPanel(state) {
         h("span", { class: "label" }, "Download:"),
         dl("Agendas (CSV)", `${base}/agendas.csv`, `${state.id}-agendas.csv`),
         dl("Agendas (XLSX)", `${base}/agendas.xlsx`, `${state.id}-agendas.xlsx`),
+        dl("Every agenda, to print (HTML)", `${base}/agendas.html`, `${state.id}-agendas.html`),
         dl("Grid (CSV)", `${base}/grid.csv`, `${state.id}-grid.csv`),
         dl("Grid (XLSX)", `${base}/grid.xlsx`, `${state.id}-grid.xlsx`),
         dl("Every calendar (ZIP of ICS)", `${base}/ics.zip`, `${state.id}-calendars.zip`)),
