@@ -281,7 +281,7 @@ def test_words_charts_and_the_out_of_date_warning(
     ]
     requests = page.locator('figure[data-chart="requests-met"] rect.chart-bar')
     assert requests.evaluate_all("b => b.map(x => Number(x.dataset.value))") == [0, 0, 5]
-    expect(page.locator(".stale-warning")).to_be_hidden()
+    expect(page.locator('[data-stale="schedule"]')).to_be_hidden()
 
     # A participant changes after the schedule was planned: the tab says it is out of date.
     with server.client() as http:
@@ -293,7 +293,7 @@ def test_words_charts_and_the_out_of_date_warning(
         )
         assert put.status_code == 200, put.text
     page.reload()
-    expect(page.locator(".stale-warning")).to_contain_text(
+    expect(page.locator('[data-stale="schedule"]')).to_contain_text(
         "changed since this schedule was planned"
     )
     expect(page.get_by_role("button", name="Plan the meetings again")).to_be_visible()
