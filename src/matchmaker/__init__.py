@@ -22,7 +22,7 @@ _SOLVERS = {
     "solve_breakouts": "matchmaker.solvers.breakouts",
     "solve_pairs": "matchmaker.solvers.pairs",
     "solve_schedule": "matchmaker.solvers.schedule",
-    "suggest": "matchmaker.solvers.suggest",
+    "suggest": "matchmaker.solvers.suggestions",
 }
 
 

@@ -124,3 +124,19 @@ def test_registry_of_one() -> None:
     solo = Organisation(id="solo", name="Solo", type="sme", region="FR10")
     p = ProfileSpace().fit_transform([solo])
     assert suggest(p, "solo") == []
+
+
+def test_the_package_names_stay_functions_once_every_solver_module_is_loaded() -> None:
+    # Regression: a submodule named like a function (solvers/suggest.py beside suggest())
+    # replaced the function on the package once anything imported the module, so that
+    # `from matchmaker.solvers import suggest` gave a module in a process that had.
+    import importlib
+    import pkgutil
+    import types
+
+    import matchmaker.solvers as solvers
+
+    for info in pkgutil.iter_modules(solvers.__path__):
+        importlib.import_module(f"matchmaker.solvers.{info.name}")
+    for name in solvers.__all__:
+        assert not isinstance(getattr(solvers, name), types.ModuleType), name

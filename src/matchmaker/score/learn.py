@@ -342,7 +342,7 @@ def evaluate(
     included, no diversity rule) for the rows with targets; ``new.*`` counts only partners
     that were not partners in the history, and ranks without the history's partners."""
     from matchmaker.quality.ranking import ndcg_at_k, precision_at_k, recall_at_k
-    from matchmaker.solvers.suggest import ranking
+    from matchmaker.solvers.suggestions import ranking
 
     rows = sorted(targets)
     out: dict[str, float] = {"queries": float(len(rows))}

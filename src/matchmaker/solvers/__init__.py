@@ -23,30 +23,30 @@ if TYPE_CHECKING:
         check_schedule,
     )
     from matchmaker.solvers.schedule import Changes, replan, solve_schedule
-    from matchmaker.solvers.suggest import Filters, Suggestion, ranking, suggest, suggest_all
+    from matchmaker.solvers.suggestions import Filters, Suggestion, ranking, suggest, suggest_all
 
 _WHERE = {
     "BreakoutsInstance": "matchmaker.solvers.rules",
     "BreakoutsResult": "matchmaker.solvers.breakouts",
     "Changes": "matchmaker.solvers.schedule",
-    "Filters": "matchmaker.solvers.suggest",
+    "Filters": "matchmaker.solvers.suggestions",
     "Meeting": "matchmaker.solvers.result",
     "PairsResult": "matchmaker.solvers.result",
     "ScheduleInstance": "matchmaker.solvers.rules",
     "ScheduleResult": "matchmaker.solvers.result",
     "ScheduleViolation": "matchmaker.solvers.rules",
     "SolverResult": "matchmaker.solvers.result",
-    "Suggestion": "matchmaker.solvers.suggest",
+    "Suggestion": "matchmaker.solvers.suggestions",
     "Violation": "matchmaker.solvers.rules",
     "check_allocation": "matchmaker.solvers.rules",
     "check_schedule": "matchmaker.solvers.rules",
-    "ranking": "matchmaker.solvers.suggest",
+    "ranking": "matchmaker.solvers.suggestions",
     "replan": "matchmaker.solvers.schedule",
     "solve_breakouts": "matchmaker.solvers.breakouts",
     "solve_pairs": "matchmaker.solvers.pairs",
     "solve_schedule": "matchmaker.solvers.schedule",
-    "suggest": "matchmaker.solvers.suggest",
-    "suggest_all": "matchmaker.solvers.suggest",
+    "suggest": "matchmaker.solvers.suggestions",
+    "suggest_all": "matchmaker.solvers.suggestions",
 }
 
 
