@@ -7,7 +7,8 @@
 // is shown next to the grid.
 
 import { etagOf, sendJson } from "./api.js";
-import { announce, busy, clear, field, h, messageSlot, newId, showError, showMessage } from "./dom.js";
+import { announce, busy, clear, field, h, messageSlot, showError, showMessage } from "./dom.js";
+import { personLabel, personPicker } from "./person-picker.js";
 
 const WALL = /^\d{4}-(\d\d)-(\d\d)T(\d\d:\d\d)/;
 const MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",
@@ -20,103 +21,15 @@ function timeLabel(slot, manyDays) {
   return manyDays ? `${m[3]} on ${Number(m[2])} ${MONTHS[Number(m[1]) - 1]}` : m[3];
 }
 
-function fold(text) {
-  return String(text ?? "").normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
+/** A schedule's agenda entry as the person picker reads a participant. */
+function asPerson(agenda) {
+  if (!agenda) return null;
+  return { id: agenda.participant, person: agenda.person || agenda.participant, organisation_name: agenda.organisation_name || agenda.organisation || "" };
 }
 
 /** "Ana Silva (Inova Lisboa)": how the grid and the reasons name a participant. */
-export function personLabel(agenda) {
-  if (!agenda) return "";
-  const who = agenda.person || agenda.participant;
-  const org = agenda.organisation_name || agenda.organisation;
-  return org ? `${who} (${org})` : String(who);
-}
-
-/**
- * A search box over the participants' names and organisations (a combobox: type, then the
- * arrow keys and Enter, or a click). `onPick(agenda)` is told the choice.
- */
-function personPicker({ people, label, onPick }) {
-  const id = newId("picker");
-  const input = h("input", {
-    type: "search", role: "combobox", autocomplete: "off", "aria-autocomplete": "list",
-    "aria-expanded": "false", "aria-controls": `${id}-list`, id, class: "picker-input",
-    placeholder: "Search a name or an organisation",
-  });
-  const list = h("ul", { role: "listbox", id: `${id}-list`, class: "picker-list", "aria-label": label, hidden: true });
-  let matches = [];
-  let active = -1;
-  let chosen = null;
-  const close = () => {
-    list.hidden = true;
-    input.setAttribute("aria-expanded", "false");
-    input.removeAttribute("aria-activedescendant");
-    active = -1;
-  };
-  const pick = (agenda) => {
-    chosen = agenda;
-    input.value = personLabel(agenda);
-    close();
-    onPick?.(agenda);
-  };
-  const show = () => {
-    clear(list);
-    matches.forEach((a, i) => {
-      const option = h("li", {
-        role: "option", id: `${id}-${i}`, class: i === active ? "active" : null,
-        "aria-selected": i === active ? "true" : "false", "data-participant": a.participant,
-      }, personLabel(a));
-      option.addEventListener("mousedown", (event) => {
-        event.preventDefault();  // keep the focus in the box
-        pick(a);
-      });
-      list.append(option);
-    });
-    list.hidden = matches.length === 0;
-    input.setAttribute("aria-expanded", matches.length ? "true" : "false");
-    if (active >= 0) input.setAttribute("aria-activedescendant", `${id}-${active}`);
-    else input.removeAttribute("aria-activedescendant");
-  };
-  input.addEventListener("input", () => {
-    chosen = null;
-    const words = fold(input.value).split(/\s+/).filter(Boolean);
-    matches = words.length
-      ? people.filter((a) => {
-        const text = fold(`${a.person ?? ""} ${a.participant} ${a.organisation_name ?? ""}`);
-        return words.every((w) => text.includes(w));
-      }).slice(0, 8)
-      : [];
-    active = matches.length ? 0 : -1;
-    show();
-  });
-  input.addEventListener("keydown", (event) => {
-    if (event.key === "ArrowDown" || event.key === "ArrowUp") {
-      if (!matches.length) return;
-      event.preventDefault();
-      active = (active + (event.key === "ArrowDown" ? 1 : matches.length - 1)) % matches.length;
-      show();
-    } else if (event.key === "Enter" && !list.hidden && active >= 0) {
-      event.preventDefault();
-      pick(matches[active]);
-    } else if (event.key === "Escape" && !list.hidden) {
-      event.preventDefault();
-      close();
-    }
-  });
-  input.addEventListener("blur", close);
-  const element = h("div", { class: "picker" }, field(label, input), list);
-  return {
-    element,
-    input,
-    get value() {
-      return chosen;
-    },
-    reset() {
-      chosen = null;
-      input.value = "";
-      close();
-    },
-  };
+function agendaLabel(agenda) {
+  return personLabel(asPerson(agenda));
 }
 
 /**
@@ -133,7 +46,7 @@ export function meetingGrid(schedule, { base, onUpdate, onReload }) {
   const at = new Map();
   for (const m of schedule.meetings ?? []) at.set(`${m.slot}\t${m.table}`, m);
   const meetingAt = (cell) => at.get(`${cell.slot}\t${cell.table}`) ?? null;
-  const names = (m) => m.participants.map((p) => personLabel(agendas.get(p)) || p).join(" and ");
+  const names = (m) => m.participants.map((p) => agendaLabel(agendas.get(p)) || p).join(" and ");
   const place = (cell) => `${when(cell.slot)}, table ${cell.table}`;
 
   const message = messageSlot();
@@ -376,9 +289,9 @@ export function meetingGrid(schedule, { base, onUpdate, onReload }) {
   }
 
   // --- adding a meeting -----------------------------------------------------------------------
-  const people = [...agendas.values()];
-  const first = personPicker({ people, label: "First person" });
-  const second = personPicker({ people, label: "Second person" });
+  const people = [...agendas.values()].map(asPerson);
+  const first = personPicker({ participants: people, label: "First person", single: true });
+  const second = personPicker({ participants: people, label: "Second person", single: true });
   const slotMenu = h("select", { name: "add-slot" }, slots.map((s) => h("option", { value: s.id }, when(s.id))));
   const tableMenu = h("select", { name: "add-table" });
   const fillTables = (wanted) => {
@@ -393,7 +306,7 @@ export function meetingGrid(schedule, { base, onUpdate, onReload }) {
   const addSlot = messageSlot();
   const addForm = h("form", { class: "stack add-meeting", novalidate: true },
     h("h4", {}, "Add a meeting"),
-    h("div", { class: "grid-2" }, first.element, second.element),
+    h("div", { class: "grid-2" }, first, second),
     h("div", { class: "grid-2" }, field("Time", slotMenu), field("Table", tableMenu)),
     addSlot,
     h("div", { class: "actions" }, addButton));
@@ -405,8 +318,8 @@ export function meetingGrid(schedule, { base, onUpdate, onReload }) {
   addForm.addEventListener("submit", async (event) => {
     event.preventDefault();
     clear(addSlot);
-    const a = first.value;
-    const b = second.value;
+    const a = first.chosen;
+    const b = second.chosen;
     if (!a || !b) {
       showMessage(addSlot, "Choose both people from the lists: type part of a name or an organisation.", "error");
       (a ? second : first).input.focus();
@@ -417,7 +330,7 @@ export function meetingGrid(schedule, { base, onUpdate, onReload }) {
       return;
     }
     const cell = { slot: slotMenu.value, table: Number(tableMenu.value) };
-    await send("meetings", { participants: [a.participant, b.participant], ...cell },
+    await send("meetings", { participants: [a.id, b.id], ...cell },
       { text: `Added a meeting of ${personLabel(a)} and ${personLabel(b)} at ${place(cell)}.`, focus: cell }, addButton);
   });
 

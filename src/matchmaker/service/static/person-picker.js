@@ -6,7 +6,10 @@
 //   personPicker({ participants, label, onPick }) -> element
 //
 // `participants`: [{id, person, organisation_name}] (see `peopleOf(event)`); `onPick(person)`
-// is called with the chosen one; `exclude(id)` (optional) hides people already chosen.
+// is called with the chosen one; `exclude(id)` (optional) hides people already chosen. With
+// `single: true` the box keeps the person chosen (a form's field: the element's `chosen`,
+// `input` and `reset()`), and typing again forgets the choice (`onPick(null)`); without it the
+// box empties after each pick, ready for the next person of a group.
 
 import { h, newId } from "./dom.js";
 
@@ -42,7 +45,7 @@ export function matchPeople(participants, query, exclude = () => false) {
   });
 }
 
-export function personPicker({ participants, label, onPick, exclude = () => false, placeholder = "Type a name or an organisation" }) {
+export function personPicker({ participants, label, onPick = () => {}, exclude = () => false, placeholder = "Type a name or an organisation", single = false }) {
   const inputId = newId("picker");
   const listId = newId("picker-list");
   const hintId = newId("picker-hint");
@@ -54,9 +57,10 @@ export function personPicker({ participants, label, onPick, exclude = () => fals
   const list = h("ul", { id: listId, role: "listbox", class: "picker-list", "aria-label": label });
   list.hidden = true;
   const count = h("p", { class: "visually-hidden", "aria-live": "polite" });
-  const hint = h("p", { class: "hint", id: hintId }, "Down and Up choose among the matches, Enter adds, Escape closes.");
+  const hint = h("p", { class: "hint", id: hintId }, `Down and Up choose among the matches, Enter ${single ? "chooses" : "adds"}, Escape closes.`);
   let matches = [];
   let active = -1;
+  let chosen = null;
 
   const close = () => {
     list.hidden = true;
@@ -76,7 +80,8 @@ export function personPicker({ participants, label, onPick, exclude = () => fals
     }
   };
   const pick = (p) => {
-    input.value = "";
+    chosen = single ? p : null;
+    input.value = single ? personLabel(p) : "";
     close();
     count.textContent = `${personLabel(p)} chosen.`;
     onPick(p);
@@ -105,7 +110,13 @@ export function personPicker({ participants, label, onPick, exclude = () => fals
     count.textContent = open ? `${matches.length === 1 ? "1 match" : `${matches.length} matches`}${more}.` : "";
   };
 
-  input.addEventListener("input", render);
+  input.addEventListener("input", () => {
+    if (chosen) {
+      chosen = null;
+      onPick(null);
+    }
+    render();
+  });
   input.addEventListener("keydown", (event) => {
     const n = Math.min(matches.length, MAX_SHOWN);
     if (event.key === "ArrowDown") {
@@ -129,8 +140,16 @@ export function personPicker({ participants, label, onPick, exclude = () => fals
   });
   input.addEventListener("blur", () => setTimeout(close, 100));
 
-  return h("div", { class: "picker" },
+  const element = h("div", { class: "picker" },
     h("label", { for: inputId }, label), input, list, hint, count);
+  Object.defineProperty(element, "chosen", { get: () => chosen });
+  element.input = input;
+  element.reset = () => {
+    chosen = null;
+    input.value = "";
+    close();
+  };
+  return element;
 }
 
 /**
