@@ -54,6 +54,7 @@ from pathlib import Path
 from typing import Literal
 
 from matchmaker.errors import InvalidInputError, Problem
+from matchmaker.export.pages import printable_page
 from matchmaker.io.sheets import (
     Cell,
     Sheet,
@@ -823,23 +824,7 @@ def agendas_html(
                 ]
             )
         )
-    return "\n".join(
-        [
-            "<!DOCTYPE html>",
-            '<html lang="en">',
-            "<head>",
-            '<meta charset="utf-8">',
-            '<meta name="viewport" content="width=device-width, initial-scale=1">',
-            f"<title>{_e(event.name)}: agendas</title>",
-            f"<style>\n{_CSS}\n</style>",
-            "</head>",
-            "<body>",
-            *sections,
-            "</body>",
-            "</html>",
-            "",
-        ]
-    )
+    return printable_page(f"{_e(event.name)}: agendas", _CSS, sections)
 
 
 # --- files --------------------------------------------------------------------------------

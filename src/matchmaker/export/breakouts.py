@@ -27,6 +27,7 @@ from pathlib import Path
 
 from matchmaker.errors import InvalidInputError
 from matchmaker.export.agenda import time_zone
+from matchmaker.export.pages import printable_page
 from matchmaker.io.sheets import (
     Cell,
     Sheet,
@@ -238,23 +239,7 @@ def _room_section(plan: BreakoutPlan, rnd: Round, room: Room) -> str:
 
 
 def _page(title: str, sections: list[str]) -> str:
-    return "\n".join(
-        [
-            "<!DOCTYPE html>",
-            '<html lang="en">',
-            "<head>",
-            '<meta charset="utf-8">',
-            '<meta name="viewport" content="width=device-width, initial-scale=1">',
-            f"<title>{title}</title>",
-            f"<style>\n{_CSS}\n</style>",
-            "</head>",
-            "<body>",
-            *sections,
-            "</body>",
-            "</html>",
-            "",
-        ]
-    )
+    return printable_page(title, _CSS, sections)
 
 
 def room_html(plan: BreakoutPlan, round_id: str, room_id: str) -> str:
