@@ -79,6 +79,8 @@ __all__ = [
 ]
 
 log = logging.getLogger("matchmaker.service.job_runner")
+#: Seconds between two progress reports a solver's callback writes to the store, at most.
+PROGRESS_EVERY_S = 0.5
 
 
 class JobCancelled(Exception):
@@ -137,6 +139,31 @@ class JobContext:
             )
         except JobGoneError as exc:  # ended, or held by another claim now
             raise JobCancelled(self.job_id) from exc
+
+    def solver_progress(
+        self, start: float, end: float, *, every: float = PROGRESS_EVERY_S
+    ) -> Callable[[float, str], None]:
+        """A solver's ``progress(fraction, message)`` callback that reports on this job: the
+        solver's 0..1 becomes ``start``..``end`` of the job, never going back.
+
+        Every call checks for a cancel (and raises :class:`JobCancelled`, which stops the
+        solver); a report is written when the share moved by a hundredth or more and
+        ``every`` seconds passed since the last one, so that a solver reporting often does
+        not write to the store as often.
+        """
+        state = {"at": start, "written": -math.inf, "when": -math.inf}
+
+        def report(fraction: float, message: str) -> None:
+            if self._cancel.is_set():
+                raise JobCancelled(self.job_id)
+            at = max(state["at"], start + min(1.0, max(0.0, fraction)) * (end - start))
+            state["at"] = at
+            now = time.monotonic()
+            if at - state["written"] >= 0.01 and now - state["when"] >= every:
+                state["written"], state["when"] = at, now
+                self.progress(at, message)
+
+        return report
 
 
 Work = Callable[[JobContext], JobOutcome]

@@ -39,6 +39,7 @@ import scipy.sparse as sp
 
 from matchmaker.errors import InfeasibleError, InvalidInputError
 from matchmaker.solvers.grouping import exact_search, local_search
+from matchmaker.solvers.progress import Progress, ProgressFn
 from matchmaker.solvers.result import SolverResult, Status, check_magnitude, relative_gap
 from matchmaker.solvers.rules import BreakoutsInstance, Violation, check_allocation
 
@@ -757,6 +758,7 @@ def solve_breakouts(
     language_weight: float | None = None,
     initial: npt.ArrayLike | None = None,
     max_iterations: int | None = None,
+    progress: ProgressFn | None = None,
 ) -> BreakoutsResult:
     """Split participants into breakout rooms, over one or more rounds.
 
@@ -816,6 +818,11 @@ def solve_breakouts(
         Moves of the local search per round; ``None``: until the time is up with a
         ``time_limit``, else ``min(20,000 + 200 N, max(1,000, 10**9 / N**2))`` for ``N`` nodes
         (a move costs O(N²); about 10 s a round for 1,000 participants).
+    progress:
+        ``progress(fraction, message)``, called at the boundaries of the phases (each
+        round's start and its improvement, the final check) with the share done (0..1, never
+        going back) and a phrase ("improving the rooms, round 2 of 3"). An exception it
+        raises stops the search and goes to the caller.
 
     Returns
     -------
@@ -856,6 +863,8 @@ def solve_breakouts(
     (2.0, 'optimal', True)
     """
     t0 = time.perf_counter()
+    report = Progress(progress)
+    report(0.0, "checking the rooms and the rules")
     p = breakouts_instance(
         affinity,
         sizes,
@@ -910,6 +919,7 @@ def solve_breakouts(
     proven = False  # the exact search finished: its answer is optimal
     cut_short = False  # the time limit stopped the exact search before it finished
     for r in range(rounds_):
+        report(0.05 + 0.9 * r / rounds_, f"placing people in rooms, round {r + 1} of {rounds_}")
         found = None
         if exact:
             found = _exact(p, w_nodes, seats_nodes, fit_nodes, fixed_nodes[r], conflict, t0)
@@ -932,6 +942,9 @@ def solve_breakouts(
                 start = _draft(
                     weights, seats_nodes, p.lo, p.hi, fit_nodes, fixed_nodes[r], conflict, rng
                 )
+            report(
+                0.05 + 0.9 * (r + 0.1) / rounds_, f"improving the rooms, round {r + 1} of {rounds_}"
+            )
             node_room, _ = local_search(
                 np.ascontiguousarray(weights),
                 seats_nodes,
@@ -958,6 +971,7 @@ def solve_breakouts(
         else:
             bound += inside + _upper_bound(w_nodes, fit_nodes, fixed_nodes[r], seats_nodes, p.hi)
         met += same
+    report(0.95, "checking the rooms against every rule")
     repeats = int(np.triu(np.maximum(met - 1, 0), 1).sum())
     lower, forced = _repeats_lower_bound(p, members)
     broken = _hard_rule_breaks(p, rooms)
@@ -1000,7 +1014,7 @@ def solve_breakouts(
         "per_room": per_room,
         "time_s": time.perf_counter() - t0,
     }
-    return BreakoutsResult(
+    result = BreakoutsResult(
         objective=objective,
         upper_bound=bound,
         gap=relative_gap(objective, bound),
@@ -1013,3 +1027,5 @@ def solve_breakouts(
         repeats_lower_bound=lower,
         rule_violations=tuple(violations),
     )
+    report(1.0, "done")
+    return result
