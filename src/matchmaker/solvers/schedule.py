@@ -42,7 +42,7 @@ import numpy as np
 import numpy.typing as npt
 import rustworkx as rx
 from scipy import sparse
-from scipy.optimize import linprog
+from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
 from matchmaker.errors import InfeasibleError, InvalidInputError
 from matchmaker.solvers.progress import Progress, ProgressFn
@@ -68,6 +68,11 @@ _RESOLUTION = 10_000
 _TIE_BITS = 20
 #: Work of the two-slot re-matching, in candidate pairs looked at per candidate pair.
 _PAIR_WORK = 16
+#: Largest exact fairness search, in (candidate pair, slot) columns of its MILP: about the
+#: candidates of an event of 150 participants over 12 slots.
+_EXACT_FAIRNESS_COLUMNS = 20_000
+#: Seconds the exact fairness search may take at most.
+_EXACT_FAIRNESS_SECONDS = 10.0
 
 
 # --------------------------------------------------------------------------------------------
@@ -847,7 +852,7 @@ def _search(
         return t
 
     # Fairness: raise the floor level by level while every requester can reach it.
-    level, out_of_time = 0, False
+    level, out_of_time, reached = 0, False, -1
     proven = [0] * p.n
     fairness, improving = progress.part(0.0, 0.5), progress.part(0.5, 1.0)
     while True:
@@ -887,12 +892,29 @@ def _search(
             # last level every requester reached (none when a minimum was missed).
             break
         plan.floor = proven = want
+        reached = level
         if level >= level_cap:
             break
         if time.perf_counter() > deadline:
             out_of_time = True
             break
         level += 1
+
+    if 0 <= reached < level_cap and not out_of_time:
+        # The exchanges above move one or two meetings at a time; a fairer schedule may need
+        # many to move together. A small event is searched exhaustively instead.
+        fairness(0.95, "searching every way of placing the meetings for a fairer schedule")
+        exact = _fairest(p, plan, cands, fair, reached, level_cap, deadline)
+        if exact is not None:
+            best, placed = exact
+            for q in list(plan.slot_of):
+                if q not in plan.fixed:
+                    plan.remove(q)
+            for e, s in placed:
+                if e not in plan.fixed:
+                    plan.place(e, s)
+            want = targets(best)
+            plan.floor = proven = [min(c, w) for c, w in zip(plan.count, want, strict=True)]
 
     # Value: the most valuable pairs first, then single exchanges until nothing improves.
     fairness(1.0, "placing the most valuable meetings")
@@ -937,6 +959,78 @@ def _search(
         if out_of_time or gained <= 1e-9:
             break
     return proven, out_of_time
+
+
+def _fairest(
+    p: _Problem,
+    plan: _Plan,
+    cands: list[Pair],
+    fair: list[int],
+    reached: int,
+    level_cap: int,
+    deadline: float,
+) -> tuple[int, list[tuple[Pair, int]]] | None:
+    """The fairest schedule over the candidate pairs, exactly (HiGHS MILP): the largest
+    smallest number of meetings among ``fair``, above ``reached``, keeping every floor the
+    plan meets, the kept and required meetings; ties broken by value. ``None`` when the
+    problem is too large for it, or no fairer schedule is found in time.
+    """
+    cols = [(e, s) for e in cands for s in range(p.slots) if p.avail[e[0], s] and p.avail[e[1], s]]
+    k = len(cols)
+    if k == 0 or k > _EXACT_FAIRNESS_COLUMNS:
+        return None
+    left = min(_EXACT_FAIRNESS_SECONDS, deadline - time.perf_counter())
+    if left <= 0.05:
+        return None
+    col = np.arange(k)
+    ea = np.array([e[0] for e, _ in cols])
+    eb = np.array([e[1] for e, _ in cols])
+    slot = np.array([s for _, s in cols])
+    pair_id = {e: i for i, e in enumerate(dict.fromkeys(e for e, _ in cols))}
+    pid = np.array([pair_id[e] for e, _ in cols])
+    n, slots = p.n, p.slots
+    # Rows: each person once a slot, each pair once, tables, caps, floors, L <= each fair.
+    person_slot = sparse.csr_matrix(
+        (np.ones(2 * k), (np.concatenate([ea * slots + slot, eb * slots + slot]), np.tile(col, 2))),
+        shape=(n * slots, k + 1),
+    )
+    once = sparse.csr_matrix((np.ones(k), (pid, col)), shape=(len(pair_id), k + 1))
+    tables = sparse.csr_matrix((np.ones(k), (slot, col)), shape=(slots, k + 1))
+    degree = sparse.csr_matrix(
+        (np.ones(2 * k), (np.concatenate([ea, eb]), np.tile(col, 2))), shape=(n, k + 1)
+    )
+    fair_rows = degree[fair].tolil()
+    fair_rows[:, k] = -1.0
+    required = set(p.required)
+    once_lo = np.array([1.0 if e in required else 0.0 for e in pair_id])
+    constraints = [
+        LinearConstraint(person_slot, 0, 1),
+        LinearConstraint(once, once_lo, 1),
+        LinearConstraint(tables, 0, p.tables.astype(np.float64)),
+        LinearConstraint(
+            degree, np.asarray(plan.floor, dtype=np.float64), p.cap.astype(np.float64)
+        ),
+        LinearConstraint(fair_rows.tocsr(), 0, np.inf),
+    ]
+    fixed = {(m.a, m.b): m.slot for m in p.keep}
+    lower = np.array([1.0 if fixed.get(e) == s else 0.0 for e, s in cols] + [reached + 1])
+    upper = np.array([0.0 if e in fixed and fixed[e] != s else 1.0 for e, s in cols])
+    upper = np.concatenate([upper, [float(level_cap)]])
+    values = np.array([plan.value[e] for e, _ in cols])
+    spread = float(np.abs(values).sum()) + 1.0
+    cost = np.concatenate([-0.5 * values / spread, [-1.0]])  # value breaks ties only
+    res = milp(
+        cost,
+        constraints=constraints,
+        integrality=np.ones(k + 1),
+        bounds=Bounds(lower, upper),
+        options={"time_limit": left},
+    )
+    if res.x is None:
+        return None
+    x = np.round(res.x).astype(np.int64)
+    placed = [cols[i] for i in np.nonzero(x[:k])[0]]
+    return int(x[k]), placed
 
 
 def fairness_bound(
