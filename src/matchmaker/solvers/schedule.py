@@ -73,6 +73,10 @@ _PAIR_WORK = 16
 _EXACT_FAIRNESS_COLUMNS = 20_000
 #: Seconds the exact fairness search may take at most.
 _EXACT_FAIRNESS_SECONDS = 10.0
+#: The exact value search, after the exchanges, is harder for HiGHS: it is kept to tiny
+#: events (a dozen participants over a few slots) and half a second.
+_EXACT_VALUE_COLUMNS = 400
+_EXACT_VALUE_SECONDS = 0.5
 
 
 # --------------------------------------------------------------------------------------------
@@ -904,7 +908,7 @@ def _search(
         # The exchanges above move one or two meetings at a time; a fairer schedule may need
         # many to move together. A small event is searched exhaustively instead.
         fairness(0.95, "searching every way of placing the meetings for a fairer schedule")
-        exact = _fairest(p, plan, cands, fair, reached, level_cap, deadline)
+        exact = _exact(p, plan, cands, fair, (reached + 1, level_cap), deadline)
         if exact is not None:
             best, placed = exact
             for q in list(plan.slot_of):
@@ -958,28 +962,45 @@ def _search(
                 gained += _reoptimise_pair(plan, s, t, by_slot, tie, big, scale)
         if out_of_time or gained <= 1e-9:
             break
+    if not out_of_time:
+        # Exchanges stop where every meeting is held by a floor (everyone at the fairness
+        # level): a small event gets the most valuable schedule as fair, exactly.
+        improving(1.0, "searching every way of placing the meetings for more value")
+        limits = (_EXACT_VALUE_COLUMNS, _EXACT_VALUE_SECONDS)
+        exact = _exact(p, plan, cands, [], (0, 0), deadline, limits)
+        if exact is not None and sum(value[e] for e, _ in exact[1]) > sum(
+            value[q] for q in plan.slot_of
+        ) + 1e-9 * max(1.0, abs(sum(value[q] for q in plan.slot_of))):
+            for q in list(plan.slot_of):
+                if q not in plan.fixed:
+                    plan.remove(q)
+            for e, s in exact[1]:
+                if e not in plan.fixed:
+                    plan.place(e, s)
     return proven, out_of_time
 
 
-def _fairest(
+def _exact(
     p: _Problem,
     plan: _Plan,
     cands: list[Pair],
     fair: list[int],
-    reached: int,
-    level_cap: int,
+    levels: tuple[int, int],
     deadline: float,
+    limits: tuple[int, float] = (_EXACT_FAIRNESS_COLUMNS, _EXACT_FAIRNESS_SECONDS),
 ) -> tuple[int, list[tuple[Pair, int]]] | None:
-    """The fairest schedule over the candidate pairs, exactly (HiGHS MILP): the largest
-    smallest number of meetings among ``fair``, above ``reached``, keeping every floor the
-    plan meets, the kept and required meetings; ties broken by value. ``None`` when the
-    problem is too large for it, or no fairer schedule is found in time.
+    """The best schedule over the candidate pairs, exactly (HiGHS MILP), keeping every floor
+    the plan meets, the kept and required meetings. With ``fair``, the fairest: the largest
+    smallest number of meetings among them within ``levels`` (ties broken by value); without,
+    the most valuable. Returns the level and the meetings as (pair, slot); ``None`` when the
+    problem is too large for it (more columns than ``limits[0]``), or nothing is found in
+    ``limits[1]`` seconds.
     """
     cols = [(e, s) for e in cands for s in range(p.slots) if p.avail[e[0], s] and p.avail[e[1], s]]
     k = len(cols)
-    if k == 0 or k > _EXACT_FAIRNESS_COLUMNS:
+    if k == 0 or k > limits[0]:
         return None
-    left = min(_EXACT_FAIRNESS_SECONDS, deadline - time.perf_counter())
+    left = min(limits[1], deadline - time.perf_counter())
     if left <= 0.05:
         return None
     col = np.arange(k)
@@ -999,7 +1020,7 @@ def _fairest(
     degree = sparse.csr_matrix(
         (np.ones(2 * k), (np.concatenate([ea, eb]), np.tile(col, 2))), shape=(n, k + 1)
     )
-    fair_rows = degree[fair].tolil()
+    fair_rows = degree[fair].tolil() if fair else sparse.lil_matrix((0, k + 1))
     fair_rows[:, k] = -1.0
     required = set(p.required)
     once_lo = np.array([1.0 if e in required else 0.0 for e in pair_id])
@@ -1013,18 +1034,21 @@ def _fairest(
         LinearConstraint(fair_rows.tocsr(), 0, np.inf),
     ]
     fixed = {(m.a, m.b): m.slot for m in p.keep}
-    lower = np.array([1.0 if fixed.get(e) == s else 0.0 for e, s in cols] + [reached + 1])
+    lower = np.array([1.0 if fixed.get(e) == s else 0.0 for e, s in cols] + [levels[0]])
     upper = np.array([0.0 if e in fixed and fixed[e] != s else 1.0 for e, s in cols])
-    upper = np.concatenate([upper, [float(level_cap)]])
+    upper = np.concatenate([upper, [float(levels[1])]])
     values = np.array([plan.value[e] for e, _ in cols])
-    spread = float(np.abs(values).sum()) + 1.0
-    cost = np.concatenate([-0.5 * values / spread, [-1.0]])  # value breaks ties only
+    if fair:
+        spread = float(np.abs(values).sum()) + 1.0
+        cost = np.concatenate([-0.5 * values / spread, [-1.0]])  # value breaks ties only
+    else:
+        cost = np.concatenate([-values, [0.0]])
     res = milp(
         cost,
         constraints=constraints,
         integrality=np.ones(k + 1),
         bounds=Bounds(lower, upper),
-        options={"time_limit": left},
+        options={"time_limit": left, "mip_rel_gap": 1e-7},
     )
     if res.x is None:
         return None
