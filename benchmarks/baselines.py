@@ -183,12 +183,14 @@ def schedule_optimum(
     max_meetings: Array | int | None,
     forbidden: Array | None,
     time_limit: float = 60.0,
+    min_meetings: Array | None = None,
 ) -> float | None:
     """The exact best total score of a schedule without requests (HiGHS through
     ``scipy.optimize.milp``): a binary per candidate meeting and slot; each participant at
-    most once a slot and within its maximum, each pair at most once, each slot within its
-    tables, nobody in a slot they are not available in. ``None`` when not proven optimal
-    within ``time_limit`` seconds. For small events only (pairs x slots binaries)."""
+    most once a slot and within its maximum (and at least ``min_meetings``), each pair at
+    most once, each slot within its tables, nobody in a slot they are not available in.
+    ``None`` when not proven optimal within ``time_limit`` seconds. For small events only
+    (pairs x slots binaries)."""
     import scipy.sparse as sp
     from scipy.optimize import Bounds, LinearConstraint, milp
 
@@ -218,10 +220,13 @@ def schedule_optimum(
             most.astype(np.float64),
         ]
     )
+    lower = np.full(len(upper), -np.inf)
+    if min_meetings is not None:
+        lower[sum(blocks) :] = np.asarray(min_meetings, dtype=np.float64)
     avail = np.ones((n, slots), dtype=bool) if availability is None else np.asarray(availability)
     result = milp(
         -np.repeat(w, slots),
-        constraints=LinearConstraint(matrix, -np.inf, upper),
+        constraints=LinearConstraint(matrix, lower, upper),
         integrality=np.ones(len(e)),
         bounds=Bounds(0, (avail[a, t] & avail[b, t]).astype(np.float64)),
         options={"time_limit": time_limit},

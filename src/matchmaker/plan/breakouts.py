@@ -57,6 +57,7 @@ from matchmaker.score.themes import (
     room_themes,
     theme_features,
 )
+from matchmaker.solvers.progress import ProgressFn
 from matchmaker.solvers.rules import BreakoutsInstance, check_allocation, colleague_apart_sets
 from matchmaker.vectorise import THEME_LABELS, ProfileMatrix, ProfileSpace
 
@@ -558,6 +559,7 @@ def plan_breakouts(
     scorer: Scorer | str | None = None,
     seed: int | None = None,
     time_limit: float | None = None,
+    progress: ProgressFn | None = None,
 ) -> BreakoutPlan:
     """Put the participants of ``event`` in breakout rooms, round by round, with reasons.
 
@@ -577,6 +579,9 @@ def plan_breakouts(
         A :class:`~matchmaker.score.Scorer` or a preset name (default ``business``).
     seed, time_limit:
         Passed to the solver.
+    progress:
+        ``progress(fraction, message)``: how far the solver is (see
+        :func:`~matchmaker.solvers.breakouts.solve_breakouts`).
 
     Returns
     -------
@@ -606,7 +611,7 @@ def plan_breakouts(
     ev = _prepare(event, rooms, rounds)
     _check_seats(ev)
     inputs = _inputs(ev, scorer)
-    result = _solve(inputs, chosen, seed=seed, time_limit=time_limit)
+    result = _solve(inputs, chosen, seed=seed, time_limit=time_limit, progress=progress)
     if result.status == "infeasible":
         raise InfeasibleError(result.message)
     return _plan(inputs, result, chosen)
@@ -715,6 +720,7 @@ def replan_breakouts(
     *,
     seed: int | None = None,
     time_limit: float | None = None,
+    progress: ProgressFn | None = None,
 ) -> tuple[BreakoutPlan, int]:
     """Plan again after late arrivals or no-shows, moving as few people as possible.
 
@@ -726,7 +732,8 @@ def replan_breakouts(
     minimum), pins are released a few at a time (1, 2, 4, ... people) in the order of who is
     most likely to have to move: people tied by a rule to a newcomer, then people in full
     rooms, then people in rooms above their minimum; at last all are released and the solver
-    starts from the previous rooms.
+    starts from the previous rooms. ``progress(fraction, message)`` hears each solver run
+    (each starts again from 0: a caller that shows one bar keeps the largest share).
 
     Returns
     -------
@@ -752,7 +759,7 @@ def replan_breakouts(
         if prev[r, i] >= 0 and prev[r, i] != k
     }
     order = [i for i in _release_order(inputs, prev, initial) if i not in overridden]
-    extra = {"initial": initial, "seed": seed, "time_limit": time_limit}
+    extra = {"initial": initial, "seed": seed, "time_limit": time_limit, "progress": progress}
     sizes = [0]
     k = 1
     while k < len(order):

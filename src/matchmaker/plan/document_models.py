@@ -37,6 +37,7 @@ __all__ = [
     "AllocationRoom",
     "AllocationRound",
     "DocumentPerson",
+    "Fairness",
     "MeetingChange",
     "MeetingChanges",
     "MeetingsPerParticipant",
@@ -289,6 +290,30 @@ class RequestsMet(_Doc):
     suggested: int = Field(description="meetings nobody asked for")
 
 
+class Fairness(_Doc):
+    """Meetings per participant among those who count for fairness (everyone who may have a
+    meeting: not those who want none or are never available), and the best possible
+    smallest number: "every participant has at least 5 meetings; the best possible minimum
+    is 5"."""
+
+    participants: int = Field(description="participants who count for fairness")
+    min: int | None = Field(description="the fewest meetings among them")
+    median: float | None = Field(description="the median among them")
+    max: int | None = Field(description="the most meetings among them")
+    bound: int | None = Field(
+        description="a proven upper bound on the fewest: no schedule of these slots, tables "
+        "and availabilities gives everyone more"
+    )
+    gap: int | None = Field(description="the bound minus the fewest (0: the best possible)")
+    not_wanting_meetings: int = Field(
+        description="participants marked as not wanting meetings (max_meetings 0)"
+    )
+    without_possible_partner: int = Field(
+        description="participants who count but may meet nobody (no common slot, or every "
+        "partner ruled out)"
+    )
+
+
 class ScheduleFigures(_Doc):
     """The schedule's figures."""
 
@@ -302,6 +327,9 @@ class ScheduleFigures(_Doc):
     requests_met: RequestsMet = Field(description="meetings by who asked for them")
     share_of_bound: float | None = Field(description="the objective over the LP bound")
     gap: Figure = Field(description="the solver's gap")
+    fairness: Fairness | None = Field(
+        default=None, description="meetings per participant among those who count for fairness"
+    )
 
 
 class MeetingChange(_Doc):

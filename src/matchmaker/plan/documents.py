@@ -630,6 +630,24 @@ def _median(values: Sequence[int]) -> float | None:
     return float(statistics.median(values)) if values else None
 
 
+def _fairness(stats: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The fairness figures among the ``stats`` of a schedule's solver
+    (:func:`~matchmaker.solvers.schedule.solve_schedule`)."""
+    if "fairness_participants" not in stats:
+        return None
+    counted = int(stats["fairness_participants"])
+    return {
+        "participants": counted,
+        "min": int(stats["meetings_min"]) if counted else None,
+        "median": float(stats["meetings_median"]) if counted else None,
+        "max": int(stats["meetings_max"]) if counted else None,
+        "bound": int(stats["fairness_bound"]) if counted else None,
+        "gap": int(stats["fairness_gap"]) if counted else None,
+        "not_wanting_meetings": int(stats.get("not_wanting_meetings", 0)),
+        "without_possible_partner": int(stats.get("without_possible_partner", 0)),
+    }
+
+
 def schedule_document(
     event: Event,
     result: Any,
@@ -758,6 +776,7 @@ def schedule_document(
             },
             "share_of_bound": share,
             "gap": _number(result.gap),
+            "fairness": _fairness(result.stats),
         },
         "stats": stats,
         "changes": None,

@@ -21,6 +21,7 @@ from matchmaker.errors import InvalidInputError
 from matchmaker.models import Event, TimeSlot
 from matchmaker.score import Scorer
 from matchmaker.score.event import EventMatrices, event_matrices
+from matchmaker.solvers.progress import ProgressFn
 
 __all__ = [
     "EventMatrices",
@@ -77,10 +78,12 @@ def plan_pairs(
     scorer: Scorer | str | None = None,
     seed: int | None = None,
     matrices: EventMatrices | None = None,
+    progress: ProgressFn | None = None,
 ) -> tuple[Any, list[tuple[str, str]]]:
     """Partner pairs for the participants of ``event``; returns the solver's result and the
     pairs as participant ids. ``matrices``: the event's scores when they are at hand (from
-    :func:`event_matrices` with the same scorer), so that the event is scored once."""
+    :func:`event_matrices` with the same scorer), so that the event is scored once;
+    ``progress(fraction, message)``: how far the solver is."""
     from matchmaker.solvers.pairs import solve_pairs
 
     problem, participants = encode_pairs(event, scorer, matrices=matrices)
@@ -89,6 +92,7 @@ def plan_pairs(
         capacities=capacity,
         sides=None if sides is None else np.asarray(sides),
         seed=seed,
+        progress=progress,
         **problem.options,
     )
     return result, decode_pairs(result.pairs, participants)
@@ -134,8 +138,14 @@ def plan_schedule(
     max_meetings: int | None = None,
     seed: int | None = None,
     time_limit: float | None = None,
+    progress: ProgressFn | None = None,
 ) -> tuple[Any, EventMatrices]:
-    """A 1:1 schedule for ``event`` over its slots and tables."""
+    """A 1:1 schedule for ``event`` over its slots and tables; ``progress(fraction, message)``
+    hears how far the solver is (see :func:`~matchmaker.solvers.schedule.solve_schedule`).
+
+    Everyone who may have a meeting counts for fairness; a participant whose
+    ``max_meetings`` is 0 wants none and is left out of the schedule and of its fairness
+    figures."""
     from matchmaker.solvers.schedule import solve_schedule
 
     m = event_matrices(event, scorer=scorer) if event.slots and event.tables >= 1 else None
@@ -146,7 +156,12 @@ def plan_schedule(
     # Everyone who may have a meeting counts for fairness, not only those who asked for one: a
     # schedule planned from scores must not leave anyone out where the tables allow.
     result = solve_schedule(
-        problem.scores, seed=seed, time_limit=time_limit, fair_to="everyone", **problem.options
+        problem.scores,
+        seed=seed,
+        time_limit=time_limit,
+        fair_to="everyone",
+        progress=progress,
+        **problem.options,
     )
     return result, m
 
@@ -251,13 +266,15 @@ def replan_schedule(
     scorer: Scorer | str | None = None,
     seed: int | None = None,
     matrices: EventMatrices | None = None,
+    progress: ProgressFn | None = None,
 ) -> tuple[Any, dict[str, list[PublishedMeeting]]]:
     """Re-plan after late registrations, cancellations or no-shows (``matrices``: the event's
     scores when they are at hand, as for :func:`plan_pairs`).
 
     ``event`` is the event as it is now (participants who left are no longer in it; late
     registrations are). Every published meeting whose two participants are still there (and
-    still available in its slot) stays exactly where it was; the free capacity is filled.
+    still available in its slot) stays exactly where it was; the free capacity is filled,
+    fair to everyone who may have a meeting. ``progress`` as for :func:`plan_schedule`.
 
     Returns
     -------
@@ -299,6 +316,8 @@ def replan_schedule(
         present=np.ones(len(m.ids), dtype=bool),
         seed=seed,
         published=True,
+        fair_to="everyone",
+        progress=progress,
         **problem.options,
     )
     report = {

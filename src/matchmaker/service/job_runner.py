@@ -7,9 +7,10 @@ job: the endpoint answers 202 with the job at once, a worker thread runs it, and
 Decisions
 ---------
 - **State lives in the database**, not in memory: a job is created ``queued``, claimed
-  ``running`` by a worker thread with this process's ``instance`` id, given coarse progress
-  (preparing, solving, writing) and ended ``succeeded``, ``failed`` or ``cancelled``. Any
-  process can answer for any job, and cancel it.
+  ``running`` by a worker thread with this process's ``instance`` id, given progress
+  (preparing; the solver's own phases through :meth:`JobContext.solver_progress`, stored at
+  most every ``PROGRESS_EVERY_S``; writing) and ended ``succeeded``, ``failed`` or
+  ``cancelled``. Any process can answer for any job, and cancel it.
 - **Jobs are held with leases**: the process that has a job's work holds it (``claimed_by``)
   until its lease runs out, and renews the lease while it lives (every third of it; between
   renewals it only reads whether its jobs were cancelled). Any
@@ -27,9 +28,10 @@ Decisions
   more is a 422 naming the cap.
 - **Cancel**: ``POST /api/jobs/{id}/cancel`` ends an open job ``cancelled`` in the database at
   once. Its holder learns it at its next heartbeat (``tick`` seconds): a queued job never
-  starts; a running one stops at its next progress report (between phases: the solvers take
-  no cancel callback) and its result is never stored. A thread still inside a solver is let
-  go and a new one takes its place, so a cancelled run holds no thread the others need.
+  starts; a running one stops at its next progress report, which the solvers make between
+  their phases (a slot matched, a round of rooms), and its result is never stored. A thread
+  still inside a phase that is one library call is let go and a new one takes its place, so
+  a cancelled run holds no thread the others need.
 - **A job succeeds only with its result stored**: the result is written in one transaction
   (``store.save_result``) and only then the job is finished with the result's id; a job that
   was cancelled or ended meanwhile refuses it, and the transaction stores nothing.
@@ -79,6 +81,8 @@ __all__ = [
 ]
 
 log = logging.getLogger("matchmaker.service.job_runner")
+#: Seconds between two progress reports a solver's callback writes to the store, at most.
+PROGRESS_EVERY_S = 0.5
 
 
 class JobCancelled(Exception):
@@ -137,6 +141,31 @@ class JobContext:
             )
         except JobGoneError as exc:  # ended, or held by another claim now
             raise JobCancelled(self.job_id) from exc
+
+    def solver_progress(
+        self, start: float, end: float, *, every: float = PROGRESS_EVERY_S
+    ) -> Callable[[float, str], None]:
+        """A solver's ``progress(fraction, message)`` callback that reports on this job: the
+        solver's 0..1 becomes ``start``..``end`` of the job, never going back.
+
+        Every call checks for a cancel (and raises :class:`JobCancelled`, which stops the
+        solver); a report is written when the share moved by a hundredth or more and
+        ``every`` seconds passed since the last one, so that a solver reporting often does
+        not write to the store as often.
+        """
+        state = {"at": start, "written": -math.inf, "when": -math.inf}
+
+        def report(fraction: float, message: str) -> None:
+            if self._cancel.is_set():
+                raise JobCancelled(self.job_id)
+            at = max(state["at"], start + min(1.0, max(0.0, fraction)) * (end - start))
+            state["at"] = at
+            now = time.monotonic()
+            if at - state["written"] >= 0.01 and now - state["when"] >= every:
+                state["written"], state["when"] = at, now
+                self.progress(at, message)
+
+        return report
 
 
 Work = Callable[[JobContext], JobOutcome]

@@ -45,6 +45,7 @@ import scipy.sparse as sp
 
 from matchmaker.errors import InfeasibleError, InvalidInputError
 from matchmaker.solvers.grouping import exact_search, local_search
+from matchmaker.solvers.progress import Progress, ProgressFn
 from matchmaker.solvers.result import SolverResult, Status, check_magnitude, relative_gap
 from matchmaker.solvers.rules import BreakoutsInstance, Violation, check_allocation, even_sizes
 
@@ -863,6 +864,7 @@ def solve_breakouts(
     initial: npt.ArrayLike | None = None,
     max_iterations: int | None = None,
     balance: bool = True,
+    progress: ProgressFn | None = None,
 ) -> BreakoutsResult:
     """Split participants into breakout rooms, over one or more rounds.
 
@@ -931,6 +933,11 @@ def solve_breakouts(
         they widen one seat at a time up to ``sizes``. ``stats["size_bounds"]`` gives the
         sizes each round was searched with. ``False``: any size within ``sizes`` (with
         positive affinities the search then fills rooms to capacity).
+    progress:
+        ``progress(fraction, message)``, called at the boundaries of the phases (each
+        round's start and its improvement, the final check) with the share done (0..1, never
+        going back) and a phrase ("improving the rooms, round 2 of 3"). An exception it
+        raises stops the search and goes to the caller.
 
     Returns
     -------
@@ -972,6 +979,8 @@ def solve_breakouts(
     (2.0, 'optimal', True)
     """
     t0 = time.perf_counter()
+    report = Progress(progress)
+    report(0.0, "checking the rooms and the rules")
     p = breakouts_instance(
         affinity,
         sizes,
@@ -1028,10 +1037,14 @@ def solve_breakouts(
     cut_short = False  # the time limit stopped the exact search before it finished
     size_bounds: list[tuple[Array, Array]] = []
     for r in range(rounds_):
+        report(0.05 + 0.9 * r / rounds_, f"placing people in rooms, round {r + 1} of {rounds_}")
         given = None if p.initial is None else p.initial[r, first]
         ranges = _size_ranges(p, seats_nodes, fixed_nodes[r], given)
         bounds = next(ranges)
         while True:  # the most even sizes that some allocation reaches
+            report(
+                0.05 + 0.9 * (r + 0.1) / rounds_, f"improving the rooms, round {r + 1} of {rounds_}"
+            )
             try:
                 node_room, proven, cut_short = _round(
                     p, r, bounds, exact, w_nodes, seats_nodes, fit_nodes, fixed_nodes[r],
@@ -1058,6 +1071,7 @@ def solve_breakouts(
                 w_nodes, fit_nodes, fixed_nodes[r], seats_nodes, bounds[1]
             )
         met += same
+    report(0.95, "checking the rooms against every rule")
     repeats = int(np.triu(np.maximum(met - 1, 0), 1).sum())
     lower, forced = _repeats_lower_bound(p, members)
     broken = _hard_rule_breaks(p, rooms)
@@ -1102,7 +1116,7 @@ def solve_breakouts(
         "per_room": per_room,
         "time_s": time.perf_counter() - t0,
     }
-    return BreakoutsResult(
+    result = BreakoutsResult(
         objective=objective,
         upper_bound=bound,
         gap=relative_gap(objective, bound),
@@ -1115,3 +1129,5 @@ def solve_breakouts(
         repeats_lower_bound=lower,
         rule_violations=tuple(violations),
     )
+    report(1.0, "done")
+    return result

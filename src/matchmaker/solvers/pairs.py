@@ -26,6 +26,7 @@ import scipy.sparse as sp
 from scipy.optimize import LinearConstraint, linear_sum_assignment, linprog, milp
 
 from matchmaker.errors import InfeasibleError, InvalidInputError
+from matchmaker.solvers.progress import Progress, ProgressFn
 from matchmaker.solvers.result import (
     PairsResult,
     Status,
@@ -573,6 +574,16 @@ _METHODS: dict[str, Callable[[_Problem], _Solution]] = {
 }
 
 
+#: Each method in words, for the progress report.
+_PHASE = {
+    "blossom": "the best pairs of the whole group",
+    "blossom-candidates": "the best pairs among each one's closest matches",
+    "assignment": "the best pairs across the two sides",
+    "bipartite-lp": "the best partners across the two sides",
+    "milp": "the best partners of the whole group",
+}
+
+
 def _method(p: _Problem) -> str:
     single = int(p.capacities.max(initial=0)) <= 1
     if p.sides is not None:
@@ -600,6 +611,7 @@ def solve_pairs(
     candidates: int | None = None,
     exact_limit: int = 300,
     time_limit: float = 60.0,
+    progress: ProgressFn | None = None,
 ) -> PairsResult:
     """Pair participants so that the total score of the pairs is as high as possible.
 
@@ -634,6 +646,10 @@ def solve_pairs(
         larger one on the candidate graph, with a bound from the full matrix.
     time_limit : float, default 60
         Seconds allowed to the mixed-integer solver (one pool, capacities above 1).
+    progress : callable, optional
+        ``progress(fraction, message)``, called at the boundaries of the phases (checking
+        the input, pairing, done) with the share done (0..1, never going back) and a phrase.
+        An exception it raises stops the solver and goes to the caller.
 
     Returns
     -------
@@ -686,12 +702,16 @@ def solve_pairs(
     ((1, 2),)
     """
     t0 = time.perf_counter()
+    report = Progress(progress)
+    report(0.0, "checking the scores and the rules")
     problem, required_pairs, full, order = _pairs_iv(
         scores, capacities, forbidden, sides, required, seed, candidates, exact_limit, time_limit
     )
     n = problem.n
     method = _method(problem)
+    report(0.1, f"pairing {n:,} participants ({_PHASE[method]})")
     solution = _METHODS[method](problem)
+    report(0.95, "checking how good the pairs are")
 
     found = solution.pairs
     if order is not None:
@@ -724,7 +744,7 @@ def solve_pairs(
         **solution.stats,
         "time_total": time.perf_counter() - t0,
     }
-    return PairsResult(
+    result = PairsResult(
         objective=objective,
         upper_bound=upper_bound,
         gap=gap,
@@ -733,3 +753,5 @@ def solve_pairs(
         stats=stats,
         pairs=tuple(pairs),
     )
+    report(1.0, "done")
+    return result

@@ -8,9 +8,10 @@ the minimums it misses are its ``violations``.
 
 The objective is lexicographic:
 
-1. **fairness** — the smallest number of meetings among the participants who asked for any
-   meeting (and can meet someone at all) is as large as possible, so that nobody who asked is
-   left with none when that can be avoided;
+1. **fairness** — the smallest number of meetings among the participants who may have one
+   (``max_meetings`` > 0, available in a slot, someone they may meet; or, with
+   ``fair_to="requesters"``, only those who asked for a meeting) is as large as possible, so
+   that nobody is left with none, or with fewer than the others, when that can be avoided;
 2. **total value** — the sum over meetings of ``tier weight + score``, where the tier counts the
    requests a meeting satisfies (2 for a mutual request, 1 for a one-sided one, 0 for a pair only
    suggested by the scorer). The tier weight is larger than the score of any possible schedule,
@@ -22,7 +23,12 @@ requested pair, every required pair and each participant's best scorer suggestio
 fairness levels are filled one after the other with maximum-weight matchings (rustworkx), then
 the remaining capacity with the most valuable pairs, then single exchanges replace a meeting by
 a more valuable one while every floor stays met. Each placement may move up to three meetings
-to other slots. The upper bound is the Lagrangian bound of an LP relaxation (HiGHS through
+to other slots. The fairness level is bounded by an LP over who is available when
+(:func:`fairness_bound`); the search raises it level by level up to that bound. Where the
+exchanges stop short of the bound, an event of up to 20,000 (candidate pair, slot) columns is
+searched exactly for its fairest schedule (HiGHS MILP, 10 s at most); a tiny one (400
+columns) gets its most valuable schedule as fair exactly too (half a second at most). The upper
+bound on value is the Lagrangian bound of an LP relaxation (HiGHS through
 :func:`scipy.optimize.linprog`) taken over *every* possible pair, not only the candidates.
 """
 
@@ -39,9 +45,10 @@ import numpy as np
 import numpy.typing as npt
 import rustworkx as rx
 from scipy import sparse
-from scipy.optimize import linprog
+from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
 from matchmaker.errors import InfeasibleError, InvalidInputError
+from matchmaker.solvers.progress import Progress, ProgressFn
 from matchmaker.solvers.result import (
     Meeting,
     ScheduleResult,
@@ -51,7 +58,7 @@ from matchmaker.solvers.result import (
 )
 from matchmaker.solvers.rules import ScheduleInstance, check_schedule
 
-__all__ = ["Changes", "replan", "solve_schedule"]
+__all__ = ["Changes", "fairness_bound", "replan", "solve_schedule"]
 
 Array = npt.NDArray[Any]
 Pair = tuple[int, int]
@@ -64,6 +71,15 @@ _RESOLUTION = 10_000
 _TIE_BITS = 20
 #: Work of the two-slot re-matching, in candidate pairs looked at per candidate pair.
 _PAIR_WORK = 16
+#: Largest exact fairness search, in (candidate pair, slot) columns of its MILP: about the
+#: candidates of an event of 150 participants over 12 slots.
+_EXACT_FAIRNESS_COLUMNS = 20_000
+#: Seconds the exact fairness search may take at most.
+_EXACT_FAIRNESS_SECONDS = 10.0
+#: The exact value search, after the exchanges, is harder for HiGHS: it is kept to tiny
+#: events (a dozen participants over a few slots) and half a second.
+_EXACT_VALUE_COLUMNS = 400
+_EXACT_VALUE_SECONDS = 0.5
 
 
 # --------------------------------------------------------------------------------------------
@@ -89,6 +105,8 @@ class _Problem(ScheduleInstance):
     keep: tuple[Meeting, ...]
     seed: Any
     time_limit: float | None
+    opted_out: Array  # (n,) bool: max_meetings = 0, wants no meeting
+    fair_to: str
 
 
 def _is_int(x: object) -> bool:
@@ -185,7 +203,7 @@ def _schedule_iv(
     keep: object,
     seed: object,
     time_limit: object,
-    fair_to: object = "requesters",
+    fair_to: object = "everyone",
 ) -> _Problem:
     """Check every input once and every rule that can be refuted before the search."""
     s_arr = np.asarray(scores, dtype=np.float64) if scores is not None else np.zeros((0,))
@@ -408,6 +426,8 @@ def _schedule_iv(
         keep=kept,
         seed=seed,
         time_limit=None if time_limit is None else float(time_limit),
+        opted_out=np.asarray(hi == 0, dtype=bool),
+        fair_to=str(fair_to),
     )
 
 
@@ -810,10 +830,17 @@ def _reoptimise_slot(
 
 
 def _search(
-    p: _Problem, plan: _Plan, cands: list[Pair], rng: np.random.Generator, deadline: float
+    p: _Problem,
+    plan: _Plan,
+    cands: list[Pair],
+    rng: np.random.Generator,
+    deadline: float,
+    level_cap: int,
+    progress: Progress,
 ) -> tuple[list[int], bool]:
     """Fill the plan; return the floors every schedule as fair may assume, and whether time
-    ran out."""
+    ran out. ``level_cap`` bounds the fairness level (:func:`fairness_bound`); ``progress``
+    gets the first half of its range for fairness and the second for value."""
     value = plan.value
     span = max((abs(v) for v in value.values()), default=1.0) or 1.0
     # A floor on the span keeps the scale finite when every value is denormal.
@@ -832,12 +859,15 @@ def _search(
         return t
 
     # Fairness: raise the floor level by level while every requester can reach it.
-    level_cap = min((plan.cap[i] for i in fair), default=0)
-    if fair:
-        level_cap = min(level_cap, 2 * int(p.tables.sum()) // len(fair))
-    level, out_of_time = 0, False
+    level, out_of_time, reached = 0, False, -1
     proven = [0] * p.n
+    fairness, improving = progress.part(0.0, 0.5), progress.part(0.5, 1.0)
     while True:
+        fairness(
+            level / (level_cap + 1),
+            f"giving everyone at least {level} meeting{'' if level == 1 else 's'} "
+            f"(level {level} of {level_cap})",
+        )
         want = targets(level)
         for _ in range(2 * p.slots + 4):
             under = {i for i in range(p.n) if plan.count[i] < want[i]}
@@ -854,6 +884,11 @@ def _search(
             plan.floor = [min(c, w) for c, w in zip(plan.count, want, strict=True)]
             gain = 0
             for s in range(p.slots):
+                fairness(
+                    level / (level_cap + 1),
+                    f"giving everyone at least {level} meeting{'' if level == 1 else 's'}: "
+                    f"matching slot {s + 1} of {p.slots}",
+                )
                 gain += _reoptimise_slot(plan, s, by_slot[s], tie, big, scale, want)[0]
                 plan.floor = [min(c, w) for c, w in zip(plan.count, want, strict=True)]
             out_of_time |= _repair(plan, cands, want, deadline)
@@ -864,6 +899,7 @@ def _search(
             # last level every requester reached (none when a minimum was missed).
             break
         plan.floor = proven = want
+        reached = level
         if level >= level_cap:
             break
         if time.perf_counter() > deadline:
@@ -871,7 +907,24 @@ def _search(
             break
         level += 1
 
+    if 0 <= reached < level_cap and not out_of_time:
+        # The exchanges above move one or two meetings at a time; a fairer schedule may need
+        # many to move together. A small event is searched exhaustively instead.
+        fairness(0.95, "searching every way of placing the meetings for a fairer schedule")
+        exact = _exact(p, plan, cands, fair, (reached + 1, level_cap), deadline)
+        if exact is not None:
+            best, placed = exact
+            for q in list(plan.slot_of):
+                if q not in plan.fixed:
+                    plan.remove(q)
+            for e, s in placed:
+                if e not in plan.fixed:
+                    plan.place(e, s)
+            want = targets(best)
+            plan.floor = proven = [min(c, w) for c, w in zip(plan.count, want, strict=True)]
+
     # Value: the most valuable pairs first, then single exchanges until nothing improves.
+    fairness(1.0, "placing the most valuable meetings")
     order = sorted((e for e in cands if value[e] > 0), key=lambda e: -value[e])
     for e in order:
         if e not in plan.slot_of:
@@ -879,10 +932,17 @@ def _search(
     # Two-slot re-matching is the strongest and the dearest move: it gets a fixed amount of
     # work (pairs looked at), so the result does not depend on the speed of the machine.
     work, budget = 0, _PAIR_WORK * len(cands)
-    for _ in range(20):
-        gained = sum(
-            _reoptimise_slot(plan, s, by_slot[s], tie, big, scale)[1] for s in range(p.slots)
-        )
+    for rounds in range(20):
+        # The rounds stop when nothing improves, mostly after a few: each takes half of what
+        # is left of the range, so the share keeps moving and never reaches the end early.
+        this_round = improving.part(1 - 0.5**rounds, 1 - 0.5 ** (rounds + 1))
+        gained = 0.0
+        for s in range(p.slots):
+            this_round(
+                s / p.slots,
+                f"improving the meetings, round {rounds + 1}: slot {s + 1} of {p.slots}",
+            )
+            gained += _reoptimise_slot(plan, s, by_slot[s], tie, big, scale)[1]
         # Meeting values in the plan only rise during exchanges, so a pair worth no more than
         # the cheapest meeting now planned can never gain (each exchange removes one or more).
         floor_value = min((value[q] for q in plan.slot_of), default=-math.inf)
@@ -905,7 +965,199 @@ def _search(
                 gained += _reoptimise_pair(plan, s, t, by_slot, tie, big, scale)
         if out_of_time or gained <= 1e-9:
             break
+    if not out_of_time:
+        # Exchanges stop where every meeting is held by a floor (everyone at the fairness
+        # level): a small event gets the most valuable schedule as fair, exactly.
+        improving(1.0, "searching every way of placing the meetings for more value")
+        limits = (_EXACT_VALUE_COLUMNS, _EXACT_VALUE_SECONDS)
+        exact = _exact(p, plan, cands, [], (0, 0), deadline, limits)
+        if exact is not None and sum(value[e] for e, _ in exact[1]) > sum(
+            value[q] for q in plan.slot_of
+        ) + 1e-9 * max(1.0, abs(sum(value[q] for q in plan.slot_of))):
+            for q in list(plan.slot_of):
+                if q not in plan.fixed:
+                    plan.remove(q)
+            for e, s in exact[1]:
+                if e not in plan.fixed:
+                    plan.place(e, s)
     return proven, out_of_time
+
+
+def _exact(
+    p: _Problem,
+    plan: _Plan,
+    cands: list[Pair],
+    fair: list[int],
+    levels: tuple[int, int],
+    deadline: float,
+    limits: tuple[int, float] = (_EXACT_FAIRNESS_COLUMNS, _EXACT_FAIRNESS_SECONDS),
+) -> tuple[int, list[tuple[Pair, int]]] | None:
+    """The best schedule over the candidate pairs, exactly (HiGHS MILP), keeping every floor
+    the plan meets, the kept and required meetings. With ``fair``, the fairest: the largest
+    smallest number of meetings among them within ``levels`` (ties broken by value); without,
+    the most valuable. Returns the level and the meetings as (pair, slot); ``None`` when the
+    problem is too large for it (more columns than ``limits[0]``), or nothing is found in
+    ``limits[1]`` seconds.
+    """
+    cols = [(e, s) for e in cands for s in range(p.slots) if p.avail[e[0], s] and p.avail[e[1], s]]
+    k = len(cols)
+    if k == 0 or k > limits[0]:
+        return None
+    left = min(limits[1], deadline - time.perf_counter())
+    if left <= 0.05:
+        return None
+    col = np.arange(k)
+    ea = np.array([e[0] for e, _ in cols])
+    eb = np.array([e[1] for e, _ in cols])
+    slot = np.array([s for _, s in cols])
+    pair_id = {e: i for i, e in enumerate(dict.fromkeys(e for e, _ in cols))}
+    pid = np.array([pair_id[e] for e, _ in cols])
+    n, slots = p.n, p.slots
+    # Rows: each person once a slot, each pair once, tables, caps, floors, L <= each fair.
+    person_slot = sparse.csr_matrix(
+        (np.ones(2 * k), (np.concatenate([ea * slots + slot, eb * slots + slot]), np.tile(col, 2))),
+        shape=(n * slots, k + 1),
+    )
+    once = sparse.csr_matrix((np.ones(k), (pid, col)), shape=(len(pair_id), k + 1))
+    tables = sparse.csr_matrix((np.ones(k), (slot, col)), shape=(slots, k + 1))
+    degree = sparse.csr_matrix(
+        (np.ones(2 * k), (np.concatenate([ea, eb]), np.tile(col, 2))), shape=(n, k + 1)
+    )
+    fair_rows = degree[fair].tolil() if fair else sparse.lil_matrix((0, k + 1))
+    fair_rows[:, k] = -1.0
+    required = set(p.required)
+    once_lo = np.array([1.0 if e in required else 0.0 for e in pair_id])
+    constraints = [
+        LinearConstraint(person_slot, 0, 1),
+        LinearConstraint(once, once_lo, 1),
+        LinearConstraint(tables, 0, p.tables.astype(np.float64)),
+        LinearConstraint(
+            degree, np.asarray(plan.floor, dtype=np.float64), p.cap.astype(np.float64)
+        ),
+        LinearConstraint(fair_rows.tocsr(), 0, np.inf),
+    ]
+    fixed = {(m.a, m.b): m.slot for m in p.keep}
+    lower = np.array([1.0 if fixed.get(e) == s else 0.0 for e, s in cols] + [levels[0]])
+    upper = np.array([0.0 if e in fixed and fixed[e] != s else 1.0 for e, s in cols])
+    upper = np.concatenate([upper, [float(levels[1])]])
+    values = np.array([plan.value[e] for e, _ in cols])
+    if fair:
+        spread = float(np.abs(values).sum()) + 1.0
+        cost = np.concatenate([-0.5 * values / spread, [-1.0]])  # value breaks ties only
+    else:
+        cost = np.concatenate([-values, [0.0]])
+    res = milp(
+        cost,
+        constraints=constraints,
+        integrality=np.ones(k + 1),
+        bounds=Bounds(lower, upper),
+        options={"time_limit": left, "mip_rel_gap": 1e-7},
+    )
+    if res.x is None:
+        return None
+    x = np.round(res.x).astype(np.int64)
+    placed = [cols[i] for i in np.nonzero(x[:k])[0]]
+    return int(x[k]), placed
+
+
+def fairness_bound(
+    availability: npt.ArrayLike,
+    tables: npt.ArrayLike,
+    max_meetings: npt.ArrayLike,
+    fair: npt.ArrayLike,
+    *,
+    partners: npt.ArrayLike | None = None,
+    keep: Sequence[Meeting] = (),
+) -> int:
+    """A proven upper bound on the smallest number of meetings among the participants ``fair``.
+
+    Every schedule gives each participant ``x[i, s]`` in {0, 1} meetings in slot ``s``, only
+    where ``i`` is available; each has at most ``max_meetings[i]``, a slot seats at most two
+    people per table (and an even number of the people available in it), kept meetings are
+    there already, and nobody has more meetings than possible partners. The largest ``L``
+    with ``sum_s x[i, s] >= L`` for every participant of ``fair`` in the relaxation of these
+    rules is an LP (HiGHS); its constraints form a transportation problem, so for an integer
+    ``L`` it has a fractional solution exactly when it has an integer one, and the bound is
+    the LP optimum rounded down. Who can meet whom is not looked at beyond the count of
+    possible partners, so a schedule may fall short of the bound when the pairs do not allow
+    it.
+
+    Parameters
+    ----------
+    availability : (n, slots) array_like of bool
+        Who can meet in which slot.
+    tables : (slots,) array_like of int
+        Tables of each slot.
+    max_meetings : (n,) array_like of int
+        The most meetings of each participant.
+    fair : (n,) array_like of bool
+        The participants whose smallest number of meetings is bounded.
+    partners : (n,) array_like of int, optional
+        How many participants each one may meet (default: everyone else).
+    keep : sequence of Meeting
+        Meetings already placed.
+
+    Returns
+    -------
+    int
+        The bound; 0 when ``fair`` is empty.
+
+    Notes
+    -----
+    One LP with ``n * slots`` columns and ``n + slots`` rows.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> fairness_bound(np.ones((5, 3), bool), [2, 2, 2], [3] * 5, np.ones(5, bool))
+    2
+    """
+    avail = np.asarray(availability, dtype=bool)
+    n = avail.shape[0]
+    people = np.nonzero(np.asarray(fair, dtype=bool))[0]
+    if people.size == 0:
+        return 0
+    hi = np.minimum(np.asarray(max_meetings, dtype=np.int64), avail.sum(axis=1))
+    others = np.full(n, n - 1) if partners is None else np.asarray(partners, dtype=np.int64)
+    can = avail & (hi > 0)[:, None]
+    seats = np.minimum(2 * np.asarray(tables, dtype=np.int64), 2 * (can.sum(axis=0) // 2))
+    simple = int(min(hi[people].min(), others[people].min(), int(seats.sum()) // people.size))
+    if simple <= 0:
+        return 0
+    rows, cols = np.nonzero(can)
+    k = rows.size
+    kept = np.zeros(avail.shape, dtype=bool)
+    for m in keep:
+        kept[m.a, m.slot] = kept[m.b, m.slot] = True
+    # Columns: x[i, s] for each (i, s) of ``can``, then L; maximise L.
+    cost = np.zeros(k + 1)
+    cost[-1] = -1.0
+    col = np.arange(k)
+    per_person = sparse.csr_matrix((np.ones(k), (rows, col)), shape=(n, k + 1))
+    per_slot = sparse.csr_matrix((np.ones(k), (cols, col)), shape=(avail.shape[1], k + 1))
+    row_of = np.full(n, -1)
+    row_of[people] = np.arange(people.size)
+    mine = row_of[rows] >= 0
+    floors = sparse.csr_matrix(
+        (
+            np.concatenate([-np.ones(int(mine.sum())), np.ones(people.size)]),
+            (
+                np.concatenate([row_of[rows[mine]], np.arange(people.size)]),
+                np.concatenate([col[mine], np.full(people.size, k)]),
+            ),
+        ),
+        shape=(people.size, k + 1),
+    )
+    a_ub = sparse.vstack([per_person, per_slot, floors]).tocsr()
+    b_ub = np.concatenate([hi, seats, np.zeros(people.size)]).astype(np.float64)
+    lower = np.concatenate([kept[rows, cols].astype(np.float64), [0.0]])
+    upper = np.concatenate([np.ones(k), [float(simple)]])
+    res = linprog(
+        cost, A_ub=a_ub, b_ub=b_ub, bounds=np.stack([lower, upper], axis=1), method="highs"
+    )
+    if res.status != 0:  # kept meetings beyond the relaxation's seats: the simple bound holds
+        return simple
+    return max(0, min(simple, math.floor(-float(res.fun) + 1e-7)))
 
 
 def _bound(p: _Problem, cands: list[Pair], weight: Array, floor: Array) -> float:
@@ -965,9 +1217,10 @@ def solve_schedule(
     keep: Sequence[Meeting | tuple[int, int, int, int]] | None = None,
     seed: int | np.random.Generator | None = None,
     time_limit: float | None = None,
-    fair_to: str = "requesters",
+    fair_to: str = "everyone",
+    progress: ProgressFn | None = None,
 ) -> ScheduleResult:
-    """Schedule 1:1 meetings: fairness to requesters first, then total value.
+    """Schedule 1:1 meetings: fairness to everyone first, then total value.
 
     Parameters
     ----------
@@ -1000,11 +1253,18 @@ def solve_schedule(
         Breaks ties between equal scores; the same seed gives the same schedule.
     time_limit : float, optional
         Seconds for the search; the result is valid but may be weaker when it runs out.
-    fair_to : {"requesters", "everyone"}
-        Whose smallest number of meetings the fairness phase raises: the participants who
-        asked for a meeting (default), or everyone who may have one (``max_meetings`` > 0),
-        as a brokerage event planned from scores wants. The ``requesters_*`` figures then
-        count everyone.
+    fair_to : {"everyone", "requesters"}
+        Whose smallest number of meetings the fairness phase raises: everyone who may have
+        a meeting (default: ``max_meetings`` > 0 and available in a slot), as a brokerage
+        event wants, so that a schedule planned from scores leaves nobody out where the
+        tables allow; or only the participants who asked for a meeting. The
+        ``requesters_*`` figures count the participants it names. A participant with
+        ``max_meetings`` = 0 wants no meeting and is never counted.
+    progress : callable, optional
+        ``progress(fraction, message)``, called at the boundaries of the search's phases
+        with the share done (0..1, never going back) and a phrase ("giving everyone at least
+        3 meetings (level 3 of 5)"). An exception it raises stops the search and goes to
+        the caller (a cancelled job stops so).
 
     Returns
     -------
@@ -1016,8 +1276,12 @@ def solve_schedule(
         ``stats`` holds the fairness figures: ``requesters``,
         ``requesters_min_meetings``, ``requesters_without_meeting``,
         ``requesters_without_meeting_unavoidable`` (no possible partner at all),
-        ``fairness_level`` (smallest count among requesters who can meet someone) and
-        ``fairness_bound`` (a proven upper bound on that level).
+        ``fairness_level`` (smallest count among requesters who can meet someone),
+        ``fairness_bound`` (a proven upper bound on that level, :func:`fairness_bound`),
+        ``fairness_gap`` (the bound minus the level), ``fairness_participants`` (how many
+        count), ``meetings_min``, ``meetings_median`` and ``meetings_max`` (meetings per
+        participant among those counted), ``without_possible_partner`` (counted
+        participants nobody may meet) and ``not_wanting_meetings`` (``max_meetings`` = 0).
 
     Raises
     ------
@@ -1049,10 +1313,10 @@ def solve_schedule(
         scores, slots, tables, availability, requests, min_meetings, max_meetings,
         forbidden, required, keep, seed, time_limit, fair_to,
     )  # fmt: skip
-    return _solve(p)
+    return _solve(p, Progress(progress))
 
 
-def _solve(p: _Problem) -> ScheduleResult:
+def _solve(p: _Problem, progress: Progress) -> ScheduleResult:
     start = time.perf_counter()
     deadline = start + (p.time_limit if p.time_limit is not None else math.inf)
     rng = np.random.default_rng(p.seed)
@@ -1063,7 +1327,14 @@ def _solve(p: _Problem) -> ScheduleResult:
     tier_weight = (float(p.tables.sum()) + 1.0) * span
     weight = np.where(p.feasible, p.tier * tier_weight + p.scores, 0.0)
 
+    progress(0.0, "choosing the pairs worth a meeting")
     cands = _candidates(p, rng)
+    reach: Array = np.asarray(p.feasible.any(axis=1), dtype=bool)
+    fair = p.requester & reach
+    progress(0.02, "working out the best possible smallest number of meetings")
+    best_min = fairness_bound(
+        p.avail, p.tables, p.cap, fair, partners=p.feasible.sum(axis=1), keep=p.keep
+    )
     value = {e: float(weight[e]) for e in cands}
     plan = _Plan(p, value)
     for m in p.keep:
@@ -1080,8 +1351,9 @@ def _solve(p: _Problem) -> ScheduleResult:
                 rule="required",
             )
         plan.locked.add(e)
-    proven, out_of_time = _search(p, plan, cands, rng, deadline)
+    proven, out_of_time = _search(p, plan, cands, rng, deadline, best_min, progress.part(0.05, 0.9))
     t_search = time.perf_counter() - start
+    progress(0.9, "checking how good the schedule is")
 
     # Tables: kept meetings keep theirs, the others take the free numbers in order.
     meetings: list[Meeting] = [m for m in p.keep]
@@ -1101,12 +1373,8 @@ def _solve(p: _Problem) -> ScheduleResult:
     upper = max(_bound(p, cands, weight, floor), objective) if cands else objective
     t_total = time.perf_counter() - start
 
-    reach: Array = np.asarray(p.feasible.any(axis=1), dtype=bool)
     req = np.nonzero(p.requester)[0]
-    fair = np.nonzero(p.requester & reach)[0]
-    fairness_bound = 0
-    if fair.size:
-        fairness_bound = int(min(p.cap[fair].min(), 2 * int(p.tables.sum()) // fair.size))
+    counted = counts[fair]
     found = check_schedule(p, meetings)
     broken = [v.message for v in found if v.hard]
     if broken:  # a defect of the search, not of the input: never an answer
@@ -1128,8 +1396,15 @@ def _solve(p: _Problem) -> ScheduleResult:
         "requesters_min_meetings": int(counts[req].min()) if req.size else 0,
         "requesters_without_meeting": int((counts[req] == 0).sum()),
         "requesters_without_meeting_unavoidable": int((~reach[req]).sum()),
-        "fairness_level": int(counts[fair].min()) if fair.size else 0,
-        "fairness_bound": fairness_bound,
+        "fairness_level": int(counted.min()) if counted.size else 0,
+        "fairness_bound": best_min,
+        "fairness_participants": int(counted.size),
+        "fairness_gap": best_min - int(counted.min()) if counted.size else 0,
+        "meetings_min": int(counted.min()) if counted.size else 0,
+        "meetings_median": float(np.median(counted)) if counted.size else 0.0,
+        "meetings_max": int(counted.max()) if counted.size else 0,
+        "without_possible_partner": int((p.requester & ~reach).sum()),
+        "not_wanting_meetings": int(p.opted_out.sum()),
         "time_search_s": round(t_search, 4),
         "time_s": round(t_total, 4),
     }
@@ -1137,20 +1412,22 @@ def _solve(p: _Problem) -> ScheduleResult:
     status: Status
     if out_of_time:
         status = "time_limit"
-    elif gap <= 1e-9 and stats["fairness_level"] >= fairness_bound:
+    elif gap <= 1e-9 and stats["fairness_level"] >= best_min:
         status = "optimal"
     else:
         status = "feasible"
+    who = "everyone who may meet" if p.fair_to == "everyone" else "everyone who asked"
     message = (
         f"{len(meetings)} meetings for {n} participants in {p.slots} slots; "
-        f"requesters have at least {stats['requesters_min_meetings']} "
-        f"({stats['requesters_without_meeting']} with none, "
+        f"{who} has at least {stats['requesters_min_meetings']} "
+        f"(the best possible is {best_min}; "
+        f"{stats['requesters_without_meeting']} with none, "
         f"{stats['requesters_without_meeting_unavoidable']} of them unavoidably); "
         f"value within {100 * gap:.2f}% of the LP bound"
         + (" (time limit reached)" if out_of_time else "")
         + "."
     )
-    return ScheduleResult(
+    result = ScheduleResult(
         objective=objective,
         upper_bound=upper,
         gap=gap,
@@ -1161,6 +1438,8 @@ def _solve(p: _Problem) -> ScheduleResult:
         meetings=tuple(meetings),
         meetings_per_participant=tuple(int(c) for c in counts),
     )
+    progress(1.0, "done")
+    return result
 
 
 # --------------------------------------------------------------------------------------------
@@ -1211,6 +1490,8 @@ def replan(
     seed: int | np.random.Generator | None = None,
     time_limit: float | None = None,
     published: bool = True,
+    fair_to: str = "everyone",
+    progress: ProgressFn | None = None,
 ) -> tuple[ScheduleResult, Changes]:
     """Re-plan a schedule after participants left or registered late.
 
@@ -1229,7 +1510,7 @@ def replan(
         same slot and table, and only the free capacity is filled. If not, the schedule is
         solved again from scratch and the changes are reported against ``previous``.
     slots, tables, availability, requests, min_meetings, max_meetings, forbidden, required, \
-seed, time_limit
+seed, time_limit, fair_to, progress
         As in :func:`solve_schedule`, for the participants now registered.
 
     Returns
@@ -1302,6 +1583,8 @@ seed, time_limit
         keep=kept if published else None,
         seed=seed,
         time_limit=time_limit,
+        fair_to=fair_to,
+        progress=progress,
     )
     before = set(previous.meetings)
     after = set(result.meetings)

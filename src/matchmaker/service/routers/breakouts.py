@@ -196,6 +196,7 @@ def _plan_job(ctx: JobContext, record: EventRecord, run: BreakoutRun) -> JobOutc
         scorer=scorer,
         seed=run.seed,
         time_limit=run.time_limit,
+        progress=ctx.solver_progress(0.1, 0.9),
     )
     ctx.progress(0.9, "writing the allocation")
     doc = allocation_document(
@@ -216,7 +217,13 @@ def _replan_job(
     event, version, doc = record.value, record.version, copy.deepcopy(previous.document)
     ctx.progress(0.05, "preparing: the rooms as published and the participants now")
     plan = plan_from_allocation(doc)
-    new_plan, moved = replan_breakouts(plan, event, seed=body.seed, time_limit=body.time_limit)
+    new_plan, moved = replan_breakouts(
+        plan,
+        event,
+        seed=body.seed,
+        time_limit=body.time_limit,
+        progress=ctx.solver_progress(0.1, 0.9),
+    )
     ctx.progress(0.9, "writing the allocation")
     new_doc = allocation_document(
         new_plan,

@@ -78,7 +78,12 @@ def pairs_job(ctx: JobContext, job: JobRecord) -> JobOutcome:
     ctx.progress(0.05, "preparing: scoring the participants and reading their requests")
     matrices = event_matrices(event, scorer=scorer)
     result, pairs = plan_pairs(
-        event, capacity=run.capacity, scorer=scorer, seed=run.seed, matrices=matrices
+        event,
+        capacity=run.capacity,
+        scorer=scorer,
+        seed=run.seed,
+        matrices=matrices,
+        progress=ctx.solver_progress(0.1, 0.8),
     )
     ctx.progress(0.8, "writing the pairs and why")
     doc = pairs_document(

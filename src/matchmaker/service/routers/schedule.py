@@ -218,7 +218,13 @@ def _plan(ctx: JobContext, record: EventRecord, run: ScheduleRun) -> JobOutcome:
     scorer = learned_or_preset(ctx.store, run.preset, run.scorer)
     ev = _prepared(record.value, run)
     ctx.progress(0.05, "preparing: scoring the participants and reading their requests")
-    result, matrices = plan_schedule(ev, scorer=scorer, seed=run.seed, time_limit=run.time_limit)
+    result, matrices = plan_schedule(
+        ev,
+        scorer=scorer,
+        seed=run.seed,
+        time_limit=run.time_limit,
+        progress=ctx.solver_progress(0.1, 0.8),
+    )
     ctx.progress(0.8, "writing the agendas and why each meeting")
     doc = schedule_document(
         ev, result, matrices, preset=scorer, event_version=version, seed=run.seed
@@ -244,7 +250,12 @@ def _replan(
     )
     matrices = event_matrices(ev, scorer=preset)
     result, changes = replan(
-        ev, published_meetings(doc), scorer=preset, seed=body.seed, matrices=matrices
+        ev,
+        published_meetings(doc),
+        scorer=preset,
+        seed=body.seed,
+        matrices=matrices,
+        progress=ctx.solver_progress(0.1, 0.8),
     )
     ctx.progress(0.8, "writing the agendas and why each meeting")
     new_doc = schedule_document(

@@ -1,0 +1,86 @@
+"""The schedule document's fairness figures: meetings per participant among those who count,
+the best possible minimum, and participants marked as not wanting meetings."""
+
+from __future__ import annotations
+
+import json
+import statistics
+from typing import Any
+
+import pytest
+
+from matchmaker.demo import DATA as DEMO_DATA
+from matchmaker.io import read_event
+from matchmaker.models import Event
+from matchmaker.plan.document_models import ScheduleDocument
+from matchmaker.plan.documents import schedule_document
+from matchmaker.plan.meetings import plan_schedule
+
+NO_MEETINGS = ("P003", "P010", "P021")
+
+
+def _event(no_meetings: tuple[str, ...] = ()) -> Event:
+    """The first 40 participants of the brokerage event, without their requests (a schedule
+    planned from scores alone); ``no_meetings`` marked as not wanting any."""
+    doc = json.loads((DEMO_DATA / "brokerage" / "event.json").read_text(encoding="utf-8"))
+    doc["participants"] = doc["participants"][:40]
+    orgs = {p["organisation"] for p in doc["participants"]}
+    doc["organisations"] = [o for o in doc["organisations"] if o["id"] in orgs]
+    for p in doc["participants"]:
+        p["requests"] = []
+        p.pop("min_meetings", None)
+        if p["id"] in no_meetings:
+            p["max_meetings"] = 0
+    doc["tables"] = 8
+    return read_event(json.dumps(doc).encode())
+
+
+@pytest.fixture(scope="module")
+def planned() -> tuple[Event, Any, dict[str, Any]]:
+    event = _event(NO_MEETINGS)
+    assert {p.id for p in event.participants} >= set(NO_MEETINGS)
+    result, matrices = plan_schedule(event, seed=0)
+    doc = schedule_document(event, result, matrices, preset="business")
+    return event, result, json.loads(json.dumps(doc, allow_nan=False))
+
+
+def test_a_participant_marked_as_not_wanting_meetings_gets_none(
+    planned: tuple[Event, Any, dict[str, Any]],
+) -> None:
+    _, _, doc = planned
+    by_person = {a["participant"]: a for a in doc["agendas"]}
+    for pid in NO_MEETINGS:
+        assert by_person[pid]["meetings"] == []
+    assert not any(set(m["participants"]) & set(NO_MEETINGS) for m in doc["meetings"])
+
+
+def test_fairness_figures_count_only_who_may_meet(
+    planned: tuple[Event, Any, dict[str, Any]],
+) -> None:
+    event, result, doc = planned
+    ScheduleDocument.model_validate(doc)
+    fair = doc["figures"]["fairness"]
+    counted = [
+        len(a["meetings"])
+        for a, p in zip(doc["agendas"], event.participants, strict=True)
+        if p.id not in NO_MEETINGS and (p.available is None or p.available)
+    ]
+    assert fair["not_wanting_meetings"] == len(NO_MEETINGS)
+    assert fair["participants"] == len(counted) - fair["without_possible_partner"]
+    assert fair["min"] == min(counted) >= 1
+    assert fair["median"] == statistics.median(counted)
+    assert fair["max"] == max(counted)
+    assert fair["bound"] >= fair["min"]
+    assert fair["gap"] == fair["bound"] - fair["min"]
+    # Those who want none are not what the plain minimum of the whole event says.
+    assert doc["figures"]["meetings_per_participant"]["min"] == 0
+    assert result.stats["fairness_level"] == fair["min"]
+
+
+def test_everyone_counts_by_default() -> None:
+    event = _event()
+    result, matrices = plan_schedule(event, seed=0)
+    fair = schedule_document(event, result, matrices, preset="business")["figures"]["fairness"]
+    assert fair["not_wanting_meetings"] == 0
+    assert fair["participants"] == len(event.participants) - fair["without_possible_partner"]
+    assert fair["min"] == fair["bound"]  # the best possible minimum on this event
