@@ -186,7 +186,7 @@ def test_random_changes_are_accepted_exactly_when_no_rule_breaks_and_undo_restor
     assert {"availability", "double_booking", "tables"} <= seen_rules
     assert any(m.get("manual") for m in doc["meetings"])
     while doc.get("edits"):
-        undo_edit(doc)
+        undo_edit(doc, rules)
         _consistent(doc)
     assert doc == {**original, "edits": []}
     with pytest.raises(InvalidInputError, match="nothing to undo"):
