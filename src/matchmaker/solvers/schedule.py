@@ -65,6 +65,12 @@ Pair = tuple[int, int]
 
 #: Scorer suggestions kept as candidates per participant, beyond the requested pairs.
 _SUGGESTIONS_PER_PARTICIPANT = 8
+#: Up to this many participants every allowed pair is a candidate: the matchings stay small,
+#: and where everyone meets in nearly every slot (each meeting held by a fairness floor) the
+#: exchanges need partners beyond the best few to reach the value of the best schedule (the
+#: Leuven workshop, 32 people in 6 slots: 96.8 % of the exact optimum with 8 suggestions per
+#: person, 99.6 % with every pair, in 0.1 s).
+_ALL_PAIRS_UP_TO = 100
 #: Integer resolution of a score span in the matching weights.
 _RESOLUTION = 10_000
 #: Random low bits that break ties between equal matching weights.
@@ -623,20 +629,24 @@ class _Plan:
 
 
 def _candidates(p: _Problem, rng: np.random.Generator) -> list[Pair]:
-    """Requested and required pairs, and each participant's best scorer suggestions."""
+    """Requested and required pairs, and each participant's best scorer suggestions (every
+    allowed pair in an event of at most ``_ALL_PAIRS_UP_TO`` participants)."""
     n = p.n
     if n < 2:
         return []
-    mask = np.triu(p.feasible & (p.tier > 0), 1)
-    k = min(n - 1, max(_SUGGESTIONS_PER_PARTICIPANT, p.slots))
-    # A random tie-break among equal scores, fixed by the seed.
-    noise = rng.random((n, n)) * 1e-9
-    s = np.where(p.feasible, p.scores, -np.inf) + (noise + noise.T)
-    top = np.argpartition(-s, k - 1, axis=1)[:, :k]
-    rows = np.repeat(np.arange(n), k)
-    cols = top.ravel()
-    ok = p.feasible[rows, cols]
-    mask[np.minimum(rows, cols)[ok], np.maximum(rows, cols)[ok]] = True
+    if n <= _ALL_PAIRS_UP_TO:
+        mask = np.triu(p.feasible, 1)
+    else:
+        mask = np.triu(p.feasible & (p.tier > 0), 1)
+        k = min(n - 1, max(_SUGGESTIONS_PER_PARTICIPANT, p.slots))
+        # A random tie-break among equal scores, fixed by the seed.
+        noise = rng.random((n, n)) * 1e-9
+        s = np.where(p.feasible, p.scores, -np.inf) + (noise + noise.T)
+        top = np.argpartition(-s, k - 1, axis=1)[:, :k]
+        rows = np.repeat(np.arange(n), k)
+        cols = top.ravel()
+        ok = p.feasible[rows, cols]
+        mask[np.minimum(rows, cols)[ok], np.maximum(rows, cols)[ok]] = True
     for a, b in p.required:
         mask[a, b] = True
     for m in p.keep:
@@ -1295,10 +1305,11 @@ def solve_schedule(
     Notes
     -----
     With ``c`` candidate pairs (requested pairs plus ``max(8, slots)`` scorer suggestions per
-    participant) and ``m`` meetings, the construction runs ``O(L)`` rounds of blossom
-    matching (``O(n^3)`` worst case, far less on sparse candidate graphs) for ``L`` fairness
-    levels, placement and exchanges cost ``O(c * slots * (slots + tables))`` per pass, and the
-    bound is one LP with ``c`` columns plus an ``O(n^2)`` pass over all pairs. 500 participants,
+    participant; every allowed pair in events of up to 100 participants) and ``m`` meetings,
+    the construction runs ``O(L)`` rounds of blossom matching (``O(n^3)`` worst case, far less
+    on sparse candidate graphs) for ``L`` fairness levels, placement and exchanges cost
+    ``O(c * slots * (slots + tables))`` per pass, and the bound is one LP with ``c`` columns
+    plus an ``O(n^2)`` pass over all pairs. 500 participants,
     12 slots and 60 tables take a few seconds.
 
     Examples
