@@ -84,3 +84,15 @@ def test_everyone_counts_by_default() -> None:
     assert fair["not_wanting_meetings"] == 0
     assert fair["participants"] == len(event.participants) - fair["without_possible_partner"]
     assert fair["min"] == fair["bound"]  # the best possible minimum on this event
+
+
+def test_wanting_no_meeting_comes_before_the_events_least_for_everyone() -> None:
+    # The event asks at least 2 meetings of everyone; three people want none: they get none,
+    # and the others still get at least 2 (before, the least of 2 above a most of 0 refused).
+    event = _event(NO_MEETINGS)
+    event = event.model_copy(update={"rules": event.rules.model_copy(update={"min_meetings": 2})})
+    result, matrices = plan_schedule(event, seed=0)
+    doc = schedule_document(event, result, matrices, preset="business")
+    counts = {a["participant"]: len(a["meetings"]) for a in doc["agendas"]}
+    assert all(counts[pid] == 0 for pid in NO_MEETINGS)
+    assert min(c for pid, c in counts.items() if pid not in NO_MEETINGS) >= 2

@@ -187,6 +187,10 @@ def _schedule_inputs(event: Event, m: EventMatrices, min_meetings: int | None) -
     )
     hi_default = rules.max_meetings or len(event.slots)
     hi = np.array([p.max_meetings if p.max_meetings is not None else hi_default for p in people])
+    # A participant's own most (0: wants no meeting) comes before the event's least for all.
+    own_max = np.array([p.max_meetings is not None and p.min_meetings is None for p in people])
+    if own_max.any():
+        lo = np.where(own_max, np.minimum(lo, hi), lo)
     return {
         "slots": len(event.slots),
         "tables": event.tables,
