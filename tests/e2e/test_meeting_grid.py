@@ -360,3 +360,46 @@ def test_someone_elses_change_is_explained_and_the_grid_reloads(
     expect(_card(page, "S03", 2)).to_have_count(0)
     _card(page, "S02", 1).drag_to(_cell(page, "S04", 1))
     expect(_card(page, "S04", 1)).to_contain_text(document["participants"][4]["person"])
+
+
+def test_people_marked_as_wanting_no_meetings_get_none(
+    page: Page, server: Server, sign_in: SignIn
+) -> None:
+    document = _seed(server, "grid-none")
+    _open(page, sign_in, server, "grid-none")
+    three = document["participants"][3]
+    box = page.locator("fieldset.no-meetings")
+    expect(box).to_contain_text("Nobody: everyone may have meetings.")
+    picker = box.get_by_role("combobox", name="Add a person to People who want no meetings")
+    picker.fill(three["person"].split()[0])
+    picker.press("Enter")
+    expect(box.locator(f'li[data-participant="{three["id"]}"]')).to_be_visible()
+    page.get_by_role("button", name="Save slots and tables").click()
+    expect(page.locator("#panel-meetings")).to_contain_text("Saved. Plan the meetings below.")
+    with server.client() as http:
+        stored = http.get("/api/events/grid-none").json()
+    marked = {p["id"]: p.get("max_meetings") for p in stored["participants"]}
+    assert marked[three["id"]] == 0
+    assert [pid for pid, most in marked.items() if most == 0] == [three["id"]]
+    # The schedule planned now leaves them out, and the box still lists them.
+    expect(page.locator("fieldset.no-meetings")).to_contain_text(three["person"])
+    page.get_by_role("button", name="Plan the meetings", exact=True).click()
+    expect(page.locator("#panel-meetings .progress-words")).to_contain_text(
+        "Done", timeout=60_000
+    )
+    planned = {tuple(sorted(m["participants"])) for m in _schedule_doc(server, "grid-none")}
+    assert planned, "the schedule has meetings"
+    assert not any(three["id"] in pair for pair in planned)
+    assert not any(card.inner_text().count(three["person"]) for card in _cards(page))
+
+
+def _schedule_doc(server: Server, event_id: str) -> list[dict[str, Any]]:
+    with server.client() as http:
+        got = http.get(f"/api/events/{event_id}/schedule")
+        assert got.status_code == 200, got.text
+        meetings: list[dict[str, Any]] = got.json()["meetings"]
+        return meetings
+
+
+def _cards(page: Page) -> list[Locator]:
+    return page.locator("button.meeting-card").all()

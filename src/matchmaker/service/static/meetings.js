@@ -12,7 +12,8 @@ import { eventDocument } from "./event-doc.js";
 import { meetingGrid } from "./meeting-grid.js";
 import { addLearnedScorers, chooseScorer } from "./scoring.js";
 import { staleWarning } from "./stale.js";
-import { pickerForSelect } from "./person-picker.js";
+import { peopleEditor } from "./person-groups.js";
+import { peopleOf, pickerForSelect } from "./person-picker.js";
 
 const WALL = /^(\d{4}-\d\d-\d\dT\d\d:\d\d)(?::\d\d(?:\.\d+)?)?(Z|[+-]\d\d:?\d\d)?$/;
 
@@ -195,6 +196,18 @@ export function meetingsPanel(state) {
     const minMeetings = h("input", { type: "number", name: "min_meetings", min: "0", step: "1", inputmode: "numeric", value: String(rules.min_meetings ?? 0) });
     const maxMeetings = h("input", { type: "number", name: "max_meetings", min: "0", step: "1", inputmode: "numeric", value: rules.max_meetings ?? "" });
 
+    // Who wants no meetings (their own "at most" is 0): left out of the schedule and of its
+    // fairness figures. Removing someone gives them the event's "at most" again.
+    const noMeetings = peopleEditor({
+      participants: peopleOf(ev),
+      ids: (ev.participants ?? []).filter((p) => p.max_meetings === 0).map((p) => p.id),
+      name: "People who want no meetings",
+      empty: "Nobody: everyone may have meetings.",
+      onChange: () => {
+        dirty = true;
+      },
+    });
+
     const slot = messageSlot();
     const save = h("button", { type: "submit" }, "Save slots and tables");
     const form = h("form", { class: "stack", novalidate: true },
@@ -218,6 +231,10 @@ export function meetingsPanel(state) {
         field("Tables", tables, "Meetings that can run at the same time."),
         field("Meetings per person, at least", minMeetings),
         field("Meetings per person, at most (optional)", maxMeetings)),
+      h("fieldset", { class: "no-meetings" },
+        h("legend", {}, "People who want no meetings"),
+        h("p", { class: "hint" }, "They get no meeting and do not count when the schedule makes sure that everyone has as many meetings as possible."),
+        noMeetings.element),
       slot,
       h("div", { class: "actions" }, save),
     );
@@ -253,7 +270,12 @@ export function meetingsPanel(state) {
         showError(slot, Object.assign(new Error("Some values need fixing before saving."), { name: "ApiError", problems }));
         return;
       }
-      const doc = { ...eventDocument(state.event), slots, tables: t, rules: { ...(ev.rules ?? {}), min_meetings: minM, max_meetings: maxM } };
+      const none = new Set(noMeetings.value());
+      const participants = (ev.participants ?? []).map((p) => {
+        if (none.has(p.id)) return { ...p, max_meetings: 0, ...(p.min_meetings ? { min_meetings: null } : {}) };
+        return p.max_meetings === 0 ? { ...p, max_meetings: null } : p;
+      });
+      const doc = { ...eventDocument(state.event), slots, tables: t, participants, rules: { ...(ev.rules ?? {}), min_meetings: minM, max_meetings: maxM } };
       await busy(save, async () => {
         try {
           const answer = await sendJson("PUT", state.path, { json: doc, ifMatch: state.etag });
