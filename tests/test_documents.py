@@ -135,12 +135,13 @@ def test_violations_are_those_the_solver_reports_with_labels(
     names = {"country cap": "max_per_country", "type mix": "mix_types"}
     names["shared language"] = "shared_language"
     assert kinds == Counter({names[k]: n for k, n in solver.items()})
-    rooms = {room["id"] for room in allocation["rounds"][0]["rooms"]}
+    rooms = {room["id"]: room["name"] for room in allocation["rounds"][0]["rooms"]}
+    rounds = {r["id"]: r["name"] for r in allocation["rounds"]}
     for v in found:
         assert v["round"] in {"R1", "R2"}
         assert v["room"] in rooms
-        assert v["round"] in v["message"]
-        assert v["room"] in v["message"]
+        # The sentence names the round and the room as the organiser named them.
+        assert v["message"].startswith(f"{rounds[v['round']]}, room '{rooms[v['room']]}' ")
 
 
 def test_room_quality_counts_and_entropy_in_bits() -> None:
@@ -201,7 +202,9 @@ def test_violations_name_rule_round_room() -> None:
         ("max_per_country", "R1", "a"),
         ("shared_language", "R1", "a"),
     ]
-    assert "3 participants from FI (at most 2)" in found[0]["message"]
+    assert found[0]["message"] == (
+        "Round R1, room 'a' has 3 participants from Finland (FI) (at most 2)"
+    )
     # Industry keeps 2 people (as many as rooms), both in room a: room b misses the mix.
     rnd["rooms"][1]["people"][0]["type"] = "research_organisation"
     found = allocation_violations([rnd], Rules(mix_types=True, shared_language=False))

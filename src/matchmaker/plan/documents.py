@@ -47,6 +47,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from matchmaker import taxonomy
+from matchmaker.errors import MatchmakerError
 from matchmaker.explain import reasons
 from matchmaker.models import Event, HelixRole, Organisation, OrgType, Participant, Rules
 from matchmaker.plan.breakouts import BreakoutPlan, Explanation, Partner
@@ -315,6 +317,14 @@ def allocation_arrays(rounds: Sequence[Mapping[str, Any]], rules: Rules) -> Allo
     return AllocationArrays(instance, alloc, ids, room_ids, round_ids, labels)
 
 
+def _country_name(code: str) -> str:
+    """'Finland (FI)', or the code alone when the taxonomy does not know it."""
+    try:
+        return f"{taxonomy.nuts().country_name(code)} ({code})"
+    except MatchmakerError:
+        return code
+
+
 def allocation_violations(
     rounds: Sequence[Mapping[str, Any]], rules: Rules
 ) -> list[dict[str, str]]:
@@ -327,14 +337,24 @@ def allocation_violations(
     a person whose organisation lists none speaks any).
     """
     arrays = allocation_arrays(rounds, rules)
+    # The sentences name rounds and rooms as the organiser named them.
+    round_names = {r["id"]: r.get("name") or r["id"] for r in rounds}
+    room_names = {
+        room["id"]: room.get("name") or room["id"] for r in rounds for room in r.get("rooms", ())
+    }
     out: list[dict[str, str]] = []
     for v in check_allocation(arrays.instance, arrays.rooms):
         if v.hard or v.room is None:
             continue
         round_id, room_id = arrays.round_ids[v.round], arrays.room_ids[v.room]
-        where = f"round {round_id}, room '{room_id}'"
+        round_name = round_names.get(round_id, round_id)
+        if round_name == round_id and not round_id.lower().startswith("round"):
+            round_name = f"round {round_id}"
+        where = (
+            f"{round_name[:1].upper()}{round_name[1:]}, room '{room_names.get(room_id, room_id)}'"
+        )
         if v.rule == "max_per_country":
-            country = arrays.labels["country"][v.label or 0]
+            country = _country_name(arrays.labels["country"][v.label or 0])
             message = (
                 f"{where} has {len(v.participants)} participants from {country} (at most {v.limit})"
             )
