@@ -455,7 +455,9 @@ def breakout_instance(
 
     bound = inspect.signature(solve_breakouts).bind(affinity, sizes, **kwargs)
     bound.apply_defaults()
-    return breakouts_instance(**bound.arguments)
+    # What the instance holds; the solver's other options (its progress reports) are not.
+    takes = inspect.signature(breakouts_instance).parameters
+    return breakouts_instance(**{k: v for k, v in bound.arguments.items() if k in takes})
 
 
 def breakout_baselines(
