@@ -96,3 +96,52 @@ def test_wanting_no_meeting_comes_before_the_events_least_for_everyone() -> None
     counts = {a["participant"]: len(a["meetings"]) for a in doc["agendas"]}
     assert all(counts[pid] == 0 for pid in NO_MEETINGS)
     assert min(c for pid, c in counts.items() if pid not in NO_MEETINGS) >= 2
+
+
+def _brokerage() -> dict[str, Any]:
+    doc: dict[str, Any] = json.loads(
+        (DEMO_DATA / "brokerage" / "event.json").read_text(encoding="utf-8")
+    )
+    return doc
+
+
+def test_a_must_meet_wish_about_someone_who_wants_no_meeting_gives_way() -> None:
+    # Regression: marking a person as wanting no meetings made the plan fail when another
+    # participant had to meet them ("has 1 required or kept meetings but can have at most 0").
+    doc = _brokerage()
+    orgs = {p["id"]: p["organisation"] for p in doc["participants"]}
+    asker = next(
+        p for p in doc["participants"] if any(r["preference"] == "must_meet" for r in p["requests"])
+    )
+    wanted = next(r["organisation"] for r in asker["requests"] if r["preference"] == "must_meet")
+    marked = {pid for pid, org in orgs.items() if org == wanted}
+    for p in doc["participants"]:
+        if p["id"] in marked:
+            p["max_meetings"] = 0
+            p.pop("min_meetings", None)
+    event = read_event(json.dumps(doc).encode())
+    result, matrices = plan_schedule(event, seed=0)
+    met = schedule_document(event, result, matrices, preset="business")
+    assert met["meetings"], "the others still meet"
+    assert not any(set(m["participants"]) & marked for m in met["meetings"])
+
+
+def test_a_replan_cancels_the_meetings_of_someone_marked_as_wanting_none() -> None:
+    from matchmaker.plan.documents import published_meetings
+    from matchmaker.plan.meetings import replan_schedule
+
+    event = read_event(json.dumps(_brokerage()).encode())
+    result, matrices = plan_schedule(event, seed=0)
+    planned = schedule_document(event, result, matrices, preset="business")
+    busy = planned["agendas"][0]
+    assert busy["meetings"]
+    doc = _brokerage()
+    for p in doc["participants"]:
+        if p["id"] == busy["participant"]:
+            p["max_meetings"] = 0
+            p.pop("min_meetings", None)
+    later = read_event(json.dumps(doc).encode())
+    _, changes = replan_schedule(later, published_meetings(planned), seed=0)
+    cancelled = [m for m in changes["cancelled"] if busy["participant"] in (m.a, m.b)]
+    assert len(cancelled) == len(busy["meetings"])
+    assert not any(busy["participant"] in (m.a, m.b) for m in changes["kept"] + changes["added"])

@@ -187,10 +187,12 @@ def _schedule_inputs(event: Event, m: EventMatrices, min_meetings: int | None) -
     )
     hi_default = rules.max_meetings or len(event.slots)
     hi = np.array([p.max_meetings if p.max_meetings is not None else hi_default for p in people])
-    # A participant's own most (0: wants no meeting) comes before the event's least for all.
+    # A participant's own most (0: wants no meeting) comes before the event's least for all,
+    # and before the "must meet" wishes of others about them: the organiser marked them so.
     own_max = np.array([p.max_meetings is not None and p.min_meetings is None for p in people])
     if own_max.any():
         lo = np.where(own_max, np.minimum(lo, hi), lo)
+    required = [(a, b) for a, b in m.required if hi[a] > 0 and hi[b] > 0]
     return {
         "slots": len(event.slots),
         "tables": event.tables,
@@ -199,7 +201,7 @@ def _schedule_inputs(event: Event, m: EventMatrices, min_meetings: int | None) -
         "min_meetings": lo,
         "max_meetings": hi,
         "forbidden": m.forbidden,
-        "required": m.required or None,
+        "required": required or None,
     }
 
 
@@ -277,7 +279,8 @@ def replan_schedule(
 
     ``event`` is the event as it is now (participants who left are no longer in it; late
     registrations are). Every published meeting whose two participants are still there (and
-    still available in its slot) stays exactly where it was; the free capacity is filled,
+    still available in its slot, and not marked since as wanting no meetings) stays exactly
+    where it was; the free capacity is filled,
     fair to everyone who may have a meeting. ``progress`` as for :func:`plan_schedule`.
 
     Returns
@@ -294,11 +297,15 @@ def replan_schedule(
     problem, labels = encode_schedule(event, scorer, matrices=m)
     index = {pid: i for i, pid in enumerate(m.ids)}
     slot_index = {s.id: k for k, s in enumerate(event.slots)}
+    wants_none = np.asarray(problem.options["max_meetings"]) == 0
     carried: list[Meeting] = []
     gone: list[PublishedMeeting] = []
     for pm in published:
         a, b, k = index.get(pm.a), index.get(pm.b), slot_index.get(pm.slot)
         if a is None or b is None or k is None or not 1 <= pm.table <= event.tables:
+            gone.append(pm)
+            continue
+        if wants_none[a] or wants_none[b]:  # marked as wanting no meetings since
             gone.append(pm)
             continue
         carried.append(Meeting(slot=k, table=pm.table - 1, a=min(a, b), b=max(a, b)))
