@@ -4,7 +4,7 @@
 import { download, encode, followJob, getJson, jobPath, sendJson } from "./api.js";
 import {
   announce, busy, clear, countryLabel, field, fill, h, messageSlot, newId, number, percent,
-  presetSelect, progressBar, showError, showMessage, typeLabel,
+  presetSelect, progressBar, showError, showMessage, typeLabel, when,
 } from "./dom.js";
 import { barChart, stackedBars } from "./charts.js";
 
@@ -117,7 +117,7 @@ export function breakoutsPanel(state) {
     const facts = [
       ["Mode", a.mode === "diversity" ? "diversity" : "affinity"],
       ["People", String(people.size)],
-      ["Made", a.created ? new Date(a.created).toLocaleString() : "–"],
+      ["Made", a.created ? when(a.created) : "–"],
     ];
     if (a.moved !== null && a.moved !== undefined) facts.push(["People moved by the re-plan", String(a.moved)]);
     const technical = [
@@ -236,24 +236,24 @@ export function breakoutsPanel(state) {
   function roomCharts(round) {
     const rooms = (round.rooms ?? []);
     const roundName = round.name || round.id;
-    // Long room names overlap under the bars: the bars carry a short name, the tooltip and the
-    // table of numbers the whole one.
-    const short = (room, most) => {
-      const name = room.name || room.id;
-      return name.length <= most ? name : `${name.slice(0, most - 1).trimEnd()}…`;
-    };
-    const most = Math.max(4, Math.floor(60 / Math.max(1, rooms.length)));
-    const sizes = barChart(rooms.map((room) => ({
-      label: short(room, most), value: (room.people ?? []).length,
+    // One row per room, its name on the left: a long name is shortened, and when two names
+    // shorten alike every room is numbered, so that no two rows read the same; the tooltip and
+    // the table of numbers give the whole name.
+    const most = 28;
+    const cut = (name) => (name.length <= most ? name : `${name.slice(0, most - 1).trimEnd()}…`);
+    let labels = rooms.map((room) => cut(room.name || room.id));
+    if (new Set(labels).size < labels.length) labels = labels.map((label, i) => cut(`${i + 1}. ${rooms[i].name || rooms[i].id}`));
+    const sizes = barChart(rooms.map((room, i) => ({
+      label: labels[i], value: (room.people ?? []).length,
       title: `${room.name || room.id}: ${(room.people ?? []).length} people, capacity ${room.capacity} seats`,
-    })), { title: `People per room, ${roundName}`, xLabel: "Room", yLabel: "People", name: "room-sizes" });
-    const countries = barChart(rooms.map((room) => ({
-      label: short(room, most), value: new Set((room.people ?? []).map((p) => p.country || "?")).size,
+    })), { title: `People per room, ${roundName}`, xLabel: "Room", yLabel: "People", name: "room-sizes", horizontal: true });
+    const countries = barChart(rooms.map((room, i) => ({
+      label: labels[i], value: new Set((room.people ?? []).map((p) => p.country || "?")).size,
       title: `${room.name || room.id}: ${new Set((room.people ?? []).map((p) => p.country || "?")).size} countries`,
-    })), { title: `Countries in each room, ${roundName}`, xLabel: "Room", yLabel: "Countries", name: "room-countries" });
+    })), { title: `Countries in each room, ${roundName}`, xLabel: "Room", yLabel: "Countries", name: "room-countries", horizontal: true });
     const kinds = [...new Set(rooms.flatMap((room) => (room.people ?? []).map((p) => p.type || "")))].sort();
-    const types = stackedBars(rooms.map((room) => ({
-      label: short(room, 18),
+    const types = stackedBars(rooms.map((room, i) => ({
+      label: labels[i],
       parts: kinds.map((k) => ({ label: typeLabel(k) || "not given", value: (room.people ?? []).filter((p) => (p.type || "") === k).length })),
     })), { title: `Types of organisation in each room, ${roundName}`, name: "room-types" });
     const legend = h("ul", { class: "chart-legend", "aria-hidden": "true" },

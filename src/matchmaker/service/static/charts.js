@@ -31,7 +31,8 @@ export function histogramCounts(values) {
  *   barChart(items, {title, xLabel, yLabel, name})
  * `name` is the chart's data-chart attribute (what tests and styles find it by).
  */
-export function barChart(items, { title, xLabel = "", yLabel = "", name = "chart" } = {}) {
+export function barChart(items, { title, xLabel = "", yLabel = "", name = "chart", horizontal = false } = {}) {
+  if (horizontal) return horizontalBars(items, { title, xLabel, yLabel, name });
   const width = 480;
   const height = 200;
   const pad = { left: 40, right: 8, top: 10, bottom: 36 };
@@ -70,14 +71,40 @@ export function barChart(items, { title, xLabel = "", yLabel = "", name = "chart
     }
   });
   if (xLabel) svg.append(s("text", { x: pad.left + plotW / 2, y: height - 4, class: "chart-label", "text-anchor": "middle" }, xLabel));
-  const rows = items.map((item) => h("tr", {}, h("td", {}, item.label), h("td", { class: "num" }, String(item.value))));
-  const details = h(
+  const numbers = items.map((item) => ({ label: item.label, value: item.value }));
+  return h("figure", { class: "chart", "data-chart": name }, h("figcaption", {}, title), svg, numbersTable(numbers, xLabel, yLabel));
+}
+
+function numbersTable(items, xLabel, yLabel) {
+  const rows = items.map((item) => h("tr", {}, h("td", {}, item.title ?? item.label), h("td", { class: "num" }, String(item.value))));
+  return h(
     "details",
     { class: "chart-table" },
     h("summary", {}, "The numbers"),
     h("table", {}, h("thead", {}, h("tr", {}, h("th", { scope: "col" }, xLabel || "Value"), h("th", { scope: "col" }, yLabel || "Count"))), h("tbody", {}, rows)),
   );
-  return h("figure", { class: "chart", "data-chart": name }, h("figcaption", {}, title), svg, details);
+}
+
+/** One bar per row, its label on the left and its value at its end: for long labels. */
+function horizontalBars(items, { title, xLabel, yLabel, name }) {
+  const width = 480;
+  const rowH = 20;
+  const labelW = 190;
+  const valueW = 36;
+  const height = items.length * (rowH + 6) + 8;
+  const max = Math.max(1, ...items.map((it) => Number(it.value) || 0));
+  const svg = s("svg", { viewBox: `0 0 ${width} ${height}`, role: "img", "aria-label": title, class: "chart-svg" });
+  svg.append(s("title", {}, title));
+  items.forEach((item, row) => {
+    const value = Number(item.value) || 0;
+    const y = 4 + row * (rowH + 6);
+    const w = (value / max) * (width - labelW - valueW);
+    svg.append(s("text", { x: labelW - 6, y: y + rowH - 6, class: "chart-tick", "text-anchor": "end" }, item.label));
+    const bar = s("rect", { x: labelW, y, width: w.toFixed(1), height: rowH, class: "chart-bar", "data-label": item.label, "data-value": value });
+    bar.append(s("title", {}, item.title ?? `${item.label}: ${value}`));
+    svg.append(bar, s("text", { x: (labelW + w + 4).toFixed(1), y: y + rowH - 6, class: "chart-tick" }, String(value)));
+  });
+  return h("figure", { class: "chart", "data-chart": name }, h("figcaption", {}, title), svg, numbersTable(items, xLabel, yLabel));
 }
 
 /**
@@ -87,7 +114,7 @@ export function barChart(items, { title, xLabel = "", yLabel = "", name = "chart
 export function stackedBars(groups, { title, name = "chart", unit = "" } = {}) {
   const width = 480;
   const rowH = 18;
-  const labelW = 120;
+  const labelW = 190;
   const height = groups.length * (rowH + 6) + 8;
   const max = Math.max(1, ...groups.map((g) => g.parts.reduce((sum, p) => sum + (Number(p.value) || 0), 0)));
   const svg = s("svg", { viewBox: `0 0 ${width} ${height}`, role: "img", "aria-label": title, class: "chart-svg" });
@@ -97,12 +124,14 @@ export function stackedBars(groups, { title, name = "chart", unit = "" } = {}) {
     svg.append(s("text", { x: labelW - 6, y: y + rowH - 5, class: "chart-tick", "text-anchor": "end" }, group.label));
     let x = labelW;
     group.parts.forEach((part, i) => {
-      const w = ((Number(part.value) || 0) / max) * (width - labelW - 8);
+      const w = ((Number(part.value) || 0) / max) * (width - labelW - 36);
       const rect = s("rect", { x: x.toFixed(1), y, width: w.toFixed(1), height: rowH, class: `chart-part chart-part-${i % 8}`, "data-label": part.label, "data-value": part.value });
       rect.append(s("title", {}, `${group.label}: ${part.label} ${part.value}${unit}`));
       svg.append(rect);
       x += w;
     });
+    const total = group.parts.reduce((sum, p) => sum + (Number(p.value) || 0), 0);
+    svg.append(s("text", { x: (x + 4).toFixed(1), y: y + rowH - 5, class: "chart-tick" }, String(total)));
   });
   const rows = groups.map((g) => h("tr", {}, h("th", { scope: "row" }, g.label), h("td", {}, g.parts.map((p) => `${p.label} ${p.value}${unit}`).join(", "))));
   const details = h("details", { class: "chart-table" }, h("summary", {}, "The numbers"), h("table", {}, h("tbody", {}, rows)));

@@ -285,6 +285,14 @@ export function countryLabel(code) {
   return name && name !== iso ? `${name} (${code})` : String(code);
 }
 
+/** A moment as the page writes every date and time: "2026-12-08 14:05" in the viewer's clock. */
+export function when(value) {
+  const d = new Date(value);
+  if (Number.isNaN(d.getTime())) return String(value ?? "");
+  const two = (x) => String(x).padStart(2, "0");
+  return `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())} ${two(d.getHours())}:${two(d.getMinutes())}`;
+}
+
 export function number(value, digits = 2) {
   if (value === null || value === undefined || Number.isNaN(Number(value))) return "–";
   return Number(value).toLocaleString("en", { maximumFractionDigits: digits });

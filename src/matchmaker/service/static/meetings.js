@@ -89,7 +89,8 @@ export function scheduleWords(doc, event) {
     ? `${granted} of ${asked} requests met`
     : "nobody asked for a particular meeting";
   sentences.push(asked
-    ? `${granted} of ${asked} requests to meet an organisation are met: ${plural(met.mutual ?? 0, "meeting")} both asked for, ${met.one_sided ?? 0} asked for by one of the two, ${met.suggested ?? 0} suggested from the profiles.`
+    // Requests and meetings are counted apart: one meeting may meet two requests (both asked).
+    ? `${granted} of ${asked} requests to meet an organisation are met. Of the ${plural(total, "meeting")}, ${met.mutual ?? 0} ${(met.mutual ?? 0) === 1 ? "was" : "were"} asked for by both people, ${met.one_sided ?? 0} by one of the two and ${met.suggested ?? 0} suggested from the profiles.`
     : `Nobody asked for a particular meeting: all ${plural(total, "meeting")} are suggested from the profiles.`);
   const places = (doc.slots ?? []).length * (Number(doc.tables) || 0);
   if (places) {
