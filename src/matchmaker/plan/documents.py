@@ -317,6 +317,16 @@ def allocation_arrays(rounds: Sequence[Mapping[str, Any]], rules: Rules) -> Allo
     return AllocationArrays(instance, alloc, ids, room_ids, round_ids, labels)
 
 
+#: The triple-helix roles as an organiser says them.
+_ROLE_WORDS = {
+    HelixRole.INDUSTRY.value: "industry (companies)",
+    HelixRole.ACADEMIA.value: "research (universities and research organisations)",
+    HelixRole.GOVERNMENT.value: "government (public authorities and agencies)",
+    HelixRole.INTERMEDIARY.value: "the intermediaries (clusters and networks)",
+    HelixRole.OTHER.value: "the other organisations",
+}
+
+
 def _country_name(code: str) -> str:
     """'Finland (FI)', or the code alone when the taxonomy does not know it."""
     try:
@@ -359,9 +369,8 @@ def allocation_violations(
                 f"{where} has {len(v.participants)} participants from {country} (at most {v.limit})"
             )
         elif v.rule == "mix_types":
-            message = (
-                f"{where} has no participant of the role {arrays.labels['groups'][v.label or 0]}"
-            )
+            role = arrays.labels["groups"][v.label or 0]
+            message = f"{where} has nobody from {_ROLE_WORDS.get(role, role)}"
         else:
             message = f"{where} has no language shared by all {len(v.participants)} participants"
         out.append({"rule": v.rule, "round": round_id, "room": room_id, "message": message})
