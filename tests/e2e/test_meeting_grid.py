@@ -384,9 +384,7 @@ def test_people_marked_as_wanting_no_meetings_get_none(
     # The schedule planned now leaves them out, and the box still lists them.
     expect(page.locator("fieldset.no-meetings")).to_contain_text(three["person"])
     page.get_by_role("button", name="Plan the meetings", exact=True).click()
-    expect(page.locator("#panel-meetings .progress-words")).to_contain_text(
-        "Done", timeout=60_000
-    )
+    expect(page.locator("#panel-meetings .progress-words")).to_contain_text("Done", timeout=60_000)
     planned = {tuple(sorted(m["participants"])) for m in _schedule_doc(server, "grid-none")}
     assert planned, "the schedule has meetings"
     assert not any(three["id"] in pair for pair in planned)
