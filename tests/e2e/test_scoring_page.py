@@ -23,7 +23,9 @@ def test_admin_learns_a_scorer_and_a_member_uses_it(
 ) -> None:
     registry = generate_registry(200, seed=21, wording="paraphrase")
     with Store(server.database_url) as store:
-        store.import_organisations(registry.organisations)
+        # Other tests' events (the brokerage demo) brought organisations of the same ids into
+        # the shared registry: the generated profiles take their place.
+        store.import_organisations(registry.organisations, replace=True)
         _, admin_key = store.create_api_key(role="admin", subject="e2e-admin", name="E2E admin")
     sign_in(page, str(admin_key))
     page.get_by_role("link", name="Scoring").click()

@@ -163,6 +163,13 @@ ROUTES: dict[tuple[str, str], Access] = {
         scope="event",
     ),
     ("DELETE", E): Access(OWNER, 412, if_match=True, scope="event"),
+    ("PATCH", E): Access(
+        OWNER, 412, lambda tag: {"json": {"name": f"Renamed {tag}"}}, if_match=True, scope="event"
+    ),
+    ("POST", E + "/duplicate"): Access(
+        OWNER, 201, lambda tag: {"json": {"id": f"copy-{tag}"}}, scope="event"
+    ),
+    ("GET", E + "/freshness"): Access(OWNER, 200, scope="event"),
     ("POST", E + "/participants"): Access(OWNER, 412, _registrations, if_match=True, scope="event"),
     ("GET", E + "/participants"): Access(OWNER, 200, scope="event"),
     ("POST", E + "/participants/mapping"): Access(OWNER, 200, _registrations, scope="event"),
@@ -194,6 +201,33 @@ ROUTES: dict[tuple[str, str], Access] = {
     ),
     ("GET", E + "/schedule"): Access(OWNER, 200, scope="event"),
     ("POST", E + "/schedule/replan"): Access(OWNER, 202, lambda tag: {"json": {}}, scope="event"),
+    ("POST", E + "/schedule/meetings/move"): Access(
+        OWNER,
+        412,
+        lambda tag: {"json": {"slot": "S1", "table": 1, "to_slot": "S2", "to_table": 1}},
+        if_match=True,
+        scope="event",
+    ),
+    ("POST", E + "/schedule/meetings/swap"): Access(
+        OWNER,
+        412,
+        lambda tag: {
+            "json": {"first": {"slot": "S1", "table": 1}, "second": {"slot": "S2", "table": 1}}
+        },
+        if_match=True,
+        scope="event",
+    ),
+    ("POST", E + "/schedule/meetings/cancel"): Access(
+        OWNER, 412, lambda tag: {"json": {"slot": "S1", "table": 1}}, if_match=True, scope="event"
+    ),
+    ("POST", E + "/schedule/meetings"): Access(
+        OWNER,
+        412,
+        lambda tag: {"json": {"participants": ["P01", "P02"], "slot": "S1", "table": 1}},
+        if_match=True,
+        scope="event",
+    ),
+    ("POST", E + "/schedule/undo"): Access(OWNER, 412, if_match=True, scope="event"),
     ("GET", E + "/schedule/agendas.csv"): Access(OWNER, 200, scope="event"),
     ("GET", E + "/schedule/agendas.xlsx"): Access(OWNER, 200, scope="event"),
     ("GET", E + "/schedule/agendas.html"): Access(OWNER, 200, scope="event"),
