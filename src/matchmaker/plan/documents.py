@@ -655,8 +655,56 @@ def _why_pair(
 # --- schedule -----------------------------------------------------------------------------------
 
 
-def _median(values: Sequence[int]) -> float | None:
-    return float(statistics.median(values)) if values else None
+def meetings_spread(counts: Sequence[int]) -> dict[str, float | int | None]:
+    """The fewest, median, most and mean of ``counts`` (meetings per participant)."""
+    n = len(counts)
+    return {
+        "min": min(counts) if counts else None,
+        "median": float(statistics.median(counts)) if counts else None,
+        "max": max(counts) if counts else None,
+        "mean": round(sum(counts) / n, 6) if n else None,
+    }
+
+
+def agenda_entry(meeting: Mapping[str, Any], index: int, partner: Mapping[str, Any]) -> Doc:
+    """A meeting (the ``index``-th of a schedule document's ``meetings``) as it stands in the
+    agenda of the participant who meets ``partner`` (an agenda or person entry)."""
+    return {
+        "slot": meeting["slot"],
+        "start": meeting["start"],
+        "end": meeting["end"],
+        "status": "meeting",
+        "table": meeting["table"],
+        "partner_id": partner["participant"],
+        "partner": partner.get("person") or partner["participant"],
+        "organisation": partner["organisation_name"],
+        "organisation_id": partner["organisation"],
+        "country": partner.get("country"),
+        "type": partner.get("type"),
+        "request": meeting["request"],
+        "meeting": index,
+    }
+
+
+def schedule_counts(
+    meetings: Sequence[Mapping[str, Any]], agendas: Sequence[Mapping[str, Any]]
+) -> Doc:
+    """The counting figures of a schedule document: its meetings, meetings per participant,
+    who has none and which requests the meetings meet. A change by hand counts them again."""
+    counts = [len(a["meetings"]) for a in agendas]
+    n, none = len(counts), sum(1 for c in counts if c == 0)
+    return {
+        "meetings": len(meetings),
+        "participants": n,
+        "meetings_per_participant": meetings_spread(counts),
+        "without_meeting": none,
+        "share_without_meeting": round(none / n, 6) if n else None,
+        "requests_met": {
+            "mutual": sum(1 for m in meetings if m["request"] == "mutual"),
+            "one_sided": sum(1 for m in meetings if m["request"] == "one-sided"),
+            "suggested": sum(1 for m in meetings if m["request"] == "suggested"),
+        },
+    }
 
 
 def _fairness(stats: Mapping[str, Any]) -> dict[str, Any] | None:
@@ -743,26 +791,7 @@ def schedule_document(
         )
         for me, other in ((mt.a, mt.b), (mt.b, mt.a)):
             partner = _person_doc(event, orgs, other)
-            agendas[me]["meetings"].append(
-                {
-                    "slot": slot.id,
-                    "start": _time(slot.start),
-                    "end": _time(slot.end),
-                    "status": "meeting",
-                    "table": mt.table + 1,
-                    "partner_id": partner["participant"],
-                    "partner": partner["person"] or partner["participant"],
-                    "organisation": partner["organisation_name"],
-                    "organisation_id": partner["organisation"],
-                    "country": partner["country"],
-                    "type": partner["type"],
-                    "request": kind,
-                    "meeting": len(docs) - 1,
-                }
-            )
-    counts = [len(a["meetings"]) for a in agendas]
-    n = len(counts)
-    none = sum(1 for c in counts if c == 0)
+            agendas[me]["meetings"].append(agenda_entry(docs[-1], len(docs) - 1, partner))
     objective = _number(result.objective)
     bound = _number(result.upper_bound)
     share = None
@@ -788,21 +817,7 @@ def schedule_document(
         "meetings": docs,
         "agendas": agendas,
         "figures": {
-            "meetings": len(docs),
-            "participants": n,
-            "meetings_per_participant": {
-                "min": min(counts) if counts else None,
-                "median": _median(counts),
-                "max": max(counts) if counts else None,
-                "mean": round(sum(counts) / n, 6) if n else None,
-            },
-            "without_meeting": none,
-            "share_without_meeting": round(none / n, 6) if n else None,
-            "requests_met": {
-                "mutual": sum(1 for d in docs if d["request"] == "mutual"),
-                "one_sided": sum(1 for d in docs if d["request"] == "one-sided"),
-                "suggested": sum(1 for d in docs if d["request"] == "suggested"),
-            },
+            **schedule_counts(docs, agendas),
             "share_of_bound": share,
             "gap": _number(result.gap),
             "fairness": _fairness(result.stats),

@@ -32,7 +32,6 @@ Decisions
 from __future__ import annotations
 
 import datetime as dt
-import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -42,6 +41,7 @@ import numpy.typing as npt
 
 from matchmaker.errors import InvalidInputError, Problem
 from matchmaker.models import Event, Preference
+from matchmaker.plan.documents import agenda_entry, meetings_spread, schedule_counts
 from matchmaker.solvers.result import Meeting
 from matchmaker.solvers.rules import ScheduleInstance, ScheduleViolation, check_schedule
 
@@ -296,10 +296,6 @@ def _refusal(
 # --- the document after a change -----------------------------------------------------------------
 
 
-def _median(values: Sequence[int]) -> float | None:
-    return float(statistics.median(values)) if values else None
-
-
 def _refresh(doc: Doc, rules: ScheduleRules | None = None) -> None:
     """Agendas and counting figures from the meetings (sorted by slot, then table); with
     ``rules``, also the fewest, median and most meetings of those who count for fairness
@@ -313,42 +309,10 @@ def _refresh(doc: Doc, rules: ScheduleRules | None = None) -> None:
         a["meetings"] = []
     for k, m in enumerate(doc["meetings"]):
         for me, other in (m["participants"], reversed(m["participants"])):
-            partner = by_id[other]
-            by_id[me]["meetings"].append(
-                {
-                    "slot": m["slot"],
-                    "start": m["start"],
-                    "end": m["end"],
-                    "status": "meeting",
-                    "table": m["table"],
-                    "partner_id": other,
-                    "partner": partner.get("person") or other,
-                    "organisation": partner["organisation_name"],
-                    "organisation_id": partner["organisation"],
-                    "country": partner.get("country"),
-                    "type": partner.get("type"),
-                    "request": m["request"],
-                    "meeting": k,
-                }
-            )
+            by_id[me]["meetings"].append(agenda_entry(m, k, by_id[other]))
     counts = [len(a["meetings"]) for a in agendas]
-    n, none = len(counts), sum(1 for c in counts if c == 0)
     figures = doc["figures"]
-    meetings = doc["meetings"]
-    figures["meetings"] = len(meetings)
-    figures["meetings_per_participant"].update(
-        min=min(counts) if counts else None,
-        median=_median(counts),
-        max=max(counts) if counts else None,
-        mean=round(sum(counts) / n, 6) if n else None,
-    )
-    figures["without_meeting"] = none
-    figures["share_without_meeting"] = round(none / n, 6) if n else None
-    figures["requests_met"] = {
-        "mutual": sum(1 for m in meetings if m["request"] == "mutual"),
-        "one_sided": sum(1 for m in meetings if m["request"] == "one-sided"),
-        "suggested": sum(1 for m in meetings if m["request"] == "suggested"),
-    }
+    figures.update(schedule_counts(doc["meetings"], agendas))
     fairness = figures.get("fairness")
     if isinstance(fairness, dict) and rules is not None:
         inst = rules.instance
@@ -357,7 +321,8 @@ def _refresh(doc: Doc, rules: ScheduleRules | None = None) -> None:
             may &= np.asarray(inst.hi) > 0
         counted = [c for c, ok in zip(counts, may.tolist(), strict=True) if ok]
         if counted:
-            fairness.update(min=min(counted), median=_median(counted), max=max(counted))
+            spread = meetings_spread(counted)
+            fairness.update(min=spread["min"], median=spread["median"], max=spread["max"])
             if fairness.get("bound") is not None:
                 fairness["gap"] = int(fairness["bound"]) - min(counted)
 
